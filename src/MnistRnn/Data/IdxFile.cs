@@ -1,0 +1,117 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace MnistRnn.Data;
+
+/// <summary>
+/// Reads IDX files (the format MNIST and Fashion-MNIST ship in), raw or gzip-compressed.
+/// Every header field is checked before anything large is allocated, and every failure is an
+/// <see cref="InvalidDataException"/> whose message names the file and the problem.
+/// </summary>
+public static class IdxFile
+{
+    /// <summary>Magic number of an IDX file of unsigned bytes with one dimension (labels).</summary>
+    public const int LabelsMagic = 0x00000801;
+
+    /// <summary>Magic number of an IDX file of unsigned bytes with three dimensions (images).</summary>
+    public const int ImagesMagic = 0x00000803;
+
+    /// <summary>The largest item count accepted; anything larger is a corrupt or foreign header, not a dataset.</summary>
+    public const int MaxItems = 10_000_000;
+
+    /// <summary>The largest image side accepted, in pixels.</summary>
+    public const int MaxSide = 4096;
+
+    /// <summary>Reads a labels file (magic 2049): one byte per item.</summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed IDX labels file.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static byte[] ReadLabels(string path)
+    {
+        using var stream = Open(path);
+        var header = ReadHeader(stream, path, LabelsMagic, "labels", dimensions: 1);
+        int count = ReadDimension(header, 4, path, "item count", MaxItems);
+        return ReadBody(stream, path, count);
+    }
+
+    /// <summary>Reads an images file (magic 2051): <c>count</c> images of <c>rows x columns</c> bytes, row-major.</summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed IDX images file.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static IdxImages ReadImages(string path)
+    {
+        using var stream = Open(path);
+        var header = ReadHeader(stream, path, ImagesMagic, "images", dimensions: 3);
+        int count = ReadDimension(header, 4, path, "image count", MaxItems);
+        int rows = ReadDimension(header, 8, path, "row count", MaxSide);
+        int columns = ReadDimension(header, 12, path, "column count", MaxSide);
+        long size = (long)count * rows * columns;
+        if (size > Array.MaxLength)
+            throw new InvalidDataException($"{path}: header declares {count} images of {rows}x{columns} pixels, more than one array can hold.");
+        return new IdxImages(count, rows, columns, ReadBody(stream, path, (int)size));
+    }
+
+    private static Stream Open(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path} does not exist.", path);
+        Stream file = File.OpenRead(path);
+        int first = file.ReadByte();
+        int second = file.ReadByte();
+        file.Position = 0;
+        // Sniff the gzip signature rather than trusting the file name.
+        return first == 0x1f && second == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
+    }
+
+    /// <summary>Reads the magic number, checks it, then reads the dimensions it implies.</summary>
+    private static byte[] ReadHeader(Stream stream, string path, int expectedMagic, string kind, int dimensions)
+    {
+        int length = 4 + 4 * dimensions;
+        var header = new byte[length];
+        int read = ReadFully(stream, header.AsMemory(0, 4), path);
+        if (read == 4)
+        {
+            // The magic number is checked first so a wrong kind of file is named as such, whatever its length.
+            int magic = BinaryPrimitives.ReadInt32BigEndian(header);
+            if (magic != expectedMagic)
+                throw new InvalidDataException(
+                    $"{path}: magic number is {magic} (0x{magic:x8}), expected {expectedMagic} for an IDX {kind} file.");
+            read += ReadFully(stream, header.AsMemory(4), path);
+        }
+        if (read < length)
+            throw new InvalidDataException($"{path}: file is {read} bytes long, shorter than the {length}-byte IDX {kind} header.");
+        return header;
+    }
+
+    private static int ReadDimension(byte[] header, int offset, string path, string name, int max)
+    {
+        int value = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(offset));
+        if (value <= 0 || value > max)
+            throw new InvalidDataException($"{path}: header {name} is {value}, outside the accepted range 1 to {max}.");
+        return value;
+    }
+
+    private static byte[] ReadBody(Stream stream, string path, int length)
+    {
+        var body = new byte[length];
+        int read = ReadFully(stream, body, path);
+        if (read < length)
+            throw new InvalidDataException($"{path}: header promises {length} bytes of data but the file holds {read}; it is truncated.");
+        if (stream.ReadByte() >= 0)
+            throw new InvalidDataException($"{path}: file holds more data than its header declares ({length} bytes).");
+        return body;
+    }
+
+    private static int ReadFully(Stream stream, Memory<byte> buffer, string path)
+    {
+        try
+        {
+            return stream.ReadAtLeast(buffer.Span, buffer.Length, throwOnEndOfStream: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid gzip stream ({e.Message}).", e);
+        }
+    }
+}
+
+/// <summary>Images read from an IDX file: <see cref="Count"/> images of <see cref="Rows"/> x <see cref="Columns"/> bytes, row-major.</summary>
+public sealed record IdxImages(int Count, int Rows, int Columns, byte[] Pixels);

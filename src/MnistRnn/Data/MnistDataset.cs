@@ -1,0 +1,126 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Data;
+
+/// <summary>
+/// The four MNIST-format IDX files of a folder as tensors: pixels scaled to [0, 1] as float32
+/// with shape (count, 28, 28), labels as int64 with shape (count).
+/// Works for any dataset in MNIST's file layout, Fashion-MNIST included.
+/// </summary>
+public sealed class MnistDataset : IDisposable
+{
+    /// <summary>File names (without the optional <c>.gz</c>) of the training and test splits.</summary>
+    public static readonly (string Images, string Labels) TrainFiles = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte");
+
+    /// <inheritdoc cref="TrainFiles"/>
+    public static readonly (string Images, string Labels) TestFiles = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+
+    private MnistDataset(DatasetSplit train, DatasetSplit test, bool isVerifiedMnist)
+    {
+        Train = train;
+        Test = test;
+        IsVerifiedMnist = isVerifiedMnist;
+    }
+
+    /// <summary>The training split (60,000 images for MNIST).</summary>
+    public DatasetSplit Train { get; }
+
+    /// <summary>The test split (10,000 images for MNIST).</summary>
+    public DatasetSplit Test { get; }
+
+    /// <summary>True when all four files are byte for byte the published MNIST files.</summary>
+    public bool IsVerifiedMnist { get; }
+
+    /// <summary>
+    /// Loads the four files from <paramref name="folder"/>, each either raw or gzip-compressed (<c>name.gz</c>).
+    /// Every file is checked against a <c>SHA256SUMS</c> manifest in the folder when it lists the file.
+    /// </summary>
+    /// <param name="folder">The folder holding the four files.</param>
+    /// <param name="device">Where the tensors go; the CPU when null.</param>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">One of the four files is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed, fails its checksum, or images and labels disagree.</exception>
+    public static MnistDataset Load(string folder, Device? device = null)
+    {
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"{folder} does not exist.");
+        var files = new[] { TrainFiles.Images, TrainFiles.Labels, TestFiles.Images, TestFiles.Labels }
+            .Select(name => Locate(folder, name))
+            .ToArray();
+        // Hash every file before judging: a lazy All() would stop verifying at the first unknown file.
+        string[] hashes = files.Select(DatasetChecksums.Verify).ToArray();
+        bool verified = hashes.All(DatasetChecksums.IsKnownMnist);
+        var train = LoadSplit(files[0], files[1], device ?? CPU);
+        try
+        {
+            return new MnistDataset(train, LoadSplit(files[2], files[3], device ?? CPU), verified);
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
+    }
+
+    private static string Locate(string folder, string name)
+    {
+        string raw = Path.Combine(folder, name);
+        if (File.Exists(raw)) return raw;
+        string gz = raw + ".gz";
+        if (File.Exists(gz)) return gz;
+        throw new FileNotFoundException($"{folder} has neither {name} nor {name}.gz.", gz);
+    }
+
+    private static DatasetSplit LoadSplit(string imagesPath, string labelsPath, Device device)
+    {
+        var images = IdxFile.ReadImages(imagesPath);
+        var labels = IdxFile.ReadLabels(labelsPath);
+        if (images.Count != labels.Length)
+            throw new InvalidDataException(
+                $"{labelsPath}: holds {labels.Length} labels but {imagesPath} holds {images.Count} images; they must match.");
+        using var scope = NewDisposeScope();
+        var pixels = tensor(images.Pixels, new long[] { images.Count, images.Rows, images.Columns }, ScalarType.Byte)
+            .to(ScalarType.Float32)
+            .div_(255f)
+            .to(device);
+        var targets = tensor(labels, ScalarType.Byte).to(ScalarType.Int64).to(device);
+        return new DatasetSplit(pixels.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Releases the tensors.</summary>
+    public void Dispose()
+    {
+        Train.Dispose();
+        Test.Dispose();
+    }
+}
+
+/// <summary>One split of a dataset: images (count, rows, columns) float32 in [0, 1] and labels (count) int64.</summary>
+public sealed class DatasetSplit : IDisposable
+{
+    /// <summary>Wraps the two tensors; the split owns and disposes them.</summary>
+    public DatasetSplit(Tensor images, Tensor labels)
+    {
+        if (images.shape[0] != labels.shape[0])
+            throw new ArgumentException($"images hold {images.shape[0]} items but labels hold {labels.shape[0]}.");
+        Images = images;
+        Labels = labels;
+    }
+
+    /// <summary>Images, shape (count, rows, columns), float32 in [0, 1].</summary>
+    public Tensor Images { get; }
+
+    /// <summary>Labels, shape (count), int64.</summary>
+    public Tensor Labels { get; }
+
+    /// <summary>Number of items.</summary>
+    public int Count => (int)Images.shape[0];
+
+    /// <summary>Releases the tensors.</summary>
+    public void Dispose()
+    {
+        Images.Dispose();
+        Labels.Dispose();
+    }
+}

@@ -1,0 +1,58 @@
+using static TorchSharp.torch;
+
+namespace MnistRnn.Data;
+
+/// <summary>
+/// Endless mini-batches of a split: each epoch is one pass in a fresh order drawn from a seeded
+/// generator, so a seed fixes the whole sequence of batches. A final partial batch is dropped, so
+/// every batch has exactly <c>batchSize</c> items (MNIST's 60,000 divide evenly by the default 100).
+/// </summary>
+public sealed class ShuffledBatches : IDisposable
+{
+    private readonly DatasetSplit _split;
+    private readonly int _batchSize;
+    private readonly Generator _generator;
+    private Tensor? _order;
+    private int _next;
+
+    /// <summary>Prepares batches of <paramref name="batchSize"/> drawn from <paramref name="split"/>.</summary>
+    public ShuffledBatches(DatasetSplit split, int batchSize, long seed)
+    {
+        if (batchSize < 1 || batchSize > split.Count)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batch size must be between 1 and {split.Count}.");
+        _split = split;
+        _batchSize = batchSize;
+        _generator = new Generator((ulong)seed);
+    }
+
+    /// <summary>Completed passes over the split.</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>
+    /// The next batch: images (batch, rows, columns) and labels (batch), on the split's device.
+    /// The tensors belong to the caller's dispose scope.
+    /// </summary>
+    public (Tensor Images, Tensor Labels) Next()
+    {
+        if (_order is null || _next + _batchSize > _split.Count)
+        {
+            if (_order is not null) Epoch++;
+            _order?.Dispose();
+            // The order lives across many batches, so it leaves every dispose scope; the local
+            // scope releases the intermediate permutation when the device copy is a new tensor.
+            using var scope = NewDisposeScope();
+            _order = randperm(_split.Count, generator: _generator).to(_split.Images.device).DetachFromDisposeScope();
+            _next = 0;
+        }
+        using var indices = _order.narrow(0, _next, _batchSize);
+        _next += _batchSize;
+        return (_split.Images.index_select(0, indices), _split.Labels.index_select(0, indices));
+    }
+
+    /// <summary>Releases the current order and the generator.</summary>
+    public void Dispose()
+    {
+        _order?.Dispose();
+        _generator.Dispose();
+    }
+}

@@ -1,0 +1,26 @@
+using MnistRnn.Models;
+
+namespace MnistRnn.Training;
+
+/// <summary>What one training step measured, on its training batch.</summary>
+/// <param name="Step">1-based step number.</param>
+/// <param name="Epoch">Completed passes over the training set before this batch.</param>
+/// <param name="Loss">Mean cross-entropy of the batch, before the update.</param>
+/// <param name="Accuracy">Fraction of the batch classified correctly, before the update.</param>
+/// <param name="Cell">The recurrent cell being trained.</param>
+/// <param name="WeightMean">Mean of every element of the recurrent layer's weight matrices, after the update.</param>
+/// <param name="OutputMean">Mean of the recurrent layer's last-step output over the batch.</param>
+/// <param name="GradNorm">Global L2 norm of all gradients, before clipping.</param>
+/// <param name="Clipped">True when norm clipping rescaled the gradients.</param>
+/// <param name="Elapsed">Training time since the first step began.</param>
+public sealed record StepMetrics(
+    int Step,
+    int Epoch,
+    double Loss,
+    double Accuracy,
+    CellKind Cell,
+    double WeightMean,
+    double OutputMean,
+    double GradNorm,
+    bool Clipped,
+    TimeSpan Elapsed);

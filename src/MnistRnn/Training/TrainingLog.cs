@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+
+namespace MnistRnn.Training;
+
+/// <summary>The library's log messages, in the experiment's format.</summary>
+internal static partial class TrainingLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "step {Step}, loss {Loss:F5}, accuracy {Accuracy:F3}, mean of {WeightCell} weight {WeightMean:F5}, mean of {OutputCell} out {OutputMean:F5}, grad norm {GradNorm:F5}")]
+    public static partial void Step(ILogger logger, int step, double loss, double accuracy,
+        string weightCell, double weightMean, string outputCell, double outputMean, double gradNorm);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "final loss {Loss:F5}, accuracy {Accuracy:F5}")]
+    public static partial void Final(ILogger logger, double loss, double accuracy);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug,
+        Message = "training {Cell} on {Device}: {Steps} steps of batch {BatchSize}, lr {LearningRate}, clip norm {ClipNorm}, clip value {ClipValue}, seed {Seed}")]
+    public static partial void Starting(ILogger logger, string cell, string device, int steps, int batchSize,
+        double learningRate, string clipNorm, string clipValue, long seed);
+}

@@ -1,0 +1,76 @@
+using MnistRnn.Models;
+
+namespace MnistRnn.Training;
+
+/// <summary>
+/// Everything that defines a training run. The defaults are the experiment this project grew
+/// from (hidden 128, Adam at 0.01, batch 100, 5000 steps), plus gradient clipping by norm.
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Default global-norm clipping threshold. Chosen by measurement: see the README's results.</summary>
+    public const double DefaultClipNorm = 1.0;
+
+    /// <summary>The recurrent cell. Default: LSTM.</summary>
+    public CellKind Model { get; init; } = CellKind.Lstm;
+
+    /// <summary>Optimizer steps (mini-batches) to train for. Default: 5000.</summary>
+    public int Steps { get; init; } = 5000;
+
+    /// <summary>Sequences per mini-batch. Default: 100.</summary>
+    public int BatchSize { get; init; } = 100;
+
+    /// <summary>Adam's learning rate. Default: 0.01.</summary>
+    public double LearningRate { get; init; } = 0.01;
+
+    /// <summary>Width of the recurrent hidden state. Default: 128.</summary>
+    public int HiddenSize { get; init; } = 128;
+
+    /// <summary>Rescale gradients whose global L2 norm exceeds this; null turns norm clipping off. Default: <see cref="DefaultClipNorm"/>.</summary>
+    public double? ClipNorm { get; init; } = DefaultClipNorm;
+
+    /// <summary>Clamp every gradient element to [-value, value] after norm clipping; null (the default) turns it off.</summary>
+    public double? ClipValue { get; init; }
+
+    /// <summary>Seed for weight initialisation and batch order. Default: 1.</summary>
+    public long Seed { get; init; } = 1;
+
+    /// <summary>Where to train. Default: <see cref="DeviceChoice.Auto"/> (CUDA when available, else CPU).</summary>
+    public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
+
+    /// <summary>When to log a step line. Default: the experiment's cadence (every 100 steps to 1500, then every 1000).</summary>
+    public LogCadence LogCadence { get; init; } = LogCadence.Experiment;
+
+    /// <summary>The problems with these options, each naming the property at fault; empty when they are valid.</summary>
+    public IReadOnlyList<OptionProblem> Problems()
+    {
+        var problems = new List<OptionProblem>();
+        void Require(bool ok, string property, string message)
+        {
+            if (!ok) problems.Add(new OptionProblem(property, message));
+        }
+        Require(Enum.IsDefined(Model), nameof(Model), $"unknown cell kind {Model}.");
+        Require(Steps >= 1, nameof(Steps), $"must be at least 1, got {Steps}.");
+        Require(BatchSize >= 1, nameof(BatchSize), $"must be at least 1, got {BatchSize}.");
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), $"must be a positive number, got {LearningRate}.");
+        Require(HiddenSize >= 1, nameof(HiddenSize), $"must be at least 1, got {HiddenSize}.");
+        Require(ClipNorm is null || (double.IsFinite(ClipNorm.Value) && ClipNorm > 0), nameof(ClipNorm), $"must be a positive number, got {ClipNorm}.");
+        Require(ClipValue is null || (double.IsFinite(ClipValue.Value) && ClipValue > 0), nameof(ClipValue), $"must be a positive number, got {ClipValue}.");
+        Require(Seed >= 0, nameof(Seed), $"must not be negative, got {Seed}.");
+        Require(Enum.IsDefined(Device), nameof(Device), $"unknown device {Device}.");
+        Require(LogCadence.Every is null || LogCadence.Every >= 1, nameof(LogCadence), $"must log at least every step, got every {LogCadence.Every}.");
+        return problems;
+    }
+
+    /// <summary>Throws when <see cref="Problems"/> finds any.</summary>
+    /// <exception cref="ArgumentException">The first problem found.</exception>
+    public void EnsureValid()
+    {
+        var problem = Problems().FirstOrDefault();
+        if (problem is not null)
+            throw new ArgumentException($"{problem.Property} {problem.Message}", problem.Property);
+    }
+}
+
+/// <summary>One invalid option: the property at fault and what is wrong with its value.</summary>
+public sealed record OptionProblem(string Property, string Message);
