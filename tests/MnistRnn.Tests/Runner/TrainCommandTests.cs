@@ -1,0 +1,100 @@
+using System.Text.Json;
+using MnistRnn.Tests.Support;
+
+namespace MnistRnn.Tests.Runner;
+
+public sealed class TrainCommandTests
+{
+    private TempFolder _folder = null!;
+
+    [SetUp]
+    public void SetUp() => _folder = new TempFolder();
+
+    [TearDown]
+    public void TearDown() => _folder.Dispose();
+
+    private static void AssertOneSentence(RunnerProcess.Result result, int exitCode, string mustContain)
+    {
+        Assert.That(result.ExitCode, Is.EqualTo(exitCode), result.Error);
+        string[] lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), result.Error);
+        Assert.That(lines[0], Does.Contain(mustContain));
+        Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    [TestCase("--lr", "-1", "--lr must be a positive number")]
+    [TestCase("--batch-size", "0", "--batch-size must be at least 1")]
+    [TestCase("--steps", "-4", "--steps must be at least 1")]
+    [TestCase("--clip-norm", "-2", "--clip-norm must be a positive number")]
+    [TestCase("--model", "transformer", "--model: unknown cell 'transformer'")]
+    [TestCase("--device", "tpu", "--device: unknown device 'tpu'")]
+    [TestCase("--batch-size", "many", "'many'")]
+    [TestCase("--data", "/no/such/folder", "--data: folder /no/such/folder does not exist")]
+    public void Invalid_options_get_one_sentence_and_exit_code_2(string flag, string value, string message) =>
+        AssertOneSentence(RunnerProcess.Run("train", flag, value), 2, message);
+
+    [Test]
+    public void An_unknown_flag_is_a_usage_error() =>
+        AssertOneSentence(RunnerProcess.Run("train", "--learning-rate", "0.1"), 2, "--learning-rate");
+
+    [Test]
+    public void Bad_data_names_the_file_and_exits_with_3()
+    {
+        IdxWriter.Folder(_folder.Path);
+        string labels = _folder.File("train-labels-idx1-ubyte");
+        File.WriteAllBytes(labels, IdxWriter.Labels(20, magic: 1234));
+
+        AssertOneSentence(RunnerProcess.Run("train", "--data", _folder.Path), 3, $"{labels}: magic number is 1234");
+    }
+
+    [Test]
+    public void Asking_for_cuda_without_it_exits_with_4()
+    {
+        if (TorchSharp.torch.cuda.is_available()) Assert.Ignore("this machine has CUDA");
+
+        AssertOneSentence(RunnerProcess.Run("train", "--device", "cuda", "--steps", "1"), 4, "--device: CUDA is not available");
+    }
+
+    [Test]
+    public void A_short_run_prints_the_experiments_lines_and_writes_the_summary()
+    {
+        string data = IdxWriter.Folder(Path.Combine(_folder.Path, "data"), trainCount: 40, testCount: 20);
+        string summary = Path.Combine(_folder.Path, "out", "summary.json");
+
+        var result = RunnerProcess.Run("train", "--data", data, "--steps", "4", "--batch-size", "10", "--log-every", "2",
+            "--model", "gru", "--device", "cpu", "--summary", summary);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines.Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "step 2", "step 4", "final loss " + lines[^1].Split(' ')[2].TrimEnd(',') }));
+        Assert.That(lines[0], Does.Contain("mean of gru weight").And.Contain("grad norm"));
+        using var json = JsonDocument.Parse(File.ReadAllText(summary));
+        var root = json.RootElement;
+        Assert.That(root.GetProperty("model").GetString(), Is.EqualTo("gru"));
+        Assert.That(root.GetProperty("steps").GetInt32(), Is.EqualTo(4));
+        foreach (string key in new[] { "test_loss", "test_accuracy", "train_seconds", "samples_per_second", "peak_working_set_mb" })
+            Assert.That(root.GetProperty(key).GetDouble(), Is.GreaterThanOrEqualTo(0), key);
+        Assert.That(root.GetProperty("data_is_verified_mnist").GetBoolean(), Is.False);
+    }
+
+    [Test]
+    public void Without_data_flag_it_finds_the_vendored_mnist_from_inside_the_repository()
+    {
+        var result = RunnerProcess.RunIn(Path.Combine(RepositoryPaths.Root, "src"), "train", "--steps", "1", "--model", "rnn", "--device", "cpu");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
+        Assert.That(result.Output, Does.Contain("step 1, loss ").And.Contain("final loss "));
+    }
+
+    [Test]
+    public void Fashion_mnist_from_debian_trains_too()
+    {
+        const string fashion = "/usr/share/datasets/fashion-mnist";
+        Assume.That(Directory.Exists(fashion), $"{fashion} is absent: apt-get install dataset-fashion-mnist");
+
+        var result = RunnerProcess.Run("train", "--data", fashion, "--steps", "2", "--device", "cpu");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
+        Assert.That(result.Output, Does.Contain("final loss "));
+    }
+}

@@ -1,0 +1,18 @@
+namespace MnistRnn.Tests.Support;
+
+/// <summary>Locations inside the repository the tests run from.</summary>
+internal static class RepositoryPaths
+{
+    /// <summary>The repository root: the first folder above the test binaries holding MnistRnn.sln.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The vendored MNIST folder.</summary>
+    public static string Mnist => Path.Combine(Root, "data", "mnist");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MnistRnn.sln"))) return dir.FullName;
+        throw new InvalidOperationException("MnistRnn.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,129 @@
+using Microsoft.Extensions.Logging;
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Tests.Support;
+using MnistRnn.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Tests.Training;
+
+public sealed class TrainerTests
+{
+    // A task a recurrent net learns in a few dozen steps: the class is which of four rows holds the brightest pixel.
+    private static DatasetSplit BrightestRowTask(int count, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var labels = randint(0, 4, [count], ScalarType.Int64, generator: generator);
+        var images = rand([count, 4, 4], generator: generator).mul_(0.5);
+        images.index_put_(ones(count), arange(count), labels, randint(0, 4, [count], ScalarType.Int64, generator: generator));
+        return new DatasetSplit(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+    }
+
+    private static Trainer TinyTrainer(CellKind kind, int steps, ILogger<Trainer>? logger = null, LogCadence? cadence = null) =>
+        new(new TrainingOptions
+        {
+            Model = kind,
+            Steps = steps,
+            BatchSize = 16,
+            HiddenSize = 16,
+            Device = DeviceChoice.Cpu,
+            LogCadence = cadence ?? LogCadence.Experiment,
+        }, logger);
+
+    [TestCase(CellKind.Rnn)]
+    [TestCase(CellKind.Lstm)]
+    [TestCase(CellKind.Gru)]
+    public void Training_lowers_the_loss_on_a_learnable_task(CellKind kind)
+    {
+        using var data = BrightestRowTask(256, seed: 5);
+        var trainer = TinyTrainer(kind, steps: 150);
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        var before = ModelEvaluation.Evaluate(model, data);
+
+        var result = trainer.Train(model, data);
+        var after = ModelEvaluation.Evaluate(model, data);
+
+        Assert.That(result.Steps, Is.EqualTo(150));
+        Assert.That(result.History.Select(m => m.Step), Is.EqualTo(Enumerable.Range(1, 150)));
+        Assert.That(after.Loss, Is.LessThan(before.Loss * 0.5), $"loss {before.Loss:F3} -> {after.Loss:F3}");
+        Assert.That(after.Accuracy, Is.GreaterThan(0.9));
+    }
+
+    [Test]
+    public void The_same_seed_trains_to_the_same_weights()
+    {
+        using var data = BrightestRowTask(128, seed: 2);
+        float[] Train()
+        {
+            var trainer = TinyTrainer(CellKind.Lstm, steps: 20);
+            using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+            trainer.Train(model, data);
+            return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        }
+
+        Assert.That(Train(), Is.EqualTo(Train()));
+    }
+
+    [Test]
+    public void Live_tensors_do_not_grow_across_training_steps()
+    {
+        using var data = BrightestRowTask(128, seed: 3);
+        var trainer = TinyTrainer(CellKind.Lstm, steps: 60);
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        var live = new List<long>();
+        trainer.StepCompleted += _ => live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+
+        trainer.Train(model, data);
+
+        // Sampled inside each step's scope, so the count includes that step's tensors; it must not climb.
+        Assert.That(live.Skip(10).Distinct().Count(), Is.EqualTo(1), string.Join(", ", live));
+    }
+
+    [Test]
+    public void Step_lines_follow_the_experiments_format_and_cadence()
+    {
+        using var data = BrightestRowTask(256, seed: 4);
+        var log = new ListLogger<Trainer>();
+        var trainer = TinyTrainer(CellKind.Rnn, steps: 250, log);
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+
+        trainer.Train(model, data);
+        trainer.Evaluate(model, data);
+
+        Assert.That(log.Messages, Has.Count.EqualTo(4));
+        Assert.That(log.Messages[0], Does.Match(
+            @"^step 100, loss \d+\.\d{5}, accuracy \d\.\d{3}, mean of rnn weight -?\d+\.\d{5}, mean of rnn out -?\d+\.\d{5}, grad norm \d+\.\d{5}$"));
+        Assert.That(log.Messages[1], Does.StartWith("step 200, "));
+        Assert.That(log.Messages[2], Does.StartWith("step 250, "));
+        Assert.That(log.Messages[3], Does.Match(@"^final loss \d+\.\d{5}, accuracy \d\.\d{5}$"));
+    }
+
+    [Test]
+    public void Metrics_record_clipping_against_the_norm_before_clipping()
+    {
+        using var data = BrightestRowTask(64, seed: 6);
+        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Rnn, Steps = 10, BatchSize = 16, HiddenSize = 8, ClipNorm = 1e-3 });
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+
+        var history = trainer.Train(model, data).History;
+
+        Assert.That(history.All(m => m.Clipped == m.GradNorm > 1e-3), Is.True);
+        Assert.That(history.Count(m => m.Clipped), Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void Cancellation_stops_before_the_next_step()
+    {
+        using var data = BrightestRowTask(64, seed: 7);
+        var trainer = TinyTrainer(CellKind.Gru, steps: 1000);
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        using var cancellation = new CancellationTokenSource();
+        int steps = 0;
+        trainer.StepCompleted += m => { steps = m.Step; if (m.Step == 3) cancellation.Cancel(); };
+
+        Assert.Throws<OperationCanceledException>(() => trainer.Train(model, data, cancellation.Token));
+        Assert.That(steps, Is.EqualTo(3));
+    }
+}

@@ -1,0 +1,47 @@
+using MnistRnn.Models;
+using MnistRnn.Training;
+
+namespace MnistRnn.Tests.Training;
+
+public sealed class TrainingOptionsTests
+{
+    [Test]
+    public void Defaults_are_the_experiments_settings()
+    {
+        var options = new TrainingOptions();
+
+        Assert.That(options.Model, Is.EqualTo(CellKind.Lstm));
+        Assert.That(options.Steps, Is.EqualTo(5000));
+        Assert.That(options.BatchSize, Is.EqualTo(100));
+        Assert.That(options.LearningRate, Is.EqualTo(0.01));
+        Assert.That(options.HiddenSize, Is.EqualTo(128));
+        Assert.That(options.LogCadence, Is.EqualTo(LogCadence.Experiment));
+        Assert.That(options.Problems(), Is.Empty);
+    }
+
+    private static IEnumerable<TestCaseData> InvalidOptions()
+    {
+        yield return new TestCaseData(new TrainingOptions { LearningRate = -0.01 }, nameof(TrainingOptions.LearningRate));
+        yield return new TestCaseData(new TrainingOptions { LearningRate = double.NaN }, nameof(TrainingOptions.LearningRate));
+        yield return new TestCaseData(new TrainingOptions { BatchSize = 0 }, nameof(TrainingOptions.BatchSize));
+        yield return new TestCaseData(new TrainingOptions { Steps = 0 }, nameof(TrainingOptions.Steps));
+        yield return new TestCaseData(new TrainingOptions { HiddenSize = -1 }, nameof(TrainingOptions.HiddenSize));
+        yield return new TestCaseData(new TrainingOptions { ClipNorm = -1 }, nameof(TrainingOptions.ClipNorm));
+        yield return new TestCaseData(new TrainingOptions { ClipValue = double.PositiveInfinity }, nameof(TrainingOptions.ClipValue));
+        yield return new TestCaseData(new TrainingOptions { Seed = -3 }, nameof(TrainingOptions.Seed));
+        yield return new TestCaseData(new TrainingOptions { Model = (CellKind)42 }, nameof(TrainingOptions.Model));
+        yield return new TestCaseData(new TrainingOptions { LogCadence = LogCadence.EveryNSteps(0) }, nameof(TrainingOptions.LogCadence));
+    }
+
+    [TestCaseSource(nameof(InvalidOptions))]
+    public void Each_invalid_value_is_reported_against_its_property(TrainingOptions options, string property)
+    {
+        Assert.That(options.Problems().Select(p => p.Property), Is.EqualTo(new[] { property }));
+        var error = Assert.Throws<ArgumentException>(options.EnsureValid)!;
+        Assert.That(error.ParamName, Is.EqualTo(property));
+    }
+
+    [Test]
+    public void A_trainer_refuses_invalid_options() =>
+        Assert.Throws<ArgumentException>(() => new Trainer(new TrainingOptions { BatchSize = -5 }));
+}
