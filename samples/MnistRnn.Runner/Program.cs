@@ -17,7 +17,9 @@ if (parse.Errors.Count > 0)
 
 try
 {
-    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // A new InvocationConfiguration has no termination timeout, which leaves Ctrl+C to kill the process
+    // mid-step; with one, Ctrl+C and SIGTERM cancel the token and the step in flight finishes first.
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) });
 }
 catch (UserErrorException e)
 {
@@ -29,8 +31,9 @@ catch (DeviceUnavailableException e)
     Console.Error.WriteLine($"--device: {e.Message} Use --device cpu, or build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU.");
     return ExitCodes.DeviceUnavailable;
 }
-catch (OperationCanceledException)
+catch (Exception e)
 {
-    Console.Error.WriteLine("Canceled.");
-    return ExitCodes.Canceled;
+    // Not a user error but a defect: keep the whole trace for the bug report.
+    Console.Error.WriteLine($"mnist-rnn failed unexpectedly; please report this with the details below.{Environment.NewLine}{e}");
+    return ExitCodes.InternalError;
 }

@@ -18,7 +18,9 @@ internal sealed record RunSummary(
     double TestAccuracy,
     double TrainSeconds,
     double SamplesPerSecond,
-    double PeakWorkingSetMb)
+    double PeakWorkingSetMb,
+    [property: JsonPropertyName("working_set_mb_at_step_500")] double? WorkingSetMbAtStep500,
+    double? WorkingSetMbAtLastStep)
 {
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -68,7 +68,8 @@ internal sealed class TrainCommand
         var command = new Command("train", "Train a recurrent classifier on MNIST read row by row, then evaluate it on the test set.");
         foreach (var option in new Option[] { _model, _steps, _batchSize, _lr, _clipNorm, _clipValue, _hidden, _seed, _device, _data, _logEvery, _summary })
             command.Options.Add(option);
-        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(parse, cancellationToken)));
+        // On a worker thread, so System.CommandLine's Ctrl+C handler is in place while training runs.
+        command.SetAction((parse, cancellationToken) => Task.Run(() => Run(parse, cancellationToken), CancellationToken.None));
         return command;
     }
 
@@ -82,21 +83,51 @@ internal sealed class TrainCommand
 
         using var loggers = ConsoleLogging.Create();
         using var dataset = LoadDataset(dataFolder, device);
+        if (options.BatchSize > dataset.Train.Count)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--batch-size {options.BatchSize} exceeds the {dataset.Train.Count} training images in {dataFolder}.");
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>());
         using var model = trainer.CreateModel(device);
-        var training = trainer.Train(model, dataset.Train, cancellationToken);
+        // Working set after step 500 and after the last step: the window in which memory must stay flat.
+        double? workingSetAtStep500 = null, workingSetAtLastStep = null;
+        int stepsDone = 0;
+        trainer.StepCompleted += metrics =>
+        {
+            stepsDone = metrics.Step;
+            if (metrics.Step == 500) workingSetAtStep500 = Megabytes(Environment.WorkingSet);
+            if (metrics.Step == options.Steps) workingSetAtLastStep = Megabytes(Environment.WorkingSet);
+        };
+        TrainingResult training;
+        try
+        {
+            training = trainer.Train(model, dataset.Train, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new UserErrorException(ExitCodes.Canceled, $"Interrupted after step {stepsDone} of {options.Steps}; nothing was evaluated or saved.");
+        }
         var evaluation = trainer.Evaluate(model, dataset.Test);
 
         if (summaryPath is not null)
         {
-            new RunSummary(
+            var summary = new RunSummary(
                 options.Model.ToName(), training.Steps, options.BatchSize, options.LearningRate, options.ClipNorm, options.ClipValue,
                 options.Seed, device.ToString(), dataset.IsVerifiedMnist, evaluation.Loss, evaluation.Accuracy,
                 Math.Round(training.TrainSeconds, 3), Math.Round(training.SamplesPerSecond, 1),
-                Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1)).WriteTo(summaryPath);
+                Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep);
+            try
+            {
+                summary.WriteTo(summaryPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UserErrorException(ExitCodes.OutputNotWritable, $"--summary: cannot write {summaryPath} ({e.Message}).");
+            }
         }
         return ExitCodes.Success;
     }
+
+    private static double Megabytes(long bytes) => Math.Round(bytes / 1048576.0, 1);
 
     private TrainingOptions ReadOptions(ParseResult parse)
     {
@@ -168,6 +199,10 @@ internal sealed class TrainCommand
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
         {
             throw new UserErrorException(ExitCodes.InvalidData, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException(ExitCodes.InvalidData, $"--data: cannot read {folder} ({e.Message}).");
         }
     }
 }

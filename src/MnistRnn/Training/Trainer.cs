@@ -49,6 +49,7 @@ public sealed class Trainer
     /// <param name="train">Training images (count, steps, features) and labels.</param>
     /// <param name="cancellationToken">Checked before every step.</param>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The batch size exceeds the training set.</exception>
     public TrainingResult Train(RecurrentClassifier model, DatasetSplit train, CancellationToken cancellationToken = default)
     {
         var options = Options;
@@ -56,22 +57,21 @@ public sealed class Trainer
             options.LearningRate, options.ClipNorm?.ToString() ?? "off", options.ClipValue?.ToString() ?? "off", options.Seed);
         using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate);
         using var batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
-        var history = new List<StepMetrics>(options.Steps);
         string cell = options.Model.ToName();
         model.train();
         var clock = Stopwatch.StartNew();
+        StepMetrics? metrics = null;
         for (int step = 1; step <= options.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var metrics = TrainingStep.Run(model, optimizer, batches, options, step, clock);
-            history.Add(metrics);
+            metrics = TrainingStep.Run(model, optimizer, batches, options, step, clock);
             if (options.LogCadence.ShouldLog(step, options.Steps))
                 TrainingLog.Step(_logger, step, metrics.Loss, metrics.Accuracy, cell, metrics.WeightMean, cell, metrics.OutputMean, metrics.GradNorm);
             StepCompleted?.Invoke(metrics);
         }
         clock.Stop();
-        return new TrainingResult(options.Steps, options.BatchSize, clock.Elapsed.TotalSeconds, history);
+        return new TrainingResult(options.Steps, options.BatchSize, clock.Elapsed.TotalSeconds, metrics!);
     }
 
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="test"/> and logs the experiment's final line.</summary>

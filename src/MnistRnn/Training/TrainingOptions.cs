@@ -9,7 +9,7 @@ namespace MnistRnn.Training;
 public sealed record TrainingOptions
 {
     /// <summary>Default global-norm clipping threshold. Chosen by measurement: see the README's results.</summary>
-    public const double DefaultClipNorm = 1.0;
+    public const double DefaultClipNorm = 5.0;
 
     /// <summary>The recurrent cell. Default: LSTM.</summary>
     public CellKind Model { get; init; } = CellKind.Lstm;

@@ -37,7 +37,9 @@ public sealed class MnistRegressionTests
     [Test]
     public void Lstm_reaches_the_experiments_accuracy()
     {
-        // The original experiment's LSTM ended at 0.9839; this seed measured 0.98xx here.
+        // The original experiment's LSTM ended at 0.9839. With the default clipping (norm 5.0, which
+        // this run never reaches) this project measured 0.9845 on 2 CPU threads; unclipped seeds 2 and 3
+        // gave 0.9823 and 0.9838.
         var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Lstm });
 
         Assert.That(result.Count, Is.EqualTo(10_000));
@@ -45,20 +47,34 @@ public sealed class MnistRegressionTests
     }
 
     [Test]
-    public void Gru_reaches_the_lstms_accuracy()
+    public void Gru_reaches_the_lstms_accuracy_at_half_the_learning_rate()
     {
-        var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Gru });
+        // At the experiment's lr 0.01 the GRU's gradients explode mid-run (norms near 100) and it ends
+        // at 0.81, 0.65 and 0.83 (seeds 1-3, clipping at 1.0; 0.95 unclipped, seed 1). At lr 0.005 it
+        // measured 0.9837 (seed 1, default clipping; 0.9832 with norm 1.0).
+        var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Gru, LearningRate = 0.005 });
 
         Assert.That(result.Accuracy, Is.GreaterThanOrEqualTo(0.98));
     }
 
     [Test]
-    public void Tanh_rnn_without_clipping_collapses()
+    public void Tanh_rnn_without_clipping_collapses_to_chance()
     {
-        // The original experiment's tanh RNN ended at 0.1032: its hidden state saturated and its gradients vanished.
-        // Measured here with this seed: RNN_ACCURACY_MEASURED, far from the gated cells' 0.98.
+        // The original experiment's tanh RNN ended at 0.1032: its hidden state saturated and its
+        // gradients vanished. Measured here (seed 1, no clipping): 0.0980, against 0.98 and more for
+        // the gated cells, so a gap of at least 0.78 is asserted.
         var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Rnn, ClipNorm = null });
 
-        Assert.That(result.Accuracy, Is.LessThan(0.5));
+        Assert.That(result.Accuracy, Is.LessThan(0.2));
+    }
+
+    [Test]
+    public void Tight_clipping_lets_the_tanh_rnn_learn()
+    {
+        // The fix for exploding gradients, measured for the tanh RNN (seed 1): 0.4204 with norm 1.0,
+        // against 0.0980 unclipped and 0.1945 with the default norm 5.0.
+        var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Rnn, ClipNorm = 1.0 });
+
+        Assert.That(result.Accuracy, Is.GreaterThan(0.3));
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MnistRnn.Tests.Support;
 
@@ -13,7 +14,7 @@ public sealed class TrainCommandTests
     [TearDown]
     public void TearDown() => _folder.Dispose();
 
-    private static void AssertOneSentence(RunnerProcess.Result result, int exitCode, string mustContain)
+    private static void AssertOneSentence(DotnetProcess.Result result, int exitCode, string mustContain)
     {
         Assert.That(result.ExitCode, Is.EqualTo(exitCode), result.Error);
         string[] lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -45,6 +46,15 @@ public sealed class TrainCommandTests
         File.WriteAllBytes(labels, IdxWriter.Labels(20, magic: 1234));
 
         AssertOneSentence(RunnerProcess.Run("train", "--data", _folder.Path), 3, $"{labels}: magic number is 1234");
+    }
+
+    [Test]
+    public void A_batch_larger_than_the_training_set_is_a_usage_error()
+    {
+        IdxWriter.Folder(_folder.Path, trainCount: 40);
+
+        AssertOneSentence(RunnerProcess.Run("train", "--data", _folder.Path, "--batch-size", "41"), 2,
+            $"--batch-size 41 exceeds the 40 training images in {_folder.Path}.");
     }
 
     [Test]
@@ -96,5 +106,27 @@ public sealed class TrainCommandTests
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Output, Does.Contain("final loss "));
+    }
+
+    [Test]
+    [Platform("Linux,MacOsX")]
+    public void Ctrl_c_stops_after_the_step_in_flight_with_exit_code_130()
+    {
+        string data = IdxWriter.Folder(_folder.Path, trainCount: 40, testCount: 20);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), "train", "--data", data,
+                     "--steps", "1000000", "--batch-size", "10", "--log-every", "10", "--device", "cpu" })
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.That(process.StandardOutput.ReadLine(), Does.StartWith("step 10, "), "training started");
+
+        using (var kill = Process.Start("kill", $"-INT {process.Id}")) kill.WaitForExit();
+        process.StandardOutput.ReadToEndAsync();
+        bool exited = process.WaitForExit(TimeSpan.FromSeconds(30));
+
+        Assert.That(exited, Is.True);
+        Assert.That(process.ExitCode, Is.EqualTo(130));
+        Assert.That(error.Result, Does.Match(@"^Interrupted after step \d+ of 1000000; nothing was evaluated or saved\.\s*$"));
     }
 }

@@ -41,12 +41,15 @@ public sealed class TrainerTests
         var trainer = TinyTrainer(kind, steps: 150);
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var before = ModelEvaluation.Evaluate(model, data);
+        var steps = new List<int>();
+        trainer.StepCompleted += m => steps.Add(m.Step);
 
         var result = trainer.Train(model, data);
         var after = ModelEvaluation.Evaluate(model, data);
 
         Assert.That(result.Steps, Is.EqualTo(150));
-        Assert.That(result.History.Select(m => m.Step), Is.EqualTo(Enumerable.Range(1, 150)));
+        Assert.That(result.LastStep.Step, Is.EqualTo(150));
+        Assert.That(steps, Is.EqualTo(Enumerable.Range(1, 150)));
         Assert.That(after.Loss, Is.LessThan(before.Loss * 0.5), $"loss {before.Loss:F3} -> {after.Loss:F3}");
         Assert.That(after.Accuracy, Is.GreaterThan(0.9));
     }
@@ -106,8 +109,10 @@ public sealed class TrainerTests
         using var data = BrightestRowTask(64, seed: 6);
         var trainer = new Trainer(new TrainingOptions { Model = CellKind.Rnn, Steps = 10, BatchSize = 16, HiddenSize = 8, ClipNorm = 1e-3 });
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        var history = new List<StepMetrics>();
+        trainer.StepCompleted += history.Add;
 
-        var history = trainer.Train(model, data).History;
+        trainer.Train(model, data);
 
         Assert.That(history.All(m => m.Clipped == m.GradNorm > 1e-3), Is.True);
         Assert.That(history.Count(m => m.Clipped), Is.GreaterThan(0));

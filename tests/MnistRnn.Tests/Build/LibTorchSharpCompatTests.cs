@@ -1,7 +1,7 @@
 using MnistRnn.Build;
 using static TorchSharp.torch;
 
-namespace MnistRnn.Tests.NativeCompat;
+namespace MnistRnn.Tests.Build;
 
 [Platform("Linux")]
 public sealed class LibTorchSharpCompatTests
