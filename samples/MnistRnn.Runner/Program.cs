@@ -10,8 +10,12 @@ var root = new RootCommand("mnist-rnn: train recurrent classifiers (tanh RNN, LS
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    // One sentence for the first problem, then where to look; System.CommandLine's own report adds the whole help page.
-    Console.Error.WriteLine($"{parse.Errors[0].Message} Run 'mnist-rnn {string.Join(' ', args.Take(1))} --help' for the options.");
+    // One sentence instead of System.CommandLine's report, which adds the whole help page. An error that
+    // quotes what the user typed ("Unrecognized command or argument 'x'") says more than a generic one.
+    var error = parse.Errors.OrderBy(e => e.Message.Contains('\'') ? 0 : 1).First();
+    var command = root.Subcommands.FirstOrDefault(c => args.Length > 0 && c.Name == args[0]);
+    string help = command is null ? "mnist-rnn --help" : $"mnist-rnn {command.Name} --help";
+    Console.Error.WriteLine($"{error.Message} Run '{help}' for the options.");
     return ExitCodes.InvalidArguments;
 }
 

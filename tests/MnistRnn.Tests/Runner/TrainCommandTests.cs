@@ -36,7 +36,16 @@ public sealed class TrainCommandTests
 
     [Test]
     public void An_unknown_flag_is_a_usage_error() =>
-        AssertOneSentence(RunnerProcess.Run("train", "--learning-rate", "0.1"), 2, "--learning-rate");
+        AssertOneSentence(RunnerProcess.Run("train", "--learning-rate", "0.1"), 2,
+            "Unrecognized command or argument '--learning-rate'. Run 'mnist-rnn train --help' for the options.");
+
+    [Test]
+    public void An_unknown_command_is_a_usage_error() =>
+        AssertOneSentence(RunnerProcess.Run("fit"), 2, "Unrecognized command or argument 'fit'. Run 'mnist-rnn --help'");
+
+    [Test]
+    public void No_command_is_a_usage_error() =>
+        AssertOneSentence(RunnerProcess.Run(), 2, "Required command was not provided.");
 
     [Test]
     public void Bad_data_names_the_file_and_exits_with_3()

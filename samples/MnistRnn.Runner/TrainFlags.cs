@@ -1,0 +1,102 @@
+using System.CommandLine;
+using MnistRnn.Models;
+using MnistRnn.Training;
+
+namespace MnistRnn.Runner;
+
+/// <summary>The flags of <c>mnist-rnn train</c>, their defaults (the library's), and how they become <see cref="TrainingOptions"/>.</summary>
+internal sealed class TrainFlags
+{
+    private static readonly TrainingOptions Defaults = new();
+
+    private readonly Option<string> _model = new("--model")
+    {
+        Description = "Recurrent cell: rnn (tanh), lstm or gru.",
+        HelpName = "rnn|lstm|gru",
+        DefaultValueFactory = _ => Defaults.Model.ToName(),
+    };
+    private readonly Option<int> _steps = new("--steps") { Description = "Training steps (mini-batches).", DefaultValueFactory = _ => Defaults.Steps };
+    private readonly Option<int> _batchSize = new("--batch-size") { Description = "Sequences per mini-batch.", DefaultValueFactory = _ => Defaults.BatchSize };
+    private readonly Option<double> _lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => Defaults.LearningRate };
+    private readonly Option<double> _clipNorm = new("--clip-norm")
+    {
+        Description = "Rescale gradients whose global L2 norm exceeds this; 0 turns norm clipping off.",
+        DefaultValueFactory = _ => Defaults.ClipNorm ?? 0,
+    };
+    private readonly Option<double> _clipValue = new("--clip-value")
+    {
+        Description = "Clamp each gradient element to [-v, v] after norm clipping; 0 turns it off.",
+        DefaultValueFactory = _ => Defaults.ClipValue ?? 0,
+    };
+    private readonly Option<int> _hidden = new("--hidden") { Description = "Hidden state width.", DefaultValueFactory = _ => Defaults.HiddenSize };
+    private readonly Option<long> _seed = new("--seed") { Description = "Seed for initial weights and batch order.", DefaultValueFactory = _ => Defaults.Seed };
+    private readonly Option<string> _device = new("--device")
+    {
+        Description = "auto (CUDA when available), cpu or cuda.",
+        HelpName = "auto|cpu|cuda",
+        DefaultValueFactory = _ => "auto",
+    };
+    public readonly Option<string?> Data = new("--data")
+    {
+        Description = $"Folder with the four MNIST-format IDX files, raw or .gz [default: the repository's {DataFolder.Vendored}].",
+    };
+    private readonly Option<int?> _logEvery = new("--log-every")
+    {
+        Description = "Log every N steps [default: every 100 steps to 1500, then every 1000, as the original experiment].",
+    };
+    public readonly Option<string?> Summary = new("--summary") { Description = "Write a JSON summary of the run to this file." };
+
+    private static readonly Dictionary<string, string> FlagOf = new()
+    {
+        [nameof(TrainingOptions.Model)] = "--model",
+        [nameof(TrainingOptions.Steps)] = "--steps",
+        [nameof(TrainingOptions.BatchSize)] = "--batch-size",
+        [nameof(TrainingOptions.LearningRate)] = "--lr",
+        [nameof(TrainingOptions.ClipNorm)] = "--clip-norm",
+        [nameof(TrainingOptions.ClipValue)] = "--clip-value",
+        [nameof(TrainingOptions.HiddenSize)] = "--hidden",
+        [nameof(TrainingOptions.Seed)] = "--seed",
+        [nameof(TrainingOptions.Device)] = "--device",
+        [nameof(TrainingOptions.LogCadence)] = "--log-every",
+    };
+
+    /// <summary>Adds every flag to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _model, _steps, _batchSize, _lr, _clipNorm, _clipValue, _hidden, _seed, _device, Data, _logEvery, Summary })
+            command.Options.Add(option);
+    }
+
+    /// <summary>The training options the user typed, validated.</summary>
+    /// <exception cref="UserErrorException">A value is invalid; the message names its flag.</exception>
+    public TrainingOptions ReadOptions(ParseResult parse)
+    {
+        string modelName = parse.GetValue(_model)!;
+        if (!CellKindNames.TryParse(modelName, out var model))
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--model: unknown cell '{modelName}'; use rnn, lstm or gru.");
+        string deviceName = parse.GetValue(_device)!;
+        if (!Enum.TryParse<DeviceChoice>(deviceName, ignoreCase: true, out var device) || !Enum.IsDefined(device))
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--device: unknown device '{deviceName}'; use auto, cpu or cuda.");
+        double clipNorm = parse.GetValue(_clipNorm);
+        double clipValue = parse.GetValue(_clipValue);
+        int? logEvery = parse.GetValue(_logEvery);
+        var options = new TrainingOptions
+        {
+            Model = model,
+            Steps = parse.GetValue(_steps),
+            BatchSize = parse.GetValue(_batchSize),
+            LearningRate = parse.GetValue(_lr),
+            // 0 is the command line's way to say "off"; negative values stay to be rejected below.
+            ClipNorm = clipNorm == 0 ? null : clipNorm,
+            ClipValue = clipValue == 0 ? null : clipValue,
+            HiddenSize = parse.GetValue(_hidden),
+            Seed = parse.GetValue(_seed),
+            Device = device,
+            LogCadence = logEvery is int every ? LogCadence.EveryNSteps(every) : LogCadence.Experiment,
+        };
+        var problem = options.Problems().FirstOrDefault();
+        if (problem is not null)
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"{FlagOf[problem.Property]} {problem.Message}");
+        return options;
+    }
+}
