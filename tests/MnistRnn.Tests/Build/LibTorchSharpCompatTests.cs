@@ -1,4 +1,5 @@
 using MnistRnn.Build;
+using MnistRnn.Tests.Support;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Build;
@@ -12,8 +13,7 @@ public sealed class LibTorchSharpCompatTests
     {
         get
         {
-            string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            string packages = RepositoryPaths.GlobalPackagesFolder;
             var version = typeof(TorchSharp.torch).Assembly.GetName().Version!;
             return Path.Combine(packages, "torchsharp", $"{version.Major}.{version.Minor}.{version.Build}",
                 "runtimes", "linux-x64", "native", "libLibTorchSharp.so");

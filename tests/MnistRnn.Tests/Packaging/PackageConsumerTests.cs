@@ -58,10 +58,19 @@ public sealed class PackageConsumerTests
         Directory.CreateDirectory(Path.Combine(consumer, "data"));
         CopyFolder(RepositoryPaths.Mnist, Path.Combine(consumer, "data", "mnist"));
 
-        var run = Dotnet(consumer, "run", "-c", "Release", "--", "30");
+        try
+        {
+            var run = Dotnet(consumer, "run", "-c", "Release", "--", "30");
 
-        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output + run.Error);
-        Assert.That(run.Output, Does.Match(@"final loss \d+\.\d{5}, accuracy 0\.\d{5}"));
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.Output + run.Error);
+            Assert.That(run.Output, Does.Match(@"final loss \d+\.\d{5}, accuracy 0\.\d{5}"));
+        }
+        finally
+        {
+            // The throwaway version would otherwise stay in the global package cache for good.
+            string cached = Path.Combine(RepositoryPaths.GlobalPackagesFolder, "mnistrnn", version);
+            if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
+        }
     }
 
     private static void CopyFolder(string from, string to)

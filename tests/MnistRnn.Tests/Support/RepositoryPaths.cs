@@ -1,6 +1,6 @@
 namespace MnistRnn.Tests.Support;
 
-/// <summary>Locations inside the repository the tests run from.</summary>
+/// <summary>Locations inside the repository the tests run from, and NuGet's package cache.</summary>
 internal static class RepositoryPaths
 {
     /// <summary>The repository root: the first folder above the test binaries holding MnistRnn.sln.</summary>
@@ -8,6 +8,11 @@ internal static class RepositoryPaths
 
     /// <summary>The vendored MNIST folder.</summary>
     public static string Mnist => Path.Combine(Root, "data", "mnist");
+
+    /// <summary>NuGet's global packages folder, where restore puts every package it uses.</summary>
+    public static string GlobalPackagesFolder =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
     private static string FindRoot()
     {
