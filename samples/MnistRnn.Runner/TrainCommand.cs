@@ -35,7 +35,7 @@ internal sealed class TrainCommand
             throw new UserErrorException(ExitCodes.InvalidArguments,
                 $"--batch-size {options.BatchSize} exceeds the {dataset.Train.Count} training images in {dataFolder}.");
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>());
-        using var model = trainer.CreateModel(device);
+        using var model = trainer.CreateModel(device, inputSize: dataset.Columns, classes: dataset.Classes);
         // Working set after step 500 and after the last step: the window in which memory must stay flat.
         double? workingSetAtStep500 = null, workingSetAtLastStep = null;
         int stepsDone = 0;

@@ -21,6 +21,8 @@ public sealed class MnistDataset : IDisposable
         Train = train;
         Test = test;
         IsVerifiedMnist = isVerifiedMnist;
+        using var scope = NewDisposeScope();
+        Classes = (int)Math.Max(train.Labels.max().item<long>(), test.Labels.max().item<long>()) + 1;
     }
 
     /// <summary>The training split (60,000 images for MNIST).</summary>
@@ -31,6 +33,15 @@ public sealed class MnistDataset : IDisposable
 
     /// <summary>True when all four files are byte for byte the published MNIST files.</summary>
     public bool IsVerifiedMnist { get; }
+
+    /// <summary>Rows per image: the sequence length when images are read row by row.</summary>
+    public int Rows => (int)Train.Images.shape[1];
+
+    /// <summary>Pixels per row: the features of each step when images are read row by row.</summary>
+    public int Columns => (int)Train.Images.shape[2];
+
+    /// <summary>Number of classes: one more than the largest label (10 for MNIST).</summary>
+    public int Classes { get; }
 
     /// <summary>
     /// Loads the four files from <paramref name="folder"/>, each either raw or gzip-compressed (<c>name.gz</c>).
@@ -54,7 +65,16 @@ public sealed class MnistDataset : IDisposable
         var train = LoadSplit(files[0], files[1], device ?? CPU);
         try
         {
-            return new MnistDataset(train, LoadSplit(files[2], files[3], device ?? CPU), verified);
+            var test = LoadSplit(files[2], files[3], device ?? CPU);
+            if (test.Images.shape[1] != train.Images.shape[1] || test.Images.shape[2] != train.Images.shape[2])
+            {
+                var error = new InvalidDataException(
+                    $"{files[2]}: images are {test.Images.shape[1]}x{test.Images.shape[2]} but the training images in {files[0]} " +
+                    $"are {train.Images.shape[1]}x{train.Images.shape[2]}; both splits must have one size.");
+                test.Dispose();
+                throw error;
+            }
+            return new MnistDataset(train, test, verified);
         }
         catch
         {

@@ -33,6 +33,29 @@ public sealed class MnistDatasetTests
     }
 
     [Test]
+    public void Reports_the_sequence_shape_and_the_classes_the_labels_use()
+    {
+        IdxWriter.Folder(_folder.Path, side: 12);
+        File.WriteAllBytes(_folder.File("t10k-labels-idx1-ubyte"), IdxWriter.Labels(10, label: i => (byte)(i == 3 ? 25 : 1)));
+
+        using var dataset = MnistDataset.Load(_folder.Path);
+
+        Assert.That((dataset.Rows, dataset.Columns, dataset.Classes), Is.EqualTo((12, 12, 26)));
+    }
+
+    [Test]
+    public void Refuses_splits_whose_images_differ_in_size()
+    {
+        IdxWriter.Folder(_folder.Path);
+        string testImages = _folder.File("t10k-images-idx3-ubyte");
+        File.WriteAllBytes(testImages, IdxWriter.Images(10, 32, 32));
+
+        var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(_folder.Path))!;
+
+        Assert.That(error.Message, Does.StartWith(testImages).And.Contain("images are 32x32").And.Contain("are 28x28"));
+    }
+
+    [Test]
     public void Refuses_images_and_labels_that_disagree_in_count()
     {
         IdxWriter.Folder(_folder.Path);

@@ -97,6 +97,19 @@ public sealed class TrainCommandTests
     }
 
     [Test]
+    public void Any_image_size_and_label_count_in_idx_format_trains()
+    {
+        string data = IdxWriter.Folder(_folder.Path, trainCount: 30, testCount: 10, side: 9);
+        File.WriteAllBytes(Path.Combine(data, "train-labels-idx1-ubyte"), IdxWriter.Labels(30, label: i => (byte)(i % 3)));
+        File.WriteAllBytes(Path.Combine(data, "t10k-labels-idx1-ubyte"), IdxWriter.Labels(10, label: i => (byte)(i % 3)));
+
+        var result = RunnerProcess.Run("train", "--data", data, "--steps", "3", "--batch-size", "10", "--device", "cpu");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
+        Assert.That(result.Output, Does.Contain("final loss "));
+    }
+
+    [Test]
     public void Without_data_flag_it_finds_the_vendored_mnist_from_inside_the_repository()
     {
         var result = RunnerProcess.RunIn(Path.Combine(RepositoryPaths.Root, "src"), "train", "--steps", "1", "--model", "rnn", "--device", "cpu");
