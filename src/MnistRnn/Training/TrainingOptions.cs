@@ -8,7 +8,11 @@ namespace MnistRnn.Training;
 /// </summary>
 public sealed record TrainingOptions
 {
-    /// <summary>Default global-norm clipping threshold. Chosen by measurement: see the README's results.</summary>
+    /// <summary>
+    /// Default global-norm clipping threshold. Chosen by measurement (seed 1): the LSTM's gradient norm
+    /// never reaches it, so it trains as unclipped (0.9845), and the tanh RNN still collapses (0.1945),
+    /// as in the original experiment, while a runaway gradient is still caught. See the README.
+    /// </summary>
     public const double DefaultClipNorm = 5.0;
 
     /// <summary>The recurrent cell. Default: LSTM.</summary>
