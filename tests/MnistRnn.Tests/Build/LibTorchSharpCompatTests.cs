@@ -70,6 +70,19 @@ public sealed class LibTorchSharpCompatTests
     }
 
     [Test]
+    public void A_host_with_every_required_version_gets_the_library_unchanged()
+    {
+        byte[] original = File.ReadAllBytes(PackageLibrary);
+        byte[] image = (byte[])original.Clone();
+        var newerHost = new HashSet<string>(HostVersions()) { NewestRequired };
+
+        var weakened = LibStdCxxCompat.WeakenMissingVersions(image, "libLibTorchSharp.so", newerHost);
+
+        Assert.That(weakened, Is.Empty);
+        Assert.That(image, Is.EqualTo(original));
+    }
+
+    [Test]
     public void Refuses_to_weaken_a_version_that_relocations_use()
     {
         // GLIBCXX_3.4 is the base version: hundreds of relocated symbols are bound to it.
