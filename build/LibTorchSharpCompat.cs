@@ -9,7 +9,8 @@
 // library really needs the newer libstdc++ and the build fails instead.
 //
 // This file is compiled twice: by MSBuild's RoslynCodeTaskFactory (LibTorchSharpCompat.targets),
-// and into the tests with ELF_LOGIC_ONLY defined so the ELF logic is tested without MSBuild.
+// and into the tests with ELF_LOGIC_ONLY defined so the ELF logic is tested without MSBuild. It stays
+// one file because the inline task factory compiles exactly one source.
 #nullable enable
 using System;
 using System.Collections.Generic;
