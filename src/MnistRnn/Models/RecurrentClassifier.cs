@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Models;
 
 /// <summary>
-/// A sequence classifier: one recurrent layer (tanh RNN, LSTM or GRU) reads the sequence and a
+/// A sequence classifier: one recurrent layer (tanh RNN, LSTM, GRU or IRNN) reads the sequence and a
 /// linear layer maps the last step's output to class logits. For MNIST read row by row, a
 /// sequence is 28 steps of 28 pixels.
 /// </summary>
@@ -17,6 +17,8 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
 
     [ComponentName(Name = "classifier")]
     private readonly Linear _classifier;
+
+    private readonly Dictionary<string, Parameter> _recurrentParameters;
 
     /// <summary>Builds the classifier with freshly initialised weights (from torch's global generator).</summary>
     /// <param name="kind">The recurrent cell.</param>
@@ -38,14 +40,25 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
             CellKind.Rnn => nn.RNN(inputSize, hiddenSize, nonLinearity: nn.NonLinearities.Tanh, batchFirst: true),
             CellKind.Lstm => nn.LSTM(inputSize, hiddenSize, batchFirst: true),
             CellKind.Gru => nn.GRU(inputSize, hiddenSize, batchFirst: true),
+            CellKind.Irnn => nn.RNN(inputSize, hiddenSize, nonLinearity: nn.NonLinearities.ReLU, batchFirst: true),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown cell kind."),
         };
         _classifier = nn.Linear(hiddenSize, classes);
         RegisterComponents();
-        RecurrentWeights = _recurrent.named_parameters()
-            .Where(p => p.name.StartsWith("weight", StringComparison.Ordinal))
-            .Select(p => p.parameter)
-            .ToArray();
+        _recurrentParameters = _recurrent.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        RecurrentWeights = [_recurrentParameters["weight_ih_l0"], _recurrentParameters["weight_hh_l0"]];
+        if (kind == CellKind.Irnn) InitialiseAsIdentity();
+    }
+
+    // Le, Jaitly and Hinton (2015), section 2: identity recurrence, zero biases, small input weights.
+    private void InitialiseAsIdentity()
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        RecurrentParameter("weight_hh_l0").copy_(eye(HiddenSize));
+        RecurrentParameter("weight_ih_l0").normal_(0, 0.001);
+        RecurrentParameter("bias_ih_l0").zero_();
+        RecurrentParameter("bias_hh_l0").zero_();
     }
 
     /// <summary>The recurrent cell.</summary>
@@ -66,17 +79,15 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
     /// <summary>Class logits for a batch of sequences.</summary>
     /// <param name="input">Shape (batch, steps, features).</param>
     /// <returns>Shape (batch, classes).</returns>
-    public override Tensor forward(Tensor input) => ForwardWithLastOutput(input).Logits;
+    public override Tensor forward(Tensor input) => ForwardWithOutputs(input).Logits;
 
-    /// <summary>Class logits and the recurrent layer's output at the last step.</summary>
+    /// <summary>Class logits and the recurrent layer's output (hidden state) at every step.</summary>
     /// <param name="input">Shape (batch, steps, features).</param>
-    /// <returns>Logits (batch, classes) and last output (batch, hidden).</returns>
-    public (Tensor Logits, Tensor LastOutput) ForwardWithLastOutput(Tensor input)
+    /// <returns>Logits (batch, classes) and outputs (batch, steps, hidden); the last step's output feeds the classifier.</returns>
+    public (Tensor Logits, Tensor Outputs) ForwardWithOutputs(Tensor input)
     {
-        if (input.dim() != 3 || input.shape[2] != InputSize)
-            throw new ArgumentException(
-                $"input must have shape (batch, steps, {InputSize}), got ({string.Join(", ", input.shape)}).", nameof(input));
-        // outputs: (batch, steps, hidden); the final states are not needed.
+        CheckInput(input);
+        // The final states are not needed: the last output is the final hidden state.
         Tensor outputs = _recurrent switch
         {
             LSTM lstm => lstm.call(input).Item1,
@@ -84,7 +95,50 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
             RNN rnn => rnn.call(input, null).Item1,
             _ => throw new InvalidOperationException("unsupported recurrent module."),
         };
-        Tensor last = outputs.select(1, -1); // (batch, hidden)
-        return (_classifier.call(last), last);
+        return (_classifier.call(outputs.select(1, -1)), outputs);
+    }
+
+    /// <summary>
+    /// The same computation as <see cref="ForwardWithOutputs"/>, one time step per call of the recurrent
+    /// layer, so that every hidden state h_t is a node of the autograd graph that gradients can be taken
+    /// with respect to. Slower; for diagnostics.
+    /// </summary>
+    /// <returns>
+    /// Logits (batch, classes) and h_t for every step, each (1, batch, hidden) as the layer passes it on:
+    /// these very tensors feed the next step, so gradients can be taken with respect to them.
+    /// </returns>
+    internal (Tensor Logits, IReadOnlyList<Tensor> Hidden) Unroll(Tensor input)
+    {
+        CheckInput(input);
+        var hidden = new List<Tensor>();
+        Tensor? h = null, c = null;
+        for (long t = 0; t < input.shape[1]; t++)
+        {
+            var step = input.narrow(1, t, 1);
+            switch (_recurrent)
+            {
+                case LSTM lstm:
+                    (_, h, c) = lstm.call(step, h is null ? null : (h, c!));
+                    break;
+                case GRU gru:
+                    (_, h) = gru.call(step, h);
+                    break;
+                case RNN rnn:
+                    (_, h) = rnn.call(step, h);
+                    break;
+            }
+            hidden.Add(h!);
+        }
+        return (_classifier.call(h!.squeeze(0)), hidden);
+    }
+
+    /// <summary>A parameter of the recurrent layer by its TorchSharp name, such as weight_hh_l0.</summary>
+    internal Parameter RecurrentParameter(string name) => _recurrentParameters[name];
+
+    private void CheckInput(Tensor input)
+    {
+        if (input.dim() != 3 || input.shape[2] != InputSize)
+            throw new ArgumentException(
+                $"input must have shape (batch, steps, {InputSize}), got ({string.Join(", ", input.shape)}).", nameof(input));
     }
 }

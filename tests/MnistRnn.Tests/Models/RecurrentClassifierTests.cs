@@ -8,20 +8,22 @@ public sealed class RecurrentClassifierTests
     [TestCase(CellKind.Rnn)]
     [TestCase(CellKind.Lstm)]
     [TestCase(CellKind.Gru)]
+    [TestCase(CellKind.Irnn)]
     public void Maps_a_batch_of_sequences_to_class_logits(CellKind kind)
     {
         using var model = new RecurrentClassifier(kind, inputSize: 28, hiddenSize: 16, classes: 10);
         using var scope = NewDisposeScope();
 
-        var (logits, last) = model.ForwardWithLastOutput(rand(5, 28, 28));
+        var (logits, outputs) = model.ForwardWithOutputs(rand(5, 28, 28));
 
         Assert.That(logits.shape, Is.EqualTo(new long[] { 5, 10 }));
-        Assert.That(last.shape, Is.EqualTo(new long[] { 5, 16 }));
+        Assert.That(outputs.shape, Is.EqualTo(new long[] { 5, 28, 16 }));
     }
 
     [TestCase(CellKind.Rnn, 2)]
     [TestCase(CellKind.Lstm, 2)]
     [TestCase(CellKind.Gru, 2)]
+    [TestCase(CellKind.Irnn, 2)]
     public void Exposes_the_recurrent_weight_matrices_and_names_its_parts(CellKind kind, int weightCount)
     {
         using var model = new RecurrentClassifier(kind, hiddenSize: 8);
@@ -34,19 +36,52 @@ public sealed class RecurrentClassifierTests
     }
 
     [Test]
-    public void The_last_output_is_the_recurrent_layers_final_step()
+    public void The_outputs_cover_every_step_and_the_last_one_reads_the_whole_sequence()
     {
         using var model = new RecurrentClassifier(CellKind.Gru, inputSize: 3, hiddenSize: 4);
         using var scope = NewDisposeScope();
         var input = rand(2, 6, 3);
 
-        var (_, lastOfFull) = model.ForwardWithLastOutput(input);
-        // Changing a late step changes the last output; the model reads the whole sequence.
+        var (_, full) = model.ForwardWithOutputs(input);
         var changed = input.clone();
         changed[.., 5, ..] = zeros(2, 3);
-        var (_, lastOfChanged) = model.ForwardWithLastOutput(changed);
+        var (_, ofChanged) = model.ForwardWithOutputs(changed);
 
-        Assert.That(lastOfFull.allclose(lastOfChanged), Is.False);
+        // Changing the last step changes only the last output.
+        Assert.That(full.narrow(1, 0, 5).allclose(ofChanged.narrow(1, 0, 5)), Is.True);
+        Assert.That(full.select(1, 5).allclose(ofChanged.select(1, 5)), Is.False);
+    }
+
+    [TestCase(CellKind.Rnn)]
+    [TestCase(CellKind.Lstm)]
+    [TestCase(CellKind.Gru)]
+    [TestCase(CellKind.Irnn)]
+    public void Unrolling_step_by_step_computes_the_same_as_the_fused_layer(CellKind kind)
+    {
+        using var model = new RecurrentClassifier(kind, inputSize: 3, hiddenSize: 5);
+        using var scope = NewDisposeScope();
+        var input = rand(4, 7, 3);
+
+        var (logits, outputs) = model.ForwardWithOutputs(input);
+        var (unrolledLogits, hidden) = model.Unroll(input);
+
+        Assert.That(hidden, Has.Count.EqualTo(7));
+        for (int t = 0; t < 7; t++)
+            Assert.That(hidden[t].squeeze(0).allclose(outputs.select(1, t), rtol: 1e-5, atol: 1e-6), Is.True, $"step {t}");
+        Assert.That(unrolledLogits.allclose(logits, rtol: 1e-5, atol: 1e-6), Is.True);
+    }
+
+    [Test]
+    public void The_irnn_starts_from_identity_recurrence_zero_biases_and_small_input_weights()
+    {
+        using var model = new RecurrentClassifier(CellKind.Irnn, inputSize: 28, hiddenSize: 64);
+        using var scope = NewDisposeScope();
+
+        Assert.That(model.RecurrentParameter("weight_hh_l0").eq(eye(64)).all().item<bool>(), Is.True);
+        Assert.That(model.RecurrentParameter("bias_ih_l0").abs().max().item<float>(), Is.Zero);
+        Assert.That(model.RecurrentParameter("bias_hh_l0").abs().max().item<float>(), Is.Zero);
+        double inputStd = model.RecurrentParameter("weight_ih_l0").std().item<float>();
+        Assert.That(inputStd, Is.InRange(0.0008, 0.0012));
     }
 
     [Test]
@@ -62,6 +97,7 @@ public sealed class RecurrentClassifierTests
     [TestCase("rnn", CellKind.Rnn)]
     [TestCase("LSTM", CellKind.Lstm)]
     [TestCase("gru", CellKind.Gru)]
+    [TestCase("IRNN", CellKind.Irnn)]
     public void Cell_names_parse_and_print(string name, CellKind kind)
     {
         Assert.That(CellKindNames.TryParse(name, out var parsed), Is.True);
