@@ -7,10 +7,14 @@ namespace MnistRnn.Training;
 /// <summary>Loss and accuracy of a classifier over a whole split, without gradients.</summary>
 public static class ModelEvaluation
 {
-    /// <summary>Evaluates <paramref name="model"/> on every item of <paramref name="split"/>, in chunks of <paramref name="chunkSize"/>.</summary>
-    public static EvaluationResult Evaluate(RecurrentClassifier model, DatasetSplit split, int chunkSize = 1000)
+    /// <summary>
+    /// Evaluates <paramref name="model"/> on every item of <paramref name="split"/>, read in
+    /// <paramref name="order"/> (the order it was trained in), in chunks of <paramref name="chunkSize"/>.
+    /// </summary>
+    public static EvaluationResult Evaluate(RecurrentClassifier model, DatasetSplit split, SequenceOrder order = SequenceOrder.Rows, int chunkSize = 1000)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        using var layout = SequenceLayout.For(split, order);
         bool wasTraining = model.training;
         model.eval();
         try
@@ -24,7 +28,7 @@ public static class ModelEvaluation
                 int length = Math.Min(chunkSize, split.Count - start);
                 var images = split.Images.narrow(0, start, length);
                 var labels = split.Labels.narrow(0, start, length);
-                var logits = model.call(images);
+                var logits = model.call(layout.Arrange(images));
                 lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
                 correct += logits.argmax(1).eq(labels).sum().item<long>();
             }

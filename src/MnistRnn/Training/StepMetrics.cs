@@ -1,3 +1,4 @@
+using MnistRnn.Diagnostics;
 using MnistRnn.Models;
 
 namespace MnistRnn.Training;
@@ -8,19 +9,21 @@ namespace MnistRnn.Training;
 /// <param name="Loss">Mean cross-entropy of the batch, before the update.</param>
 /// <param name="Accuracy">Fraction of the batch classified correctly, before the update.</param>
 /// <param name="Cell">The recurrent cell being trained.</param>
-/// <param name="WeightMean">Mean of every element of the recurrent layer's weight matrices, after the update.</param>
-/// <param name="OutputMean">Mean of the recurrent layer's last-step output over the batch.</param>
-/// <param name="GradNorm">Global L2 norm of all gradients, before clipping.</param>
+/// <param name="GradNorm">Global L2 norm of all gradients, before clipping (infinite or NaN when they were).</param>
 /// <param name="Clipped">True when norm clipping rescaled the gradients.</param>
 /// <param name="Elapsed">Training time since the first step began.</param>
+/// <param name="State">
+/// Weights after the update and activations of this step's forward pass, measured only on logged steps (see
+/// <see cref="TrainingOptions.LogCadence"/>) because the gate saturation of an LSTM or GRU costs about
+/// a forward pass; null on other steps.
+/// </param>
 public sealed record StepMetrics(
     int Step,
     int Epoch,
     double Loss,
     double Accuracy,
     CellKind Cell,
-    double WeightMean,
-    double OutputMean,
     double GradNorm,
     bool Clipped,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed,
+    StateStatistics? State);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MnistRnn.Data;
+using MnistRnn.Diagnostics;
 using MnistRnn.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -32,6 +33,15 @@ public sealed class Trainer
     /// <summary>Raised after every step with what it measured.</summary>
     public event Action<StepMetrics>? StepCompleted;
 
+    /// <summary>Raised after each step of <see cref="TrainingOptions.GradientFlowSteps"/> with dLoss/dh_t on the probe batch.</summary>
+    public event Action<GradientFlowMeasurement>? GradientFlowMeasured;
+
+    /// <summary>Raised once when the loss has stayed near chance for <see cref="TrainingOptions.StallWindow"/> steps.</summary>
+    public event Action<Stall>? StallDetected;
+
+    /// <summary>Sequences in the probe batch of <see cref="GradientFlow"/>: the first items of the training split.</summary>
+    public const int ProbeSize = 100;
+
     /// <summary>
     /// Seeds torch's global generator with <see cref="TrainingOptions.Seed"/> and builds the
     /// classifier the options describe on <paramref name="device"/>, so one seed fixes the initial weights.
@@ -42,6 +52,13 @@ public sealed class Trainer
         var model = new RecurrentClassifier(Options.Model, inputSize, Options.HiddenSize, classes);
         model.to(device);
         return model;
+    }
+
+    /// <summary>Builds the classifier for <paramref name="dataset"/> read in <see cref="TrainingOptions.Order"/>, as <see cref="CreateModel(Device, int, int)"/>.</summary>
+    public RecurrentClassifier CreateModel(Device device, MnistDataset dataset)
+    {
+        using var layout = SequenceLayout.For(dataset.Train, Options.Order);
+        return CreateModel(device, layout.Features, dataset.Classes);
     }
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="train"/> for <see cref="TrainingOptions.Steps"/> steps.</summary>
@@ -57,18 +74,28 @@ public sealed class Trainer
             options.LearningRate, options.ClipNorm?.ToString() ?? "off", options.ClipValue?.ToString() ?? "off", options.Seed);
         using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate);
         using var batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
+        using var layout = SequenceLayout.For(train, options.Order);
+        var stalls = options.StallWindow > 0 ? new StallDetector(options.StallWindow, model.Classes) : null;
         string cell = options.Model.ToName();
         model.train();
+        MeasureGradientFlow(model, train, layout, step: 0);
         var clock = Stopwatch.StartNew();
         StepMetrics? metrics = null;
         for (int step = 1; step <= options.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            metrics = TrainingStep.Run(model, optimizer, batches, options, step, clock);
-            if (options.LogCadence.ShouldLog(step, options.Steps))
-                TrainingLog.Step(_logger, step, metrics.Loss, metrics.Accuracy, cell, metrics.WeightMean, cell, metrics.OutputMean, metrics.GradNorm);
+            bool logged = options.LogCadence.ShouldLog(step, options.Steps);
+            metrics = TrainingStep.Run(model, optimizer, batches, layout, options, step, measureState: logged, clock);
+            if (metrics.State is { } state)
+                TrainingLog.Step(_logger, step, metrics.Loss, metrics.Accuracy, cell, state.WeightMean, cell, state.OutputMean, metrics.GradNorm, state.Saturation);
             StepCompleted?.Invoke(metrics);
+            if (stalls?.Observe(metrics) is { } stall)
+            {
+                TrainingLog.Stalled(_logger, stall.Step, stall.Window, stall.MeanLoss, stall.ChanceLoss, stall.MeanAccuracy, stall.Advice);
+                StallDetected?.Invoke(stall);
+            }
+            MeasureGradientFlow(model, train, layout, step);
         }
         clock.Stop();
         return new TrainingResult(options.Steps, options.BatchSize, clock.Elapsed.TotalSeconds, metrics!);
@@ -77,8 +104,18 @@ public sealed class Trainer
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="test"/> and logs the experiment's final line.</summary>
     public EvaluationResult Evaluate(RecurrentClassifier model, DatasetSplit test)
     {
-        var result = ModelEvaluation.Evaluate(model, test);
+        var result = ModelEvaluation.Evaluate(model, test, Options.Order);
         TrainingLog.Final(_logger, result.Loss, result.Accuracy);
         return result;
+    }
+
+    private void MeasureGradientFlow(RecurrentClassifier model, DatasetSplit train, SequenceLayout layout, int step)
+    {
+        if (GradientFlowMeasured is null || !Options.GradientFlowSteps.Contains(step)) return;
+        using var scope = NewDisposeScope();
+        int size = Math.Min(ProbeSize, train.Count);
+        var probe = layout.Arrange(train.Images.narrow(0, 0, size));
+        var norms = GradientFlow.Measure(model, probe, train.Labels.narrow(0, 0, size));
+        GradientFlowMeasured(new GradientFlowMeasurement(step, norms));
     }
 }

@@ -6,9 +6,13 @@ namespace MnistRnn.Training;
 internal static partial class TrainingLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "step {Step}, loss {Loss:F5}, accuracy {Accuracy:F3}, mean of {WeightCell} weight {WeightMean:F5}, mean of {OutputCell} out {OutputMean:F5}, grad norm {GradNorm:F5}")]
+        Message = "step {Step}, loss {Loss:F5}, accuracy {Accuracy:F3}, mean of {WeightCell} weight {WeightMean:F5}, mean of {OutputCell} out {OutputMean:F5}, grad norm {GradNorm:F5}, saturation {Saturation:F3}")]
     public static partial void Step(ILogger logger, int step, double loss, double accuracy,
-        string weightCell, double weightMean, string outputCell, double outputMean, double gradNorm);
+        string weightCell, double weightMean, string outputCell, double outputMean, double gradNorm, double saturation);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning,
+        Message = "step {Step}: training has stalled; over the last {Window} steps the loss averaged {Loss:F3} (a uniform guess scores {Chance:F3}) and accuracy {Accuracy:F3}; {Advice}.")]
+    public static partial void Stalled(ILogger logger, int step, int window, double loss, double chance, double accuracy, string advice);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "final loss {Loss:F5}, accuracy {Accuracy:F5}")]
     public static partial void Final(ILogger logger, double loss, double accuracy);

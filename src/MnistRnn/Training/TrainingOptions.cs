@@ -1,3 +1,4 @@
+using MnistRnn.Data;
 using MnistRnn.Models;
 
 namespace MnistRnn.Training;
@@ -45,6 +46,21 @@ public sealed record TrainingOptions
     /// <summary>When to log a step line. Default: the experiment's cadence (every 100 steps to 1500, then every 1000).</summary>
     public LogCadence LogCadence { get; init; } = LogCadence.Experiment;
 
+    /// <summary>How images become sequences. Default: <see cref="SequenceOrder.Rows"/>, the experiment's order.</summary>
+    public SequenceOrder Order { get; init; } = SequenceOrder.Rows;
+
+    /// <summary>
+    /// Steps over which a loss near chance counts as a stall worth a warning (see
+    /// <see cref="Diagnostics.StallDetector"/>); 0 turns the check off. Default: 500, a tenth of the experiment.
+    /// </summary>
+    public int StallWindow { get; init; } = 500;
+
+    /// <summary>
+    /// Steps after which to measure <see cref="Diagnostics.GradientFlow"/> on a fixed probe batch; 0 means
+    /// before the first update. Default: none.
+    /// </summary>
+    public IReadOnlyList<int> GradientFlowSteps { get; init; } = [];
+
     /// <summary>The problems with these options, each naming the property at fault; empty when they are valid.</summary>
     public IReadOnlyList<OptionProblem> Problems()
     {
@@ -62,6 +78,10 @@ public sealed record TrainingOptions
         Require(ClipValue is null || (double.IsFinite(ClipValue.Value) && ClipValue > 0), nameof(ClipValue), $"must be a positive number, got {ClipValue}.");
         Require(Seed >= 0, nameof(Seed), $"must not be negative, got {Seed}.");
         Require(Enum.IsDefined(Device), nameof(Device), $"unknown device {Device}.");
+        Require(Enum.IsDefined(Order), nameof(Order), $"unknown sequence order {Order}.");
+        Require(StallWindow >= 0, nameof(StallWindow), $"must not be negative, got {StallWindow}.");
+        Require(GradientFlowSteps.All(s => s >= 0 && s <= Steps), nameof(GradientFlowSteps),
+            $"must lie between 0 and the {Steps} training steps, got {string.Join(", ", GradientFlowSteps)}.");
         Require(LogCadence.Every is null || LogCadence.Every >= 1, nameof(LogCadence), $"must log at least every step, got every {LogCadence.Every}.");
         return problems;
     }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using MnistRnn.Data;
+using MnistRnn.Diagnostics;
 using MnistRnn.Models;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Training;
@@ -9,14 +9,18 @@ namespace MnistRnn.Training;
 /// <summary>One optimizer step: forward, loss, backward, clip, update, measure.</summary>
 internal static class TrainingStep
 {
-    /// <summary>Runs one step. Call inside a dispose scope: every tensor made here belongs to it.</summary>
-    public static StepMetrics Run(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches,
-        TrainingOptions options, int step, Stopwatch clock)
+    /// <summary>
+    /// Runs one step; with <paramref name="measureState"/> (on logged steps) it also measures
+    /// <see cref="StateStatistics"/>. Call inside a dispose scope: every tensor made here belongs to it.
+    /// </summary>
+    public static StepMetrics Run(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, SequenceLayout layout,
+        TrainingOptions options, int step, bool measureState, Stopwatch clock)
     {
         int epoch = batches.Epoch;
         var (images, labels) = batches.Next();
+        var sequences = layout.Arrange(images);
         optimizer.ZeroGrad();
-        var (logits, lastOutput) = model.ForwardWithLastOutput(images);
+        var (logits, outputs) = model.ForwardWithOutputs(sequences);
         var loss = nn.functional.cross_entropy(logits, labels);
         loss.backward();
         var (gradNorm, clipped) = GradientClipping.Apply(optimizer.Parameters, options.ClipNorm, options.ClipValue);
@@ -30,22 +34,9 @@ internal static class TrainingStep
             loss.item<float>(),
             accuracy,
             model.Kind,
-            WeightMean(model.RecurrentWeights),
-            lastOutput.mean().item<float>(),
             gradNorm,
             clipped,
-            clock.Elapsed);
-    }
-
-    private static double WeightMean(IReadOnlyList<Parameter> weights)
-    {
-        double sum = 0;
-        long count = 0;
-        foreach (var weight in weights)
-        {
-            sum += weight.sum().item<float>();
-            count += weight.numel();
-        }
-        return sum / count;
+            clock.Elapsed,
+            measureState ? StateStatistics.Measure(model, sequences, outputs) : null);
     }
 }

@@ -97,7 +97,7 @@ public sealed class TrainerTests
 
         Assert.That(log.Messages, Has.Count.EqualTo(4));
         Assert.That(log.Messages[0], Does.Match(
-            @"^step 100, loss \d+\.\d{5}, accuracy \d\.\d{3}, mean of rnn weight -?\d+\.\d{5}, mean of rnn out -?\d+\.\d{5}, grad norm \d+\.\d{5}$"));
+            @"^step 100, loss \d+\.\d{5}, accuracy \d\.\d{3}, mean of rnn weight -?\d+\.\d{5}, mean of rnn out -?\d+\.\d{5}, grad norm \d+\.\d{5}, saturation \d\.\d{3}$"));
         Assert.That(log.Messages[1], Does.StartWith("step 200, "));
         Assert.That(log.Messages[2], Does.StartWith("step 250, "));
         Assert.That(log.Messages[3], Does.Match(@"^final loss \d+\.\d{5}, accuracy \d\.\d{5}$"));
@@ -130,5 +130,72 @@ public sealed class TrainerTests
 
         Assert.Throws<OperationCanceledException>(() => trainer.Train(model, data, cancellation.Token));
         Assert.That(steps, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void State_statistics_are_measured_on_logged_steps_only()
+    {
+        using var data = BrightestRowTask(64, seed: 8);
+        var trainer = TinyTrainer(CellKind.Lstm, steps: 12, cadence: LogCadence.EveryNSteps(5));
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        var measured = new List<int>();
+        trainer.StepCompleted += m => { if (m.State is not null) measured.Add(m.Step); };
+
+        trainer.Train(model, data);
+
+        Assert.That(measured, Is.EqualTo(new[] { 5, 10, 12 }));
+    }
+
+    [Test]
+    public void Gradient_flow_is_measured_before_training_and_after_the_chosen_steps()
+    {
+        using var data = BrightestRowTask(64, seed: 9);
+        var trainer = new Trainer(new TrainingOptions
+        {
+            Model = CellKind.Rnn, Steps = 6, BatchSize = 16, HiddenSize = 8, GradientFlowSteps = [0, 3, 6],
+        });
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        var flows = new List<MnistRnn.Diagnostics.GradientFlowMeasurement>();
+        trainer.GradientFlowMeasured += flows.Add;
+
+        trainer.Train(model, data);
+
+        Assert.That(flows.Select(f => f.Step), Is.EqualTo(new[] { 0, 3, 6 }));
+        Assert.That(flows.Select(f => f.Norms.Count), Is.All.EqualTo(4), "one norm per row of the 4x4 images");
+        Assert.That(flows[0].Norms, Is.Not.EqualTo(flows[2].Norms), "training changed the model between measurements");
+    }
+
+    [Test]
+    public void Labels_that_cannot_be_learned_raise_one_stall_warning()
+    {
+        using var task = BrightestRowTask(256, seed: 10);
+        // The same images with labels drawn at random: nothing to learn, so the loss stays near ln 4.
+        using var noise = new DatasetSplit(task.Images.clone(), randint(0, 4, [256], ScalarType.Int64, generator: new Generator(11)));
+        var log = new ListLogger<Trainer>();
+        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Rnn, Steps = 60, BatchSize = 16, HiddenSize = 8, LearningRate = 1e-4, StallWindow = 20 }, log);
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        var stalls = new List<MnistRnn.Diagnostics.Stall>();
+        trainer.StallDetected += stalls.Add;
+
+        trainer.Train(model, noise);
+
+        Assert.That(stalls, Has.Count.EqualTo(1));
+        Assert.That(stalls[0].Step, Is.EqualTo(20));
+        Assert.That(log.Messages.Count(m => m.StartsWith("step 20: training has stalled", StringComparison.Ordinal)), Is.EqualTo(1));
+    }
+
+    [TestCase(SequenceOrder.Pixels)]
+    [TestCase(SequenceOrder.Permuted)]
+    public void Pixel_orders_train_a_model_reading_one_pixel_per_step(SequenceOrder order)
+    {
+        using var data = BrightestRowTask(64, seed: 12);
+        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 3, BatchSize = 16, HiddenSize = 8, Order = order });
+        using var model = trainer.CreateModel(CPU, inputSize: 1, classes: 4);
+
+        var result = trainer.Train(model, data);
+        var evaluation = trainer.Evaluate(model, data);
+
+        Assert.That(result.LastStep.Step, Is.EqualTo(3));
+        Assert.That(evaluation.Count, Is.EqualTo(64));
     }
 }

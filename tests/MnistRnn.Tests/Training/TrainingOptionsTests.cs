@@ -31,6 +31,9 @@ public sealed class TrainingOptionsTests
         yield return new TestCaseData(new TrainingOptions { Seed = -3 }, nameof(TrainingOptions.Seed));
         yield return new TestCaseData(new TrainingOptions { Model = (CellKind)42 }, nameof(TrainingOptions.Model));
         yield return new TestCaseData(new TrainingOptions { LogCadence = LogCadence.EveryNSteps(0) }, nameof(TrainingOptions.LogCadence));
+        yield return new TestCaseData(new TrainingOptions { Order = (MnistRnn.Data.SequenceOrder)9 }, nameof(TrainingOptions.Order));
+        yield return new TestCaseData(new TrainingOptions { StallWindow = -1 }, nameof(TrainingOptions.StallWindow));
+        yield return new TestCaseData(new TrainingOptions { Steps = 10, GradientFlowSteps = [0, 11] }, nameof(TrainingOptions.GradientFlowSteps));
     }
 
     [TestCaseSource(nameof(InvalidOptions))]

@@ -1,0 +1,111 @@
+using MnistRnn.Models;
+using MnistRnn.Training;
+
+namespace MnistRnn.Diagnostics;
+
+/// <summary>What a stalled run looks like and its most likely cause.</summary>
+public enum StallCause
+{
+    /// <summary>Most hidden units sit where the nonlinearity is flat, so gradients vanish.</summary>
+    Saturation,
+
+    /// <summary>The gradient norm has spiked far above its typical size.</summary>
+    ExplodingGradient,
+
+    /// <summary>Neither was seen.</summary>
+    Unknown,
+}
+
+/// <summary>A run whose loss stayed near chance, with the evidence.</summary>
+/// <param name="Step">Step at which the stall was recognised.</param>
+/// <param name="Window">Steps the averages cover.</param>
+/// <param name="MeanLoss">Mean batch loss over the window.</param>
+/// <param name="MeanAccuracy">Mean batch accuracy over the window.</param>
+/// <param name="ChanceLoss">ln(classes): the loss of a uniform guess.</param>
+/// <param name="Cause">The most likely cause.</param>
+/// <param name="Saturation">The latest saturation measured, if any.</param>
+/// <param name="MaxGradNorm">Largest gradient norm in the window.</param>
+/// <param name="MedianGradNorm">Median gradient norm in the window.</param>
+public sealed record Stall(int Step, int Window, double MeanLoss, double MeanAccuracy, double ChanceLoss, StallCause Cause,
+    double? Saturation, double MaxGradNorm, double MedianGradNorm)
+{
+    /// <summary>The likely cause and the usual fixes, in one sentence a user can act on.</summary>
+    public string Advice => Cause switch
+    {
+        StallCause.Saturation =>
+            $"likely cause: saturation ({Saturation * 100:F0}% of the nonlinearities are flat, so gradients vanish through time); " +
+            "usual fixes: an LSTM or GRU (--model lstm|gru), an IRNN (--model irnn), a lower learning rate (--lr) or tighter clipping (--clip-norm 1)",
+        StallCause.ExplodingGradient =>
+            $"likely cause: exploding gradients (norm up to {MaxGradNorm:G3}, median {MedianGradNorm:G3}); " +
+            "usual fixes: clipping by norm (--clip-norm 1) and a lower learning rate (--lr)",
+        _ => "no saturation or exploding gradient was seen; usual fixes: a lower learning rate (--lr) or a gated cell (--model lstm|gru)",
+    };
+}
+
+/// <summary>
+/// Watches training for a stretch of steps whose mean loss stays within
+/// <see cref="LossMargin"/> of chance (ln classes, 2.303 for ten) or whose mean accuracy stays below
+/// <see cref="AccuracyFactor"/> times chance, and reports it once with its likely cause.
+/// </summary>
+public sealed class StallDetector
+{
+    /// <summary>A window's mean loss this close to ln(classes), or above it, counts as stalled.</summary>
+    public const double LossMargin = 0.1;
+
+    /// <summary>A window's mean accuracy below this multiple of 1/classes counts as stalled.</summary>
+    public const double AccuracyFactor = 1.5;
+
+    /// <summary>Saturation at or above this names saturation as the cause.</summary>
+    public const double SaturatedFraction = 0.5;
+
+    /// <summary>A maximum gradient norm this many times the window's median names an explosion as the cause.</summary>
+    public const double ExplosionFactor = 10;
+
+    private readonly int _window;
+    private readonly double _chanceLoss;
+    private readonly double _chanceAccuracy;
+    private readonly Queue<StepMetrics> _recent = new();
+    private double _lossSum, _accuracySum;
+    private double? _latestSaturation;
+    private bool _reported;
+
+    /// <summary>Watches a run over <paramref name="classes"/> classes in windows of <paramref name="window"/> steps.</summary>
+    public StallDetector(int window, int classes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        _window = window;
+        _chanceLoss = Math.Log(classes);
+        _chanceAccuracy = 1.0 / classes;
+    }
+
+    /// <summary>Adds one step; returns the stall the first time one is recognised, otherwise null.</summary>
+    public Stall? Observe(StepMetrics metrics)
+    {
+        if (metrics.State is { } state) _latestSaturation = state.Saturation;
+        _recent.Enqueue(metrics);
+        _lossSum += metrics.Loss;
+        _accuracySum += metrics.Accuracy;
+        if (_recent.Count > _window)
+        {
+            var dropped = _recent.Dequeue();
+            _lossSum -= dropped.Loss;
+            _accuracySum -= dropped.Accuracy;
+        }
+        if (_reported || _recent.Count < _window) return null;
+        double meanLoss = _lossSum / _window, meanAccuracy = _accuracySum / _window;
+        // NaN losses fail both comparisons, so a diverged run counts as stalled too.
+        bool stalled = !(meanLoss < _chanceLoss - LossMargin) || meanAccuracy < AccuracyFactor * _chanceAccuracy;
+        if (!stalled) return null;
+        _reported = true;
+        var norms = _recent.Select(m => m.GradNorm).Order().ToArray();
+        double max = norms[^1], median = norms[norms.Length / 2];
+        // Gate saturation of an LSTM or GRU is how they hold memory, not a sign of failure (see Saturation).
+        bool saturated = _latestSaturation >= SaturatedFraction && metrics.Cell is CellKind.Rnn or CellKind.Irnn;
+        var cause = !double.IsFinite(max) ? StallCause.ExplodingGradient
+            : saturated ? StallCause.Saturation
+            : max >= ExplosionFactor * median ? StallCause.ExplodingGradient
+            : StallCause.Unknown;
+        return new Stall(metrics.Step, _window, meanLoss, meanAccuracy, _chanceLoss, cause, _latestSaturation, max, median);
+    }
+}
