@@ -1,6 +1,8 @@
+using MnistRnn.Data;
+
 namespace MnistRnn.Runner;
 
-/// <summary>Finds the MNIST copy vendored with this repository when <c>--data</c> is not given.</summary>
+/// <summary>Finds and loads the dataset: the folder given with <c>--data</c>, or the MNIST copy vendored with this repository.</summary>
 internal static class DataFolder
 {
     public const string Vendored = "data/mnist";
@@ -20,5 +22,37 @@ internal static class DataFolder
             }
         }
         return null;
+    }
+
+    /// <summary>The folder <c>--data</c> names, or the vendored one.</summary>
+    /// <exception cref="UserErrorException">Neither exists.</exception>
+    public static string Resolve(string? given)
+    {
+        if (given is not null)
+        {
+            if (!Directory.Exists(given))
+                throw new UserErrorException(ExitCodes.InvalidArguments,
+                    $"--data: folder {given} does not exist; point it at a folder holding the four MNIST-format IDX files.");
+            return given;
+        }
+        return FindVendored() ?? throw new UserErrorException(ExitCodes.InvalidArguments,
+            $"No {Vendored} folder was found above the current directory; run from inside the repository or pass --data DIR.");
+    }
+
+    /// <summary>Loads the dataset in <paramref name="folder"/>; a bad file becomes one sentence naming it.</summary>
+    public static MnistDataset Load(string folder, TorchSharp.torch.Device device)
+    {
+        try
+        {
+            return MnistDataset.Load(folder, device);
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        {
+            throw new UserErrorException(ExitCodes.InvalidData, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException(ExitCodes.InvalidData, $"--data: cannot read {folder} ({e.Message}).");
+        }
     }
 }

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using MnistRnn.Runner;
+using MnistRnn.Runner.Compare;
 using MnistRnn.Training;
 
-var root = new RootCommand("mnist-rnn: train recurrent classifiers (tanh RNN, LSTM, GRU) on MNIST read row by row.")
+var root = new RootCommand("mnist-rnn: train recurrent classifiers (tanh RNN, LSTM, GRU, IRNN) on MNIST read as sequences, and see why some fail.")
 {
     new TrainCommand().Build(),
+    new CompareCommand().Build(),
 };
 
 var parse = root.Parse(args);

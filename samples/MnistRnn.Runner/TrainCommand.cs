@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MnistRnn.Data;
+using MnistRnn.Diagnostics;
 using MnistRnn.Models;
 using MnistRnn.Training;
 
@@ -25,17 +26,23 @@ internal sealed class TrainCommand
     {
         // Everything the user typed is checked before any work starts.
         var options = _flags.ReadOptions(parse);
-        string dataFolder = ResolveDataFolder(parse.GetValue(_flags.Data));
+        string dataFolder = DataFolder.Resolve(parse.GetValue(_flags.Data));
         string? summaryPath = PrepareSummaryPath(parse.GetValue(_flags.Summary));
+        string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
         var device = DeviceSelection.Resolve(options.Device);
 
         using var loggers = ConsoleLogging.Create();
-        using var dataset = LoadDataset(dataFolder, device);
+        using var dataset = DataFolder.Load(dataFolder, device);
         if (options.BatchSize > dataset.Train.Count)
             throw new UserErrorException(ExitCodes.InvalidArguments,
                 $"--batch-size {options.BatchSize} exceeds the {dataset.Train.Count} training images in {dataFolder}.");
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>());
-        using var model = trainer.CreateModel(device, inputSize: dataset.Columns, classes: dataset.Classes);
+        using var model = trainer.CreateModel(device, dataset);
+        if (logDir is not null)
+        {
+            var tensorBoard = new TensorBoardWriter(logDir, model);
+            trainer.StepCompleted += tensorBoard.Write;
+        }
         // Working set after step 500 and after the last step: the window in which memory must stay flat.
         double? workingSetAtStep500 = null, workingSetAtLastStep = null;
         int stepsDone = 0;
@@ -77,19 +84,6 @@ internal sealed class TrainCommand
 
     private static double Megabytes(long bytes) => Math.Round(bytes / 1048576.0, 1);
 
-    private static string ResolveDataFolder(string? given)
-    {
-        if (given is not null)
-        {
-            if (!Directory.Exists(given))
-                throw new UserErrorException(ExitCodes.InvalidArguments,
-                    $"--data: folder {given} does not exist; point it at a folder holding the four MNIST-format IDX files.");
-            return given;
-        }
-        return DataFolder.FindVendored() ?? throw new UserErrorException(ExitCodes.InvalidArguments,
-            $"No {DataFolder.Vendored} folder was found above the current directory; run from inside the repository or pass --data DIR.");
-    }
-
     private static string? PrepareSummaryPath(string? path)
     {
         if (path is null) return null;
@@ -104,22 +98,6 @@ internal sealed class TrainCommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserErrorException(ExitCodes.OutputNotWritable, $"--summary: cannot create the folder for {path} ({e.Message}).");
-        }
-    }
-
-    private static MnistDataset LoadDataset(string folder, TorchSharp.torch.Device device)
-    {
-        try
-        {
-            return MnistDataset.Load(folder, device);
-        }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
-        {
-            throw new UserErrorException(ExitCodes.InvalidData, e.Message);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserErrorException(ExitCodes.InvalidData, $"--data: cannot read {folder} ({e.Message}).");
         }
     }
 }

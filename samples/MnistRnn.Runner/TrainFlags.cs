@@ -1,18 +1,22 @@
 using System.CommandLine;
+using MnistRnn.Data;
 using MnistRnn.Models;
 using MnistRnn.Training;
 
 namespace MnistRnn.Runner;
 
-/// <summary>The flags of <c>mnist-rnn train</c>, their defaults (the library's), and how they become <see cref="TrainingOptions"/>.</summary>
+/// <summary>
+/// The flags of <c>mnist-rnn train</c>, their defaults (the library's), and how they become
+/// <see cref="TrainingOptions"/>. <c>compare</c> shares them, less the ones each of its runs sets.
+/// </summary>
 internal sealed class TrainFlags
 {
     private static readonly TrainingOptions Defaults = new();
 
     private readonly Option<string> _model = new("--model")
     {
-        Description = "Recurrent cell: rnn (tanh), lstm or gru.",
-        HelpName = "rnn|lstm|gru",
+        Description = "Recurrent cell: rnn (tanh), lstm, gru or irnn (ReLU RNN with identity-initialised recurrence).",
+        HelpName = "rnn|lstm|gru|irnn",
         DefaultValueFactory = _ => Defaults.Model.ToName(),
     };
     private readonly Option<int> _steps = new("--steps") { Description = "Training steps (mini-batches).", DefaultValueFactory = _ => Defaults.Steps };
@@ -44,7 +48,22 @@ internal sealed class TrainFlags
     {
         Description = "Log every N steps [default: every 100 steps to 1500, then every 1000, as the original experiment].",
     };
+    private readonly Option<string> _order = new("--order")
+    {
+        Description = "How an image becomes a sequence: rows (28 steps of 28 pixels), pixels (784 steps of 1) or permuted (784 steps in a fixed random order).",
+        HelpName = "rows|pixels|permuted",
+        DefaultValueFactory = _ => Defaults.Order.ToName(),
+    };
+    private readonly Option<int> _stallWindow = new("--stall-window")
+    {
+        Description = "Warn once when the loss stays near chance for this many steps; 0 turns the check off.",
+        DefaultValueFactory = _ => Defaults.StallWindow,
+    };
     public readonly Option<string?> Summary = new("--summary") { Description = "Write a JSON summary of the run to this file." };
+    public readonly Option<string?> LogDir = new("--logdir")
+    {
+        Description = "Write TensorBoard event files into this folder: scalars every step, weight and gradient histograms on logged steps.",
+    };
 
     private static readonly Dictionary<string, string> FlagOf = new()
     {
@@ -58,12 +77,21 @@ internal sealed class TrainFlags
         [nameof(TrainingOptions.Seed)] = "--seed",
         [nameof(TrainingOptions.Device)] = "--device",
         [nameof(TrainingOptions.LogCadence)] = "--log-every",
+        [nameof(TrainingOptions.Order)] = "--order",
+        [nameof(TrainingOptions.StallWindow)] = "--stall-window",
     };
 
-    /// <summary>Adds every flag to <paramref name="command"/>.</summary>
+    /// <summary>Adds every flag to <c>train</c>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _model, _steps, _batchSize, _lr, _clipNorm, _clipValue, _hidden, _seed, _device, Data, _logEvery, Summary })
+        foreach (var option in new Option[] { _model, _order, _steps, _batchSize, _lr, _clipNorm, _clipValue, _hidden, _seed, _device, Data, _logEvery, _stallWindow, Summary, LogDir })
+            command.Options.Add(option);
+    }
+
+    /// <summary>Adds the flags <c>compare</c> shares: all but --model, which its runs name, and --summary, which its report replaces.</summary>
+    public void AddSharedTo(Command command)
+    {
+        foreach (var option in new Option[] { _order, _steps, _batchSize, _lr, _clipNorm, _clipValue, _hidden, _seed, _device, Data, _logEvery, _stallWindow, LogDir })
             command.Options.Add(option);
     }
 
@@ -71,9 +99,13 @@ internal sealed class TrainFlags
     /// <exception cref="UserErrorException">A value is invalid; the message names its flag.</exception>
     public TrainingOptions ReadOptions(ParseResult parse)
     {
-        string modelName = parse.GetValue(_model)!;
+        // compare has no --model: its runs name their cells.
+        string modelName = parse.CommandResult.Command.Options.Contains(_model) ? parse.GetValue(_model)! : Defaults.Model.ToName();
         if (!CellKindNames.TryParse(modelName, out var model))
-            throw new UserErrorException(ExitCodes.InvalidArguments, $"--model: unknown cell '{modelName}'; use rnn, lstm or gru.");
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--model: unknown cell '{modelName}'; use rnn, lstm, gru or irnn.");
+        string orderName = parse.GetValue(_order)!;
+        if (!SequenceOrderNames.TryParse(orderName, out var order))
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--order: unknown order '{orderName}'; use rows, pixels or permuted.");
         string deviceName = parse.GetValue(_device)!;
         if (!Enum.TryParse<DeviceChoice>(deviceName, ignoreCase: true, out var device) || !Enum.IsDefined(device))
             throw new UserErrorException(ExitCodes.InvalidArguments, $"--device: unknown device '{deviceName}'; use auto, cpu or cuda.");
@@ -93,6 +125,8 @@ internal sealed class TrainFlags
             Seed = parse.GetValue(_seed),
             Device = device,
             LogCadence = logEvery is int every ? LogCadence.EveryNSteps(every) : LogCadence.Experiment,
+            Order = order,
+            StallWindow = parse.GetValue(_stallWindow),
         };
         var problem = options.Problems().FirstOrDefault();
         if (problem is not null)

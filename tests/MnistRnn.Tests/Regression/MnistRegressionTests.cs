@@ -29,7 +29,7 @@ public sealed class MnistRegressionTests
         var training = trainer.Train(model, _mnist.Train);
         var result = ModelEvaluation.Evaluate(model, _mnist.Test);
         TestContext.Out.WriteLine(
-            $"{options.Model.ToName()} clip {options.ClipNorm?.ToString() ?? "off"}: test loss {result.Loss:F5}, accuracy {result.Accuracy:F5}, " +
+            $"{options.Model.ToName()} lr {options.LearningRate} clip {options.ClipNorm?.ToString() ?? "off"}: test loss {result.Loss:F5}, accuracy {result.Accuracy:F5}, " +
             $"{training.TrainSeconds:F1} s, {training.SamplesPerSecond:F0} samples/s");
         return result;
     }
@@ -76,5 +76,19 @@ public sealed class MnistRegressionTests
         var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Rnn, ClipNorm = 1.0 });
 
         Assert.That(result.Accuracy, Is.GreaterThan(0.3));
+    }
+
+    [Test]
+    public void A_lower_learning_rate_rescues_the_tanh_rnn_and_the_irnn_does_better_still()
+    {
+        // At lr 0.001 (default clipping) the tanh RNN no longer saturates: measured 0.9623 (0.9480 at
+        // 0.0005). The IRNN at the same settings measured 0.9757, a margin of 0.0134; at lr 0.01 it
+        // measured 0.9072 and at 0.0001 0.9321. Both runs repeat bit for bit on this machine.
+        var rnn = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Rnn, LearningRate = 0.001 });
+        var irnn = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Irnn, LearningRate = 0.001 });
+
+        Assert.That(rnn.Accuracy, Is.GreaterThan(0.95));
+        Assert.That(irnn.Accuracy, Is.GreaterThanOrEqualTo(0.97));
+        Assert.That(irnn.Accuracy - rnn.Accuracy, Is.GreaterThanOrEqualTo(0.01));
     }
 }

@@ -31,6 +31,8 @@ public sealed class TrainCommandTests
     [TestCase("--device", "tpu", "--device: unknown device 'tpu'")]
     [TestCase("--batch-size", "many", "'many'")]
     [TestCase("--data", "/no/such/folder", "--data: folder /no/such/folder does not exist")]
+    [TestCase("--order", "columns", "--order: unknown order 'columns'")]
+    [TestCase("--stall-window", "-1", "--stall-window must not be negative")]
     public void Invalid_options_get_one_sentence_and_exit_code_2(string flag, string value, string message) =>
         AssertOneSentence(RunnerProcess.Run("train", flag, value), 2, message);
 
@@ -94,6 +96,22 @@ public sealed class TrainCommandTests
         foreach (string key in new[] { "test_loss", "test_accuracy", "train_seconds", "samples_per_second", "peak_working_set_mb" })
             Assert.That(root.GetProperty(key).GetDouble(), Is.GreaterThanOrEqualTo(0), key);
         Assert.That(root.GetProperty("data_is_verified_mnist").GetBoolean(), Is.False);
+    }
+
+    [Test]
+    public void An_irnn_reads_pixels_one_by_one_and_logs_to_tensorboard()
+    {
+        string data = IdxWriter.Folder(Path.Combine(_folder.Path, "data"), trainCount: 20, testCount: 10, side: 6);
+        string logDir = Path.Combine(_folder.Path, "tensorboard");
+
+        var result = RunnerProcess.Run("train", "--data", data, "--model", "irnn", "--order", "pixels", "--steps", "3",
+            "--batch-size", "10", "--log-every", "3", "--device", "cpu", "--logdir", logDir);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
+        Assert.That(result.Output, Does.Contain("mean of irnn weight").And.Contain("saturation"));
+        var events = Directory.GetFiles(logDir, "events.out.tfevents.*");
+        Assert.That(events, Has.Length.EqualTo(1));
+        Assert.That(new FileInfo(events[0]).Length, Is.GreaterThan(0));
     }
 
     [Test]

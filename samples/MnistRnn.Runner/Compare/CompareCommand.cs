@@ -1,0 +1,88 @@
+using System.CommandLine;
+using MnistRnn.Data;
+using MnistRnn.Training;
+
+namespace MnistRnn.Runner.Compare;
+
+/// <summary>
+/// <c>mnist-rnn compare</c>: trains several configurations with the same seed and step budget and
+/// writes a report folder: a table (console, Markdown, CSV), per-run metrics and the figures.
+/// </summary>
+internal sealed class CompareCommand
+{
+    private readonly TrainFlags _flags = new();
+    private readonly Option<string[]> _runs = new("--runs")
+    {
+        Description = "Configurations to compare, each CELL[:key=value,...] with keys lr, clip-norm, clip-value (0 is off); unset values come from the other flags.",
+        HelpName = "spec",
+        AllowMultipleArgumentsPerToken = true,
+        DefaultValueFactory = _ => [.. RunSpec.Defaults],
+    };
+    private readonly Option<string?> _out = new("--out")
+    {
+        Description = "Report folder; it must not exist or be empty [default: compare-YYYYMMDD-HHMMSS in the current directory].",
+    };
+
+    public Command Build()
+    {
+        var command = new Command("compare", "Train several configurations with the same seed and budget, then write a report with a table and plots.");
+        command.Options.Add(_runs);
+        command.Options.Add(_out);
+        _flags.AddSharedTo(command);
+        command.SetAction((parse, cancellationToken) => Task.Run(() => Run(parse, cancellationToken), CancellationToken.None));
+        return command;
+    }
+
+    private int Run(ParseResult parse, CancellationToken cancellationToken)
+    {
+        // Everything the user typed is checked before any training starts.
+        var shared = _flags.ReadOptions(parse);
+        var specs = parse.GetValue(_runs)!.Select(RunSpec.Parse).ToList();
+        if (specs.Count == 0) throw new UserErrorException(ExitCodes.InvalidArguments, "--runs: give at least one configuration.");
+        var duplicate = specs.GroupBy(s => s.Slug).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--runs: '{duplicate.First().Label}' is given twice; each configuration must differ.");
+        var runOptions = specs.Select(spec => ValidOptions(spec, shared)).ToList();
+        string dataFolder = DataFolder.Resolve(parse.GetValue(_flags.Data));
+        string outFolder = ReportFolder.Prepare(parse.GetValue(_out) ?? $"compare-{DateTime.Now:yyyyMMdd-HHmmss}", "--out");
+        string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
+        var device = DeviceSelection.Resolve(shared.Device);
+
+        using var loggers = ConsoleLogging.Create();
+        using var dataset = DataFolder.Load(dataFolder, device);
+        if (shared.BatchSize > dataset.Train.Count)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--batch-size {shared.BatchSize} exceeds the {dataset.Train.Count} training images in {dataFolder}.");
+        var outcomes = new List<RunOutcome>();
+        for (int i = 0; i < specs.Count; i++)
+        {
+            var spec = specs[i];
+            Console.WriteLine($"== run {i + 1} of {specs.Count}: {spec.Label} ==");
+            try
+            {
+                outcomes.Add(ComparisonRun.Execute(spec, runOptions[i], dataset, device, Path.Combine(outFolder, "runs", spec.Slug),
+                    logDir is null ? null : Path.Combine(logDir, spec.Slug), loggers, cancellationToken));
+            }
+            catch (OperationCanceledException)
+            {
+                throw new UserErrorException(ExitCodes.Canceled,
+                    $"Interrupted during run {i + 1} of {specs.Count} ({spec.Label}); the metrics of the runs so far are in {Path.Combine(outFolder, "runs")}, no report was written.");
+            }
+        }
+        var report = new ComparisonReport(outcomes, shared, dataFolder);
+        report.WriteTo(outFolder);
+        Console.WriteLine();
+        Console.Write(report.Table.ToConsoleText());
+        Console.WriteLine($"Report written to {outFolder}");
+        return ExitCodes.Success;
+    }
+
+    // Every run measures gradient flow before training and after its last step.
+    private static TrainingOptions ValidOptions(RunSpec spec, TrainingOptions shared)
+    {
+        var options = spec.ApplyTo(shared) with { GradientFlowSteps = [0, shared.Steps] };
+        var problem = options.Problems().FirstOrDefault();
+        return problem is null ? options
+            : throw new UserErrorException(ExitCodes.InvalidArguments, $"--runs: in '{spec.Label}', {problem.Property} {problem.Message}");
+    }
+}

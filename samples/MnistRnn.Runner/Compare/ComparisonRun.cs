@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+using MnistRnn.Data;
+using MnistRnn.Diagnostics;
+using MnistRnn.Training;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Runner.Compare;
+
+/// <summary>Trains and evaluates one configuration of <c>compare</c>, writing its per-run files as it goes.</summary>
+internal static class ComparisonRun
+{
+    /// <summary>Test images whose final hidden states are kept for the histogram.</summary>
+    public const int HiddenStateSamples = 1000;
+
+    /// <summary>
+    /// Runs <paramref name="spec"/> on <paramref name="dataset"/>, writing metrics.csv, metrics.jsonl and
+    /// gradient-flow.csv into <paramref name="runFolder"/> and, with <paramref name="tensorBoardFolder"/>, event files there.
+    /// </summary>
+    public static RunOutcome Execute(RunSpec spec, TrainingOptions options, MnistDataset dataset, Device device,
+        string runFolder, string? tensorBoardFolder, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var trainer = new Trainer(options, loggers.CreateLogger<Trainer>());
+        using var model = trainer.CreateModel(device, dataset);
+        using var metricsWriter = new MetricsWriter(runFolder);
+        var tensorBoard = tensorBoardFolder is null ? null : new TensorBoardWriter(tensorBoardFolder, model);
+        var steps = new List<StepMetrics>(options.Steps);
+        var flows = new List<GradientFlowMeasurement>();
+        Stall? stall = null;
+        trainer.StepCompleted += metrics =>
+        {
+            steps.Add(metrics);
+            metricsWriter.Write(metrics);
+            tensorBoard?.Write(metrics);
+        };
+        trainer.GradientFlowMeasured += flows.Add;
+        trainer.StallDetected += s => stall = s;
+
+        var training = trainer.Train(model, dataset.Train, cancellationToken);
+        var test = trainer.Evaluate(model, dataset.Test);
+        WriteGradientFlow(Path.Combine(runFolder, "gradient-flow.csv"), flows);
+        return new RunOutcome(spec, options, steps, flows, stall, test, training, FinalHiddenState(model, dataset.Test, options.Order));
+    }
+
+    private static float[] FinalHiddenState(Models.RecurrentClassifier model, DatasetSplit test, SequenceOrder order)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var layout = SequenceLayout.For(test, order);
+        int count = Math.Min(HiddenStateSamples, test.Count);
+        var (_, outputs) = model.ForwardWithOutputs(layout.Arrange(test.Images.narrow(0, 0, count)));
+        return outputs.select(1, -1).cpu().data<float>().ToArray();
+    }
+
+    // One row per measurement: the step, then ||dLoss/dh_t|| for t = 1..T.
+    private static void WriteGradientFlow(string path, IReadOnlyList<GradientFlowMeasurement> flows)
+    {
+        using var writer = new StreamWriter(path);
+        int length = flows.Count == 0 ? 0 : flows[0].Norms.Count;
+        writer.WriteLine(string.Join(',', ["step", .. Enumerable.Range(1, length).Select(t => $"t{t}")]));
+        foreach (var flow in flows)
+            writer.WriteLine(string.Join(',', [flow.Step.ToString(Invariant), .. flow.Norms.Select(n => n.ToString("R", Invariant))]));
+    }
+
+    private static readonly IFormatProvider Invariant = System.Globalization.CultureInfo.InvariantCulture;
+}
