@@ -49,6 +49,26 @@ public sealed class ShuffledBatches : IDisposable
         return (_split.Images.index_select(0, indices), _split.Labels.index_select(0, indices));
     }
 
+    /// <summary>Position within the current order (for checkpoints).</summary>
+    internal int Position => _next;
+
+    /// <summary>The current epoch's order, or null before the first batch (for checkpoints).</summary>
+    internal Tensor? Order => _order;
+
+    /// <summary>The generator that draws each epoch's order (for checkpoints).</summary>
+    internal Generator Generator => _generator;
+
+    /// <summary>Resumes where a checkpoint left off: the same order (copied), position, epoch and generator state.</summary>
+    internal void Restore(int epoch, int position, Tensor? order, Tensor generatorState)
+    {
+        _order?.Dispose();
+        using var scope = NewDisposeScope();
+        _order = order?.to(_split.Images.device).clone().DetachFromDisposeScope();
+        _next = position;
+        Epoch = epoch;
+        _generator.set_state(generatorState);
+    }
+
     /// <summary>Releases the current order and the generator.</summary>
     public void Dispose()
     {

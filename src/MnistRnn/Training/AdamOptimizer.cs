@@ -90,6 +90,15 @@ public sealed class AdamOptimizer : IDisposable
         }
     }
 
+    /// <summary>First-moment estimates, one per parameter in <see cref="Parameters"/> order (for checkpoints).</summary>
+    internal IReadOnlyList<Tensor> FirstMoments => _expAvg;
+
+    /// <summary>Second-moment estimates, one per parameter (for checkpoints).</summary>
+    internal IReadOnlyList<Tensor> SecondMoments => _expAvgSq;
+
+    /// <summary>Sets the update count a checkpoint recorded; the moments are restored in place through <see cref="FirstMoments"/> and <see cref="SecondMoments"/>.</summary>
+    internal void RestoreStepCount(long stepCount) => StepCount = stepCount;
+
     /// <summary>Releases the moment estimates and the cached scalars.</summary>
     public void Dispose()
     {

@@ -17,6 +17,7 @@ namespace MnistRnn.Training;
 /// <see cref="TrainingOptions.LogCadence"/>) because the gate saturation of an LSTM or GRU costs about
 /// a forward pass; null on other steps.
 /// </param>
+/// <param name="UpdateSkipped">True when the loss or gradient was not finite, so the optimizer step was skipped.</param>
 public sealed record StepMetrics(
     int Step,
     int Epoch,
@@ -26,4 +27,5 @@ public sealed record StepMetrics(
     double GradNorm,
     bool Clipped,
     TimeSpan Elapsed,
-    StateStatistics? State);
+    StateStatistics? State,
+    bool UpdateSkipped = false);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Diagnostics;
 using MnistRnn.Models;
@@ -39,6 +40,18 @@ public sealed class Trainer
     /// <summary>Raised once when the loss has stayed near chance for <see cref="TrainingOptions.StallWindow"/> steps.</summary>
     public event Action<Stall>? StallDetected;
 
+    /// <summary>
+    /// Where to write checkpoints: every <see cref="TrainingOptions.CheckpointEvery"/> steps, after the last
+    /// step, and when training is cancelled. Null (the default) writes none.
+    /// </summary>
+    public CheckpointStore? Checkpoints { get; init; }
+
+    /// <summary>The last checkpoint this trainer wrote, or null.</summary>
+    public string? LastCheckpoint { get; private set; }
+
+    /// <summary>Steps completed so far by the current or last call of <see cref="Train"/>, counting a resumed checkpoint's.</summary>
+    public int CompletedSteps { get; private set; }
+
     /// <summary>Sequences in the probe batch of <see cref="GradientFlow"/>: the first items of the training split.</summary>
     public const int ProbeSize = 100;
 
@@ -61,13 +74,19 @@ public sealed class Trainer
         return CreateModel(device, layout.Features, dataset.Classes);
     }
 
-    /// <summary>Trains <paramref name="model"/> on <paramref name="train"/> for <see cref="TrainingOptions.Steps"/> steps.</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="train"/> up to <see cref="TrainingOptions.Steps"/> steps,
+    /// from the start or from <paramref name="resume"/>.
+    /// </summary>
     /// <param name="model">The classifier, already on the device <paramref name="train"/> is on.</param>
-    /// <param name="train">Training images (count, steps, features) and labels.</param>
-    /// <param name="cancellationToken">Checked before every step.</param>
+    /// <param name="train">Training images (count, rows, columns) and labels.</param>
+    /// <param name="cancellationToken">Checked before every step; on cancellation a checkpoint is written first (with <see cref="Checkpoints"/>).</param>
+    /// <param name="resume">A checkpoint of this run to continue from: with the same data and thread count on a CPU, the result is the same as an uninterrupted run.</param>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    /// <exception cref="TrainingDivergedException">Too many consecutive steps had a non-finite loss or gradient.</exception>
+    /// <exception cref="CheckpointException"><paramref name="resume"/> does not fit the model or data.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The batch size exceeds the training set.</exception>
-    public TrainingResult Train(RecurrentClassifier model, DatasetSplit train, CancellationToken cancellationToken = default)
+    public TrainingResult Train(RecurrentClassifier model, DatasetSplit train, CancellationToken cancellationToken = default, Checkpoint? resume = null)
     {
         var options = Options;
         TrainingLog.Starting(_logger, options.Model.ToName(), train.Images.device.ToString(), options.Steps, options.BatchSize,
@@ -75,20 +94,41 @@ public sealed class Trainer
         using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate);
         using var batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
         using var layout = SequenceLayout.For(train, options.Order);
+        var state = new TrainingState(model, optimizer, batches, 0, options, train);
+        if (resume is not null)
+        {
+            resume.Restore(state);
+            LastCheckpoint = resume.Path;
+        }
+        int first = (resume?.Info.Step ?? 0) + 1;
+        CompletedSteps = first - 1;
         var stalls = options.StallWindow > 0 ? new StallDetector(options.StallWindow, model.Classes) : null;
         string cell = options.Model.ToName();
         model.train();
-        MeasureGradientFlow(model, train, layout, step: 0);
+        MeasureGradientFlow(model, train, layout, step: CompletedSteps);
         var clock = Stopwatch.StartNew();
         StepMetrics? metrics = null;
-        for (int step = 1; step <= options.Steps; step++)
+        int nonFiniteInARow = 0;
+        for (int step = first; step <= options.Steps; step++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                SaveCheckpoint(state, step - 1);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
             using var scope = NewDisposeScope();
             bool logged = options.LogCadence.ShouldLog(step, options.Steps);
             metrics = TrainingStep.Run(model, optimizer, batches, layout, options, step, measureState: logged, clock);
-            if (metrics.State is { } state)
-                TrainingLog.Step(_logger, step, metrics.Loss, metrics.Accuracy, cell, state.WeightMean, cell, state.OutputMean, metrics.GradNorm, state.Saturation);
+            CompletedSteps = step;
+            nonFiniteInARow = metrics.UpdateSkipped ? nonFiniteInARow + 1 : 0;
+            if (metrics.UpdateSkipped)
+            {
+                TrainingLog.NonFinite(_logger, step, metrics.Loss, metrics.GradNorm, nonFiniteInARow, options.MaxNonFiniteSteps);
+                if (nonFiniteInARow >= options.MaxNonFiniteSteps)
+                    throw new TrainingDivergedException(step, nonFiniteInARow, LastCheckpoint);
+            }
+            if (metrics.State is { } stepState)
+                TrainingLog.Step(_logger, step, metrics.Loss, metrics.Accuracy, cell, stepState.WeightMean, cell, stepState.OutputMean, metrics.GradNorm, stepState.Saturation);
             StepCompleted?.Invoke(metrics);
             if (stalls?.Observe(metrics) is { } stall)
             {
@@ -96,9 +136,19 @@ public sealed class Trainer
                 StallDetected?.Invoke(stall);
             }
             MeasureGradientFlow(model, train, layout, step);
+            bool due = step == options.Steps || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0);
+            // A step whose update was skipped is not a good state to resume from.
+            if (due && nonFiniteInARow == 0) SaveCheckpoint(state, step);
         }
         clock.Stop();
-        return new TrainingResult(options.Steps, options.BatchSize, clock.Elapsed.TotalSeconds, metrics!);
+        return new TrainingResult(options.Steps - first + 1, options.BatchSize, clock.Elapsed.TotalSeconds, metrics!);
+    }
+
+    private void SaveCheckpoint(TrainingState state, int step)
+    {
+        if (Checkpoints is null || step < 1 || LastCheckpoint == System.IO.Path.Combine(Checkpoints.Folder, CheckpointStore.FileName(step))) return;
+        LastCheckpoint = Checkpoints.Save(state with { Step = step }, state.Train.Images.device.ToString());
+        TrainingLog.CheckpointWritten(_logger, step, LastCheckpoint);
     }
 
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="test"/> and logs the experiment's final line.</summary>

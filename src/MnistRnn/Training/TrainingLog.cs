@@ -21,4 +21,11 @@ internal static partial class TrainingLog
         Message = "training {Cell} on {Device}: {Steps} steps of batch {BatchSize}, lr {LearningRate}, clip norm {ClipNorm}, clip value {ClipValue}, seed {Seed}")]
     public static partial void Starting(ILogger logger, string cell, string device, int steps, int batchSize,
         double learningRate, string clipNorm, string clipValue, long seed);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning,
+        Message = "step {Step}: loss {Loss} or gradient norm {GradNorm} is not finite; the update was skipped ({InARow} in a row, training stops at {Limit}).")]
+    public static partial void NonFinite(ILogger logger, int step, double loss, double gradNorm, int inARow, int limit);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "checkpoint after step {Step} written to {Path}")]
+    public static partial void CheckpointWritten(ILogger logger, int step, string path);
 }

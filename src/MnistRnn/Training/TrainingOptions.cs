@@ -56,6 +56,18 @@ public sealed record TrainingOptions
     public int StallWindow { get; init; } = 500;
 
     /// <summary>
+    /// Consecutive steps with a non-finite loss or gradient (whose updates are skipped) after which
+    /// training stops with <see cref="TrainingDivergedException"/>. Default: 10.
+    /// </summary>
+    public int MaxNonFiniteSteps { get; init; } = 10;
+
+    /// <summary>
+    /// Steps between checkpoints when the trainer has a <see cref="Checkpoints.CheckpointStore"/>; 0 means only
+    /// at the end and on interruption. Default: 1000.
+    /// </summary>
+    public int CheckpointEvery { get; init; } = 1000;
+
+    /// <summary>
     /// Steps after which to measure <see cref="Diagnostics.GradientFlow"/> on a fixed probe batch; 0 means
     /// before the first update. Default: none.
     /// </summary>
@@ -79,6 +91,8 @@ public sealed record TrainingOptions
         Require(Seed >= 0, nameof(Seed), $"must not be negative, got {Seed}.");
         Require(Enum.IsDefined(Device), nameof(Device), $"unknown device {Device}.");
         Require(Enum.IsDefined(Order), nameof(Order), $"unknown sequence order {Order}.");
+        Require(MaxNonFiniteSteps >= 1, nameof(MaxNonFiniteSteps), $"must be at least 1, got {MaxNonFiniteSteps}.");
+        Require(CheckpointEvery >= 0, nameof(CheckpointEvery), $"must not be negative, got {CheckpointEvery}.");
         Require(StallWindow >= 0, nameof(StallWindow), $"must not be negative, got {StallWindow}.");
         Require(GradientFlowSteps.All(s => s >= 0 && s <= Steps), nameof(GradientFlowSteps),
             $"must lie between 0 and the {Steps} training steps, got {string.Join(", ", GradientFlowSteps)}.");

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Training;
 
-/// <summary>One optimizer step: forward, loss, backward, clip, update, measure.</summary>
+/// <summary>One optimizer step: forward, loss, backward, clip, update (unless anything is non-finite), measure.</summary>
 internal static class TrainingStep
 {
     /// <summary>
@@ -24,19 +24,23 @@ internal static class TrainingStep
         var loss = nn.functional.cross_entropy(logits, labels);
         loss.backward();
         var (gradNorm, clipped) = GradientClipping.Apply(optimizer.Parameters, options.ClipNorm, options.ClipValue);
-        optimizer.Step();
+        double lossValue = loss.item<float>();
+        // A NaN or infinite loss or gradient would poison every weight and Adam's moments for good: skip it.
+        bool skip = !double.IsFinite(lossValue) || !double.IsFinite(gradNorm);
+        if (!skip) optimizer.Step();
 
         using var noGrad = no_grad();
         double accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean().item<float>();
         return new StepMetrics(
             step,
             epoch,
-            loss.item<float>(),
+            lossValue,
             accuracy,
             model.Kind,
             gradNorm,
             clipped,
             clock.Elapsed,
-            measureState ? StateStatistics.Measure(model, sequences, outputs) : null);
+            measureState ? StateStatistics.Measure(model, sequences, outputs) : null,
+            skip);
     }
 }

@@ -1,0 +1,114 @@
+using TorchSharp;
+using MnistRnn.Models;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Checkpoints;
+
+/// <summary>
+/// A checkpoint read and validated by <see cref="CheckpointFile.Read"/>: its metadata, and the weights,
+/// optimizer state and random-generator states it holds, ready to build a model or resume a run.
+/// </summary>
+public sealed class Checkpoint
+{
+    private readonly byte[] _bytes;
+    private readonly IReadOnlyDictionary<string, (long Offset, long[] Shape, ScalarType Dtype)> _tensors;
+
+    internal Checkpoint(string path, CheckpointInfo info, byte[] bytes,
+        IReadOnlyDictionary<string, (long Offset, long[] Shape, ScalarType Dtype)> tensors, int epoch, int position, long adamSteps)
+    {
+        Path = path;
+        Info = info;
+        _bytes = bytes;
+        _tensors = tensors;
+        Epoch = epoch;
+        Position = position;
+        AdamSteps = adamSteps;
+    }
+
+    /// <summary>The file it was read from.</summary>
+    public string Path { get; }
+
+    /// <summary>Its metadata.</summary>
+    public CheckpointInfo Info { get; }
+
+    internal int Epoch { get; }
+
+    internal int Position { get; }
+
+    internal long AdamSteps { get; }
+
+    /// <summary>Builds the classifier the checkpoint describes, with its weights, on <paramref name="device"/> (default CPU).</summary>
+    /// <exception cref="CheckpointException">The stored weights do not fit the architecture the header describes.</exception>
+    public RecurrentClassifier CreateModel(Device? device = null)
+    {
+        var model = new RecurrentClassifier(Info.Options.Model, Info.InputSize, Info.Options.HiddenSize, Info.Classes);
+        try
+        {
+            LoadWeights(model);
+            model.to(device ?? CPU);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="model"/> has the architecture this checkpoint was trained with.</summary>
+    /// <exception cref="CheckpointException">It does not; the message names both.</exception>
+    public void EnsureFits(RecurrentClassifier model)
+    {
+        string theirs = $"{model.Kind.ToName()}, hidden {model.HiddenSize}, {model.InputSize} input features, {model.Classes} classes";
+        if (model.Kind != Info.Options.Model || model.HiddenSize != Info.Options.HiddenSize || model.InputSize != Info.InputSize || model.Classes != Info.Classes)
+            throw new CheckpointException($"{Path}: the checkpoint is for a {Info.Architecture} model, not {theirs}.");
+    }
+
+    /// <summary>Restores a run in progress: weights, Adam's moments and step count, batch order, generator states.</summary>
+    internal void Restore(TrainingState state)
+    {
+        EnsureFits(state.Model);
+        if (state.Train.Count != Info.TrainCount || state.Train.Images.shape[1] != Info.ImageRows || state.Train.Images.shape[2] != Info.ImageColumns)
+            throw new CheckpointException(
+                $"{Path}: the checkpoint was trained on {Info.TrainCount} images of {Info.ImageRows}x{Info.ImageColumns}, " +
+                $"not this data's {state.Train.Count} of {state.Train.Images.shape[1]}x{state.Train.Images.shape[2]}; resume with the same --data.");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        LoadWeights(state.Model);
+        for (int i = 0; i < state.Optimizer.Parameters.Count; i++)
+        {
+            state.Optimizer.FirstMoments[i].copy_(Tensor($"adam/m/{i}", state.Optimizer.FirstMoments[i].shape));
+            state.Optimizer.SecondMoments[i].copy_(Tensor($"adam/v/{i}", state.Optimizer.SecondMoments[i].shape));
+        }
+        state.Optimizer.RestoreStepCount(AdamSteps);
+        var order = _tensors.ContainsKey("batches/order") ? Tensor("batches/order", [Info.TrainCount]) : null;
+        state.Batches.Restore(Epoch, Position, order, Tensor("batches/generator", null));
+        random.set_rng_state(Tensor("torch/generator", null));
+    }
+
+    private void LoadWeights(RecurrentClassifier model)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var parameters = model.named_parameters().ToList();
+        int stored = _tensors.Keys.Count(k => k.StartsWith("model/", StringComparison.Ordinal));
+        if (stored != parameters.Count)
+            throw new CheckpointException($"{Path}: the checkpoint holds {stored} weight tensors where a {Info.Architecture} model has {parameters.Count}.");
+        foreach (var (name, parameter) in parameters)
+            parameter.copy_(Tensor($"model/{name}", parameter.shape));
+    }
+
+    // A stored tensor, checked against the shape it must have (when given) before anything is allocated.
+    private Tensor Tensor(string name, long[]? expectedShape)
+    {
+        if (!_tensors.TryGetValue(name, out var entry))
+            throw new CheckpointException($"{Path}: the checkpoint has no tensor {name}.");
+        if (expectedShape is not null && !entry.Shape.SequenceEqual(expectedShape))
+            throw new CheckpointException(
+                $"{Path}: tensor {name} has shape ({string.Join(", ", entry.Shape)}) where ({string.Join(", ", expectedShape)}) is needed.");
+        var tensor = empty(entry.Shape, entry.Dtype);
+        long length = tensor.numel() * CheckpointFile.ElementSize(entry.Dtype);
+        tensor.bytes = _bytes.AsSpan((int)entry.Offset, (int)length);
+        return tensor;
+    }
+}

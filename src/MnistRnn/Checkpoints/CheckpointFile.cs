@@ -1,0 +1,193 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Checkpoints;
+
+/// <summary>
+/// The checkpoint file format: the 8 bytes "MNRNNCKP", a format version (uint32), the length of a
+/// UTF-8 JSON header (int32) and the header, the raw bytes of every tensor the header lists in its
+/// order, and a SHA-256 of everything before it. The hash is checked before anything else is read, so
+/// a truncated or corrupted file is refused before any tensor is allocated.
+/// </summary>
+public static class CheckpointFile
+{
+    /// <summary>Extension of checkpoint files.</summary>
+    public const string Extension = ".ckpt";
+
+    /// <summary>Largest file accepted; a default MNIST LSTM checkpoint is about 1 MB.</summary>
+    public const long MaxBytes = 1L << 30;
+
+    private const int FormatVersion = 1;
+    private const int MaxHeaderBytes = 1 << 20;
+    private static readonly byte[] Magic = "MNRNNCKP"u8.ToArray();
+    private static readonly int Prelude = Magic.Length + 4 + 4;
+    private const int HashBytes = 32;
+
+    internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Writes <paramref name="state"/> to <paramref name="stream"/>.</summary>
+    internal static void Write(Stream stream, TrainingState state, string device)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var tensors = new List<(string Name, Tensor Tensor)>();
+        foreach (var (name, parameter) in state.Model.named_parameters())
+            tensors.Add(($"model/{name}", parameter));
+        for (int i = 0; i < state.Optimizer.Parameters.Count; i++)
+        {
+            tensors.Add(($"adam/m/{i}", state.Optimizer.FirstMoments[i]));
+            tensors.Add(($"adam/v/{i}", state.Optimizer.SecondMoments[i]));
+        }
+        if (state.Batches.Order is { } order) tensors.Add(("batches/order", order));
+        tensors.Add(("batches/generator", state.Batches.Generator.get_state()));
+        tensors.Add(("torch/generator", random.get_rng_state()));
+        var cpuTensors = tensors.Select(t => (t.Name, Tensor: t.Tensor.detach().cpu().contiguous())).ToList();
+
+        var header = new CheckpointHeader
+        {
+            Step = state.Step,
+            Epoch = state.Batches.Epoch,
+            Position = state.Batches.Position,
+            AdamSteps = state.Optimizer.StepCount,
+            Options = CheckpointOptions.From(state.Options),
+            InputSize = state.Model.InputSize,
+            Classes = state.Model.Classes,
+            ImageRows = (int)state.Train.Images.shape[1],
+            ImageColumns = (int)state.Train.Images.shape[2],
+            TrainCount = state.Train.Count,
+            LibraryVersion = typeof(CheckpointFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            TorchSharpVersion = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
+            LibTorchVersion = __version__,
+            Device = device,
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Tensors = cpuTensors.Select(t => new TensorEntry { Name = t.Name, Dtype = DtypeName(t.Tensor.dtype), Shape = t.Tensor.shape }).ToList(),
+        };
+        byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, Json);
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Put(ReadOnlySpan<byte> bytes)
+        {
+            stream.Write(bytes);
+            hash.AppendData(bytes);
+        }
+        Put(Magic);
+        Put(BitConverter.GetBytes(FormatVersion));
+        Put(BitConverter.GetBytes(headerBytes.Length));
+        Put(headerBytes);
+        foreach (var (_, tensor) in cpuTensors) Put(tensor.bytes);
+        stream.Write(hash.GetHashAndReset());
+    }
+
+    /// <summary>Reads and validates the checkpoint at <paramref name="path"/>.</summary>
+    /// <exception cref="CheckpointException">It is missing, unreadable, truncated, corrupt or not a checkpoint.</exception>
+    public static Checkpoint Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            var file = new FileInfo(path);
+            if (!file.Exists) throw new CheckpointException($"{path}: no such checkpoint file.");
+            if (file.Length > MaxBytes)
+                throw new CheckpointException($"{path}: {file.Length:N0} bytes is far too large for a checkpoint; is it the right file?");
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"{path}: cannot read it ({e.Message}).", e);
+        }
+        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw new CheckpointException($"{path}: not an MnistRnn checkpoint (it does not start with \"MNRNNCKP\").");
+        if (bytes.Length < Prelude + HashBytes
+            || !SHA256.HashData(bytes.AsSpan(0, bytes.Length - HashBytes)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - HashBytes)))
+            throw new CheckpointException($"{path}: the checkpoint is truncated or corrupt (its SHA-256 does not match its contents).");
+        int version = BitConverter.ToInt32(bytes, Magic.Length);
+        if (version != FormatVersion)
+            throw new CheckpointException($"{path}: checkpoint format {version} is not supported; this version of MnistRnn reads format {FormatVersion}.");
+        int headerLength = BitConverter.ToInt32(bytes, Magic.Length + 4);
+        long payloadEnd = bytes.Length - HashBytes;
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes || Prelude + (long)headerLength > payloadEnd)
+            throw new CheckpointException($"{path}: the checkpoint's header length {headerLength} is impossible.");
+        CheckpointHeader header;
+        try
+        {
+            header = JsonSerializer.Deserialize<CheckpointHeader>(bytes.AsSpan(Prelude, headerLength), Json)
+                ?? throw new JsonException("empty header");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{path}: the checkpoint's header is not valid ({e.Message}).", e);
+        }
+        var entries = new Dictionary<string, (long Offset, TensorEntry Entry)>();
+        long offset = Prelude + headerLength;
+        foreach (var entry in header.Tensors)
+        {
+            if (entry.Shape.Any(d => d < 0) || DtypeOf(entry.Dtype) is not { } dtype)
+                throw new CheckpointException($"{path}: tensor {entry.Name} has an invalid shape or type.");
+            long length = entry.Shape.Aggregate(1L, (a, d) => checked(a * d)) * ElementSize(dtype);
+            entries[entry.Name] = (offset, entry);
+            offset += length;
+            if (offset > payloadEnd) break;
+        }
+        if (offset != payloadEnd)
+            throw new CheckpointException($"{path}: the tensors the header lists do not fill the file exactly.");
+        var options = header.Options.ToTrainingOptions(path);
+        var info = new CheckpointInfo(header.Step, options, header.InputSize, header.Classes, header.ImageRows, header.ImageColumns,
+            header.TrainCount, header.LibraryVersion, header.TorchSharpVersion, header.LibTorchVersion, header.Device, header.CreatedUtc);
+        if (header.Step < 0 || header.Step > options.Steps || header.InputSize < 1 || header.Classes < 2)
+            throw new CheckpointException($"{path}: the checkpoint's header is not valid (step {header.Step}, input size {header.InputSize}, classes {header.Classes}).");
+        return new Checkpoint(path, info, bytes, entries.ToDictionary(e => e.Key, e => (e.Value.Offset, e.Value.Entry.Shape, DtypeOf(e.Value.Entry.Dtype)!.Value)),
+            header.Epoch, header.Position, header.AdamSteps);
+    }
+
+    private static string DtypeName(ScalarType type) => type switch
+    {
+        ScalarType.Float32 => "float32",
+        ScalarType.Int64 => "int64",
+        ScalarType.Byte => "uint8",
+        _ => throw new NotSupportedException($"tensor type {type} is not stored in checkpoints."),
+    };
+
+    private static ScalarType? DtypeOf(string name) => name switch
+    {
+        "float32" => ScalarType.Float32,
+        "int64" => ScalarType.Int64,
+        "uint8" => ScalarType.Byte,
+        _ => null,
+    };
+
+    internal static int ElementSize(ScalarType type) => type switch { ScalarType.Float32 => 4, ScalarType.Int64 => 8, _ => 1 };
+
+    private sealed class CheckpointHeader
+    {
+        public int Step { get; set; }
+        public int Epoch { get; set; }
+        public int Position { get; set; }
+        public long AdamSteps { get; set; }
+        public CheckpointOptions Options { get; set; } = new();
+        public int InputSize { get; set; }
+        public int Classes { get; set; }
+        public int ImageRows { get; set; }
+        public int ImageColumns { get; set; }
+        public int TrainCount { get; set; }
+        public string LibraryVersion { get; set; } = "";
+        public string TorchSharpVersion { get; set; } = "";
+        public string LibTorchVersion { get; set; } = "";
+        public string Device { get; set; } = "";
+        public DateTimeOffset CreatedUtc { get; set; }
+        public List<TensorEntry> Tensors { get; set; } = [];
+    }
+
+    private sealed class TensorEntry
+    {
+        public string Name { get; set; } = "";
+        public string Dtype { get; set; } = "";
+        public long[] Shape { get; set; } = [];
+    }
+}

@@ -1,0 +1,37 @@
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Training;
+
+namespace MnistRnn.Checkpoints;
+
+/// <summary>What a checkpoint says about itself: where training stood, how it was set up and with what software.</summary>
+/// <param name="Step">Steps completed when it was written.</param>
+/// <param name="Options">The run's training options (the device is recorded separately).</param>
+/// <param name="InputSize">Features per sequence step the model reads.</param>
+/// <param name="Classes">Number of classes.</param>
+/// <param name="ImageRows">Height of the images it was trained on.</param>
+/// <param name="ImageColumns">Width of the images it was trained on.</param>
+/// <param name="TrainCount">Size of the training split, which the batch order depends on.</param>
+/// <param name="LibraryVersion">MnistRnn version that wrote it.</param>
+/// <param name="TorchSharpVersion">TorchSharp version that wrote it.</param>
+/// <param name="LibTorchVersion">libtorch version that wrote it.</param>
+/// <param name="Device">Device it was trained on.</param>
+/// <param name="CreatedUtc">When it was written.</param>
+public sealed record CheckpointInfo(
+    int Step,
+    TrainingOptions Options,
+    int InputSize,
+    int Classes,
+    int ImageRows,
+    int ImageColumns,
+    int TrainCount,
+    string LibraryVersion,
+    string TorchSharpVersion,
+    string LibTorchVersion,
+    string Device,
+    DateTimeOffset CreatedUtc)
+{
+    /// <summary>The cell, hidden size, input size, classes and sequence order, as one line for messages.</summary>
+    public string Architecture =>
+        $"{Options.Model.ToName()}, hidden {Options.HiddenSize}, {InputSize} input features, {Classes} classes, {Options.Order.ToName()} order";
+}

@@ -1,0 +1,66 @@
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Training;
+
+namespace MnistRnn.Checkpoints;
+
+/// <summary>The training options as a checkpoint stores them: plain names and numbers.</summary>
+internal sealed class CheckpointOptions
+{
+    public string Model { get; set; } = "";
+    public int Steps { get; set; }
+    public int BatchSize { get; set; }
+    public double LearningRate { get; set; }
+    public int HiddenSize { get; set; }
+    public double? ClipNorm { get; set; }
+    public double? ClipValue { get; set; }
+    public long Seed { get; set; }
+    public string Order { get; set; } = "";
+    public int StallWindow { get; set; }
+    public int MaxNonFiniteSteps { get; set; }
+    public int CheckpointEvery { get; set; }
+    public int? LogEvery { get; set; }
+
+    public static CheckpointOptions From(TrainingOptions options) => new()
+    {
+        Model = options.Model.ToName(),
+        Steps = options.Steps,
+        BatchSize = options.BatchSize,
+        LearningRate = options.LearningRate,
+        HiddenSize = options.HiddenSize,
+        ClipNorm = options.ClipNorm,
+        ClipValue = options.ClipValue,
+        Seed = options.Seed,
+        Order = options.Order.ToName(),
+        StallWindow = options.StallWindow,
+        MaxNonFiniteSteps = options.MaxNonFiniteSteps,
+        CheckpointEvery = options.CheckpointEvery,
+        LogEvery = options.LogCadence.Every,
+    };
+
+    /// <exception cref="CheckpointException">The stored options are not valid.</exception>
+    public TrainingOptions ToTrainingOptions(string path)
+    {
+        if (!CellKindNames.TryParse(Model, out var model) || !SequenceOrderNames.TryParse(Order, out var order))
+            throw new CheckpointException($"{path}: the checkpoint names an unknown cell '{Model}' or order '{Order}'.");
+        var options = new TrainingOptions
+        {
+            Model = model,
+            Steps = Steps,
+            BatchSize = BatchSize,
+            LearningRate = LearningRate,
+            HiddenSize = HiddenSize,
+            ClipNorm = ClipNorm,
+            ClipValue = ClipValue,
+            Seed = Seed,
+            Order = order,
+            StallWindow = StallWindow,
+            MaxNonFiniteSteps = MaxNonFiniteSteps,
+            CheckpointEvery = CheckpointEvery,
+            LogCadence = LogEvery is int every ? LogCadence.EveryNSteps(every) : LogCadence.Experiment,
+        };
+        var problem = options.Problems().FirstOrDefault();
+        return problem is null ? options
+            : throw new CheckpointException($"{path}: the checkpoint's options are not valid ({problem.Property} {problem.Message}).");
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace MnistRnn.Checkpoints;
+
+/// <summary>
+/// A folder of checkpoints named <c>checkpoint-step-NNNNNNN.ckpt</c>. Every write goes to a temporary
+/// file in the same folder, is flushed to disk and then renamed over the final name, so a crash
+/// mid-write leaves at most a stray temporary file, never a half checkpoint under a good name. Only the
+/// newest <see cref="Keep"/> checkpoints are kept.
+/// </summary>
+public sealed partial class CheckpointStore
+{
+    /// <summary>Default number of checkpoints kept.</summary>
+    public const int DefaultKeep = 2;
+
+    private const string TemporarySuffix = ".partial";
+
+    /// <summary>Uses (and creates) <paramref name="folder"/>, keeping the newest <paramref name="keep"/> checkpoints.</summary>
+    public CheckpointStore(string folder, int keep = DefaultKeep)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        Folder = Path.GetFullPath(folder);
+        Keep = keep;
+        Directory.CreateDirectory(Folder);
+    }
+
+    /// <summary>The folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>How many checkpoints are kept.</summary>
+    public int Keep { get; }
+
+    /// <summary>For tests: wraps the stream a checkpoint is written through, to simulate a failure mid-write.</summary>
+    internal Func<Stream, Stream>? WrapWriteStream { get; set; }
+
+    /// <summary>The file name of the checkpoint after <paramref name="step"/> steps.</summary>
+    public static string FileName(int step) => $"checkpoint-step-{step:D7}{CheckpointFile.Extension}";
+
+    /// <summary>Checkpoint files in <paramref name="folder"/>, newest (highest step) first; none when it does not exist.</summary>
+    public static IReadOnlyList<string> List(string folder) =>
+        !Directory.Exists(folder) ? []
+        : Directory.EnumerateFiles(folder, $"checkpoint-step-*{CheckpointFile.Extension}")
+            .Select(f => (File: f, Match: StepPattern().Match(Path.GetFileName(f))))
+            .Where(f => f.Match.Success)
+            .OrderByDescending(f => int.Parse(f.Match.Groups[1].Value, CultureInfo.InvariantCulture))
+            .Select(f => f.File)
+            .ToList();
+
+    /// <summary>Writes <paramref name="state"/> atomically, then removes checkpoints beyond <see cref="Keep"/>; returns the path.</summary>
+    internal string Save(TrainingState state, string device)
+    {
+        string path = Path.Combine(Folder, FileName(state.Step));
+        string temporary = path + TemporarySuffix;
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                var stream = WrapWriteStream?.Invoke(file) ?? file;
+                CheckpointFile.Write(stream, state, device);
+                stream.Flush();
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+        foreach (string old in List(Folder).Skip(Keep)) File.Delete(old);
+        return path;
+    }
+
+    [GeneratedRegex(@"^checkpoint-step-(\d+)\.ckpt$")]
+    private static partial Regex StepPattern();
+}

@@ -1,0 +1,14 @@
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Training;
+
+namespace MnistRnn.Checkpoints;
+
+/// <summary>Everything a run in progress is made of, which a checkpoint must capture to resume it exactly.</summary>
+internal sealed record TrainingState(
+    RecurrentClassifier Model,
+    AdamOptimizer Optimizer,
+    ShuffledBatches Batches,
+    int Step,
+    TrainingOptions Options,
+    DatasetSplit Train);

@@ -1,0 +1,233 @@
+using MnistRnn.Checkpoints;
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Tests.Support;
+using MnistRnn.Training;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Tests.Checkpoints;
+
+public sealed class CheckpointTests
+{
+    private TempFolder _folder = null!;
+    private DatasetSplit _data = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _folder = new TempFolder();
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(21);
+        var images = rand([96, 5, 4], generator: generator);
+        var labels = images.sum([1, 2]).gt(10).to(ScalarType.Int64); // a learnable rule: overall brightness
+        _data = new DatasetSplit(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _data.Dispose();
+        _folder.Dispose();
+    }
+
+    private static TrainingOptions Options(int steps = 20, int checkpointEvery = 5) => new()
+    {
+        Model = CellKind.Lstm, Steps = steps, BatchSize = 16, HiddenSize = 8, CheckpointEvery = checkpointEvery, Device = DeviceChoice.Cpu,
+    };
+
+    private static float[] Weights(RecurrentClassifier model) => model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+
+    private string Sub(string name) => Path.Combine(_folder.Path, name);
+
+    [Test]
+    public void A_run_interrupted_and_resumed_ends_with_exactly_the_weights_of_an_uninterrupted_one()
+    {
+        var straight = new Trainer(Options(), null) { Checkpoints = new CheckpointStore(Sub("straight")) };
+        using var straightModel = straight.CreateModel(CPU, inputSize: 4, classes: 2);
+        straight.Train(straightModel, _data);
+
+        // Interrupted after step 8 (not a multiple of checkpoint-every): the checkpoint is written on cancellation.
+        var interrupted = new Trainer(Options(), null) { Checkpoints = new CheckpointStore(Sub("interrupted")) };
+        using var interruptedModel = interrupted.CreateModel(CPU, inputSize: 4, classes: 2);
+        using var cancellation = new CancellationTokenSource();
+        interrupted.StepCompleted += m => { if (m.Step == 8) cancellation.Cancel(); };
+        Assert.Throws<OperationCanceledException>(() => interrupted.Train(interruptedModel, _data, cancellation.Token));
+        Assert.That(interrupted.LastCheckpoint, Is.EqualTo(Path.Combine(Sub("interrupted"), "checkpoint-step-0000008.ckpt")));
+
+        var checkpoint = CheckpointFile.Read(interrupted.LastCheckpoint!);
+        var resumed = new Trainer(checkpoint.Info.Options, null) { Checkpoints = new CheckpointStore(Sub("interrupted")) };
+        using var resumedModel = resumed.CreateModel(CPU, inputSize: 4, classes: 2);
+        var steps = new List<int>();
+        resumed.StepCompleted += m => steps.Add(m.Step);
+        var result = resumed.Train(resumedModel, _data, resume: checkpoint);
+
+        Assert.That(steps, Is.EqualTo(Enumerable.Range(9, 12)));
+        Assert.That(result.Steps, Is.EqualTo(12));
+        Assert.That(Weights(resumedModel), Is.EqualTo(Weights(straightModel)));
+        Assert.That(ModelEvaluation.Evaluate(resumedModel, _data), Is.EqualTo(ModelEvaluation.Evaluate(straightModel, _data)));
+    }
+
+    [Test]
+    public void Only_the_newest_checkpoints_are_kept()
+    {
+        var trainer = new Trainer(Options(steps: 12, checkpointEvery: 2), null) { Checkpoints = new CheckpointStore(Sub("kept"), keep: 2) };
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
+
+        trainer.Train(model, _data);
+
+        Assert.That(Directory.GetFiles(Sub("kept")).Select(Path.GetFileName).Order(),
+            Is.EqualTo(new[] { "checkpoint-step-0000010.ckpt", "checkpoint-step-0000012.ckpt" }));
+    }
+
+    [Test]
+    public void A_write_that_dies_midway_leaves_the_previous_checkpoint_whole_and_no_partial_file()
+    {
+        var store = new CheckpointStore(Sub("crash"));
+        var trainer = new Trainer(Options(steps: 10, checkpointEvery: 5), null) { Checkpoints = store };
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
+        trainer.StepCompleted += m => { if (m.Step == 6) store.WrapWriteStream = s => new FailingStream(s, failAfterBytes: 300); };
+
+        Assert.Throws<IOException>(() => trainer.Train(model, _data));
+
+        Assert.That(Directory.GetFiles(Sub("crash")).Select(Path.GetFileName), Is.EqualTo(new[] { "checkpoint-step-0000005.ckpt" }));
+        var survivor = CheckpointFile.Read(Path.Combine(Sub("crash"), "checkpoint-step-0000005.ckpt"));
+        Assert.That(survivor.Info.Step, Is.EqualTo(5));
+    }
+
+    [Test]
+    public void A_checkpoint_records_the_run_and_the_software_that_wrote_it()
+    {
+        var options = Options(steps: 3) with { LearningRate = 0.005, ClipNorm = null, ClipValue = 0.5, Order = SequenceOrder.Rows, Seed = 9 };
+        var trainer = new Trainer(options, null) { Checkpoints = new CheckpointStore(Sub("info")) };
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
+        var before = DateTimeOffset.UtcNow;
+
+        trainer.Train(model, _data);
+        var info = CheckpointFile.Read(trainer.LastCheckpoint!).Info;
+
+        Assert.That(info.Step, Is.EqualTo(3));
+        Assert.That(info.Options, Is.EqualTo(options with { Device = DeviceChoice.Auto }));
+        Assert.That((info.InputSize, info.Classes, info.ImageRows, info.ImageColumns, info.TrainCount), Is.EqualTo((4, 2, 5, 4, 96)));
+        Assert.That(info.LibraryVersion, Does.StartWith("0.1.0"));
+        Assert.That(info.TorchSharpVersion, Does.StartWith("0.107"));
+        Assert.That(info.LibTorchVersion, Does.StartWith("2."));
+        Assert.That(info.Device, Is.EqualTo("cpu"));
+        Assert.That(info.CreatedUtc, Is.InRange(before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1)));
+    }
+
+    [Test]
+    public void The_model_built_from_a_checkpoint_predicts_as_the_trained_one()
+    {
+        var trainer = new Trainer(Options(steps: 5), null) { Checkpoints = new CheckpointStore(Sub("model")) };
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
+        trainer.Train(model, _data);
+
+        using var loaded = CheckpointFile.Read(trainer.LastCheckpoint!).CreateModel();
+
+        Assert.That(Weights(loaded), Is.EqualTo(Weights(model)));
+        Assert.That(loaded.Kind, Is.EqualTo(CellKind.Lstm));
+    }
+
+    private string WriteOne()
+    {
+        var trainer = new Trainer(Options(steps: 2), null) { Checkpoints = new CheckpointStore(Sub("one")) };
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
+        trainer.Train(model, _data);
+        return trainer.LastCheckpoint!;
+    }
+
+    private static string ReadError(string path) => Assert.Throws<CheckpointException>(() => CheckpointFile.Read(path))!.Message;
+
+    [Test]
+    public void A_flipped_byte_is_reported_as_corruption()
+    {
+        string path = WriteOne();
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+
+        Assert.That(ReadError(path), Is.EqualTo($"{path}: the checkpoint is truncated or corrupt (its SHA-256 does not match its contents)."));
+    }
+
+    [Test]
+    public void A_truncated_file_is_reported_as_truncated()
+    {
+        string path = WriteOne();
+        byte[] bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length - 100)]);
+
+        Assert.That(ReadError(path), Does.Contain("truncated or corrupt"));
+    }
+
+    [TestCase(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0 })]
+    [TestCase(new byte[0])]
+    [TestCase(new byte[] { (byte)'M', (byte)'N', (byte)'R' })]
+    public void A_file_that_is_not_a_checkpoint_says_so(byte[] content)
+    {
+        string path = Sub("foreign.ckpt");
+        File.WriteAllBytes(path, content);
+
+        Assert.That(ReadError(path), Is.EqualTo($"{path}: not an MnistRnn checkpoint (it does not start with \"MNRNNCKP\")."));
+    }
+
+    [Test]
+    public void A_missing_file_says_so() =>
+        Assert.That(ReadError(Sub("none.ckpt")), Is.EqualTo($"{Sub("none.ckpt")}: no such checkpoint file."));
+
+    [Test]
+    public void Resuming_into_another_architecture_names_both()
+    {
+        var checkpoint = CheckpointFile.Read(WriteOne());
+        var wider = new Trainer(Options() with { HiddenSize = 16 }, null);
+        using var model = wider.CreateModel(CPU, inputSize: 4, classes: 2);
+
+        var error = Assert.Throws<CheckpointException>(() => wider.Train(model, _data, resume: checkpoint))!;
+
+        Assert.That(error.Message, Does.Contain("is for a lstm, hidden 8, 4 input features, 2 classes, rows order model, not lstm, hidden 16"));
+    }
+
+    [Test]
+    public void Non_finite_losses_skip_their_updates_and_stop_training_after_the_limit()
+    {
+        using var poisoned = new DatasetSplit(full(96, 5, 4, float.NaN), zeros(96, ScalarType.Int64));
+        var trainer = new Trainer(Options() with { MaxNonFiniteSteps = 3 }, null);
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
+        float[] before = Weights(model);
+        var skipped = new List<bool>();
+        trainer.StepCompleted += m => skipped.Add(m.UpdateSkipped);
+
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.Train(model, poisoned))!;
+
+        Assert.That(error.Step, Is.EqualTo(3));
+        Assert.That(error.Message, Does.StartWith("Training diverged: steps 1 to 3 all had a non-finite loss or gradient"));
+        Assert.That(skipped, Is.EqualTo(new[] { true, true }), "the third step stops before its metrics are published");
+        Assert.That(Weights(model), Is.EqualTo(before), "no update was applied");
+    }
+
+    /// <summary>Passes writes through until a byte budget runs out, then fails like a full disk or a killed process.</summary>
+    private sealed class FailingStream(Stream inner, int failAfterBytes) : Stream
+    {
+        private int _left = failAfterBytes;
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (buffer.Length > _left)
+            {
+                inner.Write(buffer[.._left]);
+                _left = 0;
+                throw new IOException("simulated failure mid-write");
+            }
+            inner.Write(buffer);
+            _left -= buffer.Length;
+        }
+    }
+}
