@@ -9,6 +9,9 @@ internal static class ExitCodes
     public const int InvalidData = 3;
     public const int DeviceUnavailable = 4;
     public const int OutputNotWritable = 5;
+    public const int BadCheckpoint = 6;
+    public const int BadImage = 7;
+    public const int Diverged = 8;
     public const int Canceled = 130;
 }
 

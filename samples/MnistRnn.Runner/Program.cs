@@ -1,12 +1,15 @@
 using System.CommandLine;
 using MnistRnn.Runner;
 using MnistRnn.Runner.Compare;
+using MnistRnn.Checkpoints;
 using MnistRnn.Training;
 
 var root = new RootCommand("mnist-rnn: train recurrent classifiers (tanh RNN, LSTM, GRU, IRNN) on MNIST read as sequences, and see why some fail.")
 {
     new TrainCommand().Build(),
     new CompareCommand().Build(),
+    new EvalCommand().Build(),
+    new PredictCommand().Build(),
 };
 
 var parse = root.Parse(args);
@@ -31,6 +34,11 @@ catch (UserErrorException e)
 {
     Console.Error.WriteLine(e.Message);
     return e.ExitCode;
+}
+catch (CheckpointException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return ExitCodes.BadCheckpoint;
 }
 catch (DeviceUnavailableException e)
 {

@@ -20,7 +20,8 @@ internal sealed record RunSummary(
     double SamplesPerSecond,
     double PeakWorkingSetMb,
     [property: JsonPropertyName("working_set_mb_at_step_500")] double? WorkingSetMbAtStep500,
-    double? WorkingSetMbAtLastStep)
+    double? WorkingSetMbAtLastStep,
+    string? Checkpoint)
 {
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Diagnostics;
 using MnistRnn.Models;
@@ -26,9 +27,15 @@ internal sealed class TrainCommand
     {
         // Everything the user typed is checked before any work starts.
         var options = _flags.ReadOptions(parse);
+        string? resumeFrom = parse.GetValue(_flags.Resume);
+        var resume = resumeFrom is null ? null : CheckpointLocation.Read(resumeFrom, "--resume");
+        if (resume is not null) options = _flags.ResumeOptions(parse, options, resume.Info);
         string dataFolder = DataFolder.Resolve(parse.GetValue(_flags.Data));
         string? summaryPath = PrepareSummaryPath(parse.GetValue(_flags.Summary));
         string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
+        int keep = parse.GetValue(_flags.Keep);
+        if (keep < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--keep must be at least 1, got {keep}.");
+        var checkpoints = new CheckpointStore(CheckpointFolder(parse.GetValue(_flags.Out), resume, options), keep);
         var device = DeviceSelection.Resolve(options.Device);
 
         using var loggers = ConsoleLogging.Create();
@@ -36,7 +43,7 @@ internal sealed class TrainCommand
         if (options.BatchSize > dataset.Train.Count)
             throw new UserErrorException(ExitCodes.InvalidArguments,
                 $"--batch-size {options.BatchSize} exceeds the {dataset.Train.Count} training images in {dataFolder}.");
-        var trainer = new Trainer(options, loggers.CreateLogger<Trainer>());
+        var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Checkpoints = checkpoints };
         using var model = trainer.CreateModel(device, dataset);
         if (logDir is not null)
         {
@@ -45,21 +52,34 @@ internal sealed class TrainCommand
         }
         // Working set after step 500 and after the last step: the window in which memory must stay flat.
         double? workingSetAtStep500 = null, workingSetAtLastStep = null;
-        int stepsDone = 0;
         trainer.StepCompleted += metrics =>
         {
-            stepsDone = metrics.Step;
             if (metrics.Step == 500) workingSetAtStep500 = Megabytes(Environment.WorkingSet);
             if (metrics.Step == options.Steps) workingSetAtLastStep = Megabytes(Environment.WorkingSet);
         };
         TrainingResult training;
         try
         {
-            training = trainer.Train(model, dataset.Train, cancellationToken);
+            training = trainer.Train(model, dataset.Train, cancellationToken, resume);
         }
         catch (OperationCanceledException)
         {
-            throw new UserErrorException(ExitCodes.Canceled, $"Interrupted after step {stepsDone} of {options.Steps}; nothing was evaluated or saved.");
+            throw new UserErrorException(ExitCodes.Canceled, trainer.LastCheckpoint is { } saved
+                ? $"Interrupted after step {trainer.CompletedSteps} of {options.Steps}; checkpoint saved to {saved}. Continue with --resume {checkpoints.Folder}"
+                : $"Interrupted before the first step finished; nothing was saved.");
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw new UserErrorException(ExitCodes.Diverged, e.Message);
+        }
+        catch (CheckpointException e)
+        {
+            throw new UserErrorException(ExitCodes.BadCheckpoint, $"--resume: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException(ExitCodes.OutputNotWritable,
+                $"--out: cannot write a checkpoint in {checkpoints.Folder} ({e.Message}); the previous checkpoint, if any, is intact.");
         }
         var evaluation = trainer.Evaluate(model, dataset.Test);
 
@@ -69,7 +89,7 @@ internal sealed class TrainCommand
                 options.Model.ToName(), training.Steps, options.BatchSize, options.LearningRate, options.ClipNorm, options.ClipValue,
                 options.Seed, device.ToString(), dataset.IsVerifiedMnist, evaluation.Loss, evaluation.Accuracy,
                 Math.Round(training.TrainSeconds, 3), Math.Round(training.SamplesPerSecond, 1),
-                Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep);
+                Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep, trainer.LastCheckpoint);
             try
             {
                 summary.WriteTo(summaryPath);
@@ -80,6 +100,19 @@ internal sealed class TrainCommand
             }
         }
         return ExitCodes.Success;
+    }
+
+    // A new run gets a new, empty folder, so keeping the newest K never prunes another run's checkpoints;
+    // a resumed run continues in its checkpoint's folder unless --out says otherwise.
+    private static string CheckpointFolder(string? given, Checkpoint? resume, TrainingOptions options)
+    {
+        if (given is null && resume is not null) return Path.GetDirectoryName(Path.GetFullPath(resume.Path))!;
+        if (given is not null) return EmptyFolder.Prepare(given, "--out");
+        // Runs started within the same second get -2, -3, ... rather than sharing a folder.
+        string stem = Path.Combine("runs", $"{options.Model.ToName()}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        string folder = stem;
+        for (int n = 2; Directory.Exists(folder); n++) folder = $"{stem}-{n}";
+        return EmptyFolder.Prepare(folder, "--out");
     }
 
     private static double Megabytes(long bytes) => Math.Round(bytes / 1048576.0, 1);

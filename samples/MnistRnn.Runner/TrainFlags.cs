@@ -60,6 +60,29 @@ internal sealed class TrainFlags
         DefaultValueFactory = _ => Defaults.StallWindow,
     };
     public readonly Option<string?> Summary = new("--summary") { Description = "Write a JSON summary of the run to this file." };
+    public readonly Option<string?> Out = new("--out")
+    {
+        Description = "Checkpoint folder; it must be new or empty [default: runs/CELL-YYYYMMDD-HHMMSS, or the --resume folder].",
+    };
+    private readonly Option<int> _checkpointEvery = new("--checkpoint-every")
+    {
+        Description = "Write a checkpoint every N steps (and always after the last step and on Ctrl+C); 0 writes only those.",
+        DefaultValueFactory = _ => Defaults.CheckpointEvery,
+    };
+    public readonly Option<int> Keep = new("--keep")
+    {
+        Description = "Keep the newest K checkpoints.",
+        DefaultValueFactory = _ => Checkpoints.CheckpointStore.DefaultKeep,
+    };
+    public readonly Option<string?> Resume = new("--resume")
+    {
+        Description = "Continue the run saved in this checkpoint file, or in the newest checkpoint of this folder; its settings apply, --steps may extend it.",
+    };
+    private readonly Option<int> _maxNonFinite = new("--max-nonfinite")
+    {
+        Description = "Stop after this many consecutive steps with a non-finite loss or gradient (their updates are skipped).",
+        DefaultValueFactory = _ => Defaults.MaxNonFiniteSteps,
+    };
     public readonly Option<string?> LogDir = new("--logdir")
     {
         Description = "Write TensorBoard event files into this folder: scalars every step, weight and gradient histograms on logged steps.",
@@ -79,16 +102,22 @@ internal sealed class TrainFlags
         [nameof(TrainingOptions.LogCadence)] = "--log-every",
         [nameof(TrainingOptions.Order)] = "--order",
         [nameof(TrainingOptions.StallWindow)] = "--stall-window",
+        [nameof(TrainingOptions.CheckpointEvery)] = "--checkpoint-every",
+        [nameof(TrainingOptions.MaxNonFiniteSteps)] = "--max-nonfinite",
     };
 
     /// <summary>Adds every flag to <c>train</c>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _model, _order, _steps, _batchSize, _lr, _clipNorm, _clipValue, _hidden, _seed, _device, Data, _logEvery, _stallWindow, Summary, LogDir })
+        foreach (var option in new Option[] { _model, _order, _steps, _batchSize, _lr, _clipNorm, _clipValue, _hidden, _seed, _device, Data, _logEvery, _stallWindow,
+            _maxNonFinite, Out, _checkpointEvery, Keep, Resume, Summary, LogDir })
             command.Options.Add(option);
     }
 
-    /// <summary>Adds the flags <c>compare</c> shares: all but --model, which its runs name, and --summary, which its report replaces.</summary>
+    /// <summary>
+    /// Adds the flags <c>compare</c> shares: all but --model, which its runs name, --summary, which its report
+    /// replaces, and the checkpoint flags, since its runs are not resumable.
+    /// </summary>
     public void AddSharedTo(Command command)
     {
         foreach (var option in new Option[] { _order, _steps, _batchSize, _lr, _clipNorm, _clipValue, _hidden, _seed, _device, Data, _logEvery, _stallWindow, LogDir })
@@ -99,8 +128,7 @@ internal sealed class TrainFlags
     /// <exception cref="UserErrorException">A value is invalid; the message names its flag.</exception>
     public TrainingOptions ReadOptions(ParseResult parse)
     {
-        // compare has no --model: its runs name their cells.
-        string modelName = parse.CommandResult.Command.Options.Contains(_model) ? parse.GetValue(_model)! : Defaults.Model.ToName();
+        string modelName = ValueOrDefault(parse, _model, Defaults.Model.ToName())!;
         if (!CellKindNames.TryParse(modelName, out var model))
             throw new UserErrorException(ExitCodes.InvalidArguments, $"--model: unknown cell '{modelName}'; use rnn, lstm, gru or irnn.");
         string orderName = parse.GetValue(_order)!;
@@ -127,10 +155,53 @@ internal sealed class TrainFlags
             LogCadence = logEvery is int every ? LogCadence.EveryNSteps(every) : LogCadence.Experiment,
             Order = order,
             StallWindow = parse.GetValue(_stallWindow),
+            MaxNonFiniteSteps = ValueOrDefault(parse, _maxNonFinite, Defaults.MaxNonFiniteSteps),
+            CheckpointEvery = ValueOrDefault(parse, _checkpointEvery, Defaults.CheckpointEvery),
         };
         var problem = options.Problems().FirstOrDefault();
         if (problem is not null)
             throw new UserErrorException(ExitCodes.InvalidArguments, $"{FlagOf[problem.Property]} {problem.Message}");
         return options;
     }
+
+    /// <summary>
+    /// The options of a resumed run: the checkpoint's, except --steps (which may extend it), the logging,
+    /// stall, checkpoint and device flags. A flag typed explicitly that contradicts the checkpoint is an error.
+    /// </summary>
+    /// <exception cref="UserErrorException">A typed flag contradicts the checkpoint, or --steps leaves nothing to do.</exception>
+    public TrainingOptions ResumeOptions(ParseResult parse, TrainingOptions typed, Checkpoints.CheckpointInfo checkpoint)
+    {
+        var saved = checkpoint.Options;
+        var fixedSettings = new (Option Flag, object? Typed, object? Saved)[]
+        {
+            (_model, typed.Model, saved.Model), (_order, typed.Order, saved.Order), (_hidden, typed.HiddenSize, saved.HiddenSize),
+            (_batchSize, typed.BatchSize, saved.BatchSize), (_lr, typed.LearningRate, saved.LearningRate), (_clipNorm, typed.ClipNorm, saved.ClipNorm),
+            (_clipValue, typed.ClipValue, saved.ClipValue), (_seed, typed.Seed, saved.Seed),
+        };
+        foreach (var (flag, typedValue, savedValue) in fixedSettings)
+        {
+            if (Typed(parse, flag) && !Equals(typedValue, savedValue))
+                throw new UserErrorException(ExitCodes.InvalidArguments,
+                    $"{flag.Name} {typedValue?.ToString() ?? "0"} contradicts the checkpoint's {savedValue?.ToString() ?? "0"}; a resumed run keeps its settings, so drop the flag or start a new run.");
+        }
+        var options = saved with
+        {
+            Steps = Typed(parse, _steps) ? typed.Steps : saved.Steps,
+            LogCadence = Typed(parse, _logEvery) ? typed.LogCadence : saved.LogCadence,
+            StallWindow = Typed(parse, _stallWindow) ? typed.StallWindow : saved.StallWindow,
+            CheckpointEvery = Typed(parse, _checkpointEvery) ? typed.CheckpointEvery : saved.CheckpointEvery,
+            MaxNonFiniteSteps = Typed(parse, _maxNonFinite) ? typed.MaxNonFiniteSteps : saved.MaxNonFiniteSteps,
+            Device = typed.Device,
+        };
+        if (options.Steps <= checkpoint.Step)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--steps {options.Steps}: the checkpoint is already at step {checkpoint.Step}; give a larger --steps to train further.");
+        return options;
+    }
+
+    private static bool Typed(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    // compare lacks some of train's flags; their library defaults apply there.
+    private static T ValueOrDefault<T>(ParseResult parse, Option<T> option, T fallback) =>
+        parse.CommandResult.Command.Options.Contains(option) ? parse.GetValue(option)! : fallback;
 }

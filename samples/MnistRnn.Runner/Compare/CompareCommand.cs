@@ -44,7 +44,7 @@ internal sealed class CompareCommand
             throw new UserErrorException(ExitCodes.InvalidArguments, $"--runs: '{duplicate.First().Label}' is given twice; each configuration must differ.");
         var runOptions = specs.Select(spec => ValidOptions(spec, shared)).ToList();
         string dataFolder = DataFolder.Resolve(parse.GetValue(_flags.Data));
-        string outFolder = ReportFolder.Prepare(parse.GetValue(_out) ?? $"compare-{DateTime.Now:yyyyMMdd-HHmmss}", "--out");
+        string outFolder = EmptyFolder.Prepare(parse.GetValue(_out) ?? $"compare-{DateTime.Now:yyyyMMdd-HHmmss}", "--out");
         string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
         var device = DeviceSelection.Resolve(shared.Device);
 

@@ -11,7 +11,12 @@ public static class ModelEvaluation
     /// Evaluates <paramref name="model"/> on every item of <paramref name="split"/>, read in
     /// <paramref name="order"/> (the order it was trained in), in chunks of <paramref name="chunkSize"/>.
     /// </summary>
-    public static EvaluationResult Evaluate(RecurrentClassifier model, DatasetSplit split, SequenceOrder order = SequenceOrder.Rows, int chunkSize = 1000)
+    public static EvaluationResult Evaluate(RecurrentClassifier model, DatasetSplit split, SequenceOrder order = SequenceOrder.Rows, int chunkSize = 1000) =>
+        EvaluateWithConfusion(model, split, order, chunkSize).Result;
+
+    /// <summary>As <see cref="Evaluate"/>, also counting every (true class, predicted class) pair.</summary>
+    public static (EvaluationResult Result, ConfusionMatrix Confusion) EvaluateWithConfusion(RecurrentClassifier model, DatasetSplit split,
+        SequenceOrder order = SequenceOrder.Rows, int chunkSize = 1000)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         using var layout = SequenceLayout.For(split, order);
@@ -22,6 +27,7 @@ public static class ModelEvaluation
             using var noGrad = no_grad();
             double lossSum = 0;
             long correct = 0;
+            var confusion = new ConfusionMatrix(model.Classes);
             for (int start = 0; start < split.Count; start += chunkSize)
             {
                 using var scope = NewDisposeScope();
@@ -30,9 +36,12 @@ public static class ModelEvaluation
                 var labels = split.Labels.narrow(0, start, length);
                 var logits = model.call(layout.Arrange(images));
                 lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
-                correct += logits.argmax(1).eq(labels).sum().item<long>();
+                var predicted = logits.argmax(1);
+                correct += predicted.eq(labels).sum().item<long>();
+                long[] actualValues = labels.cpu().data<long>().ToArray(), predictedValues = predicted.cpu().data<long>().ToArray();
+                for (int i = 0; i < length; i++) confusion.Add((int)actualValues[i], (int)predictedValues[i]);
             }
-            return new EvaluationResult(lossSum / split.Count, correct / (double)split.Count, split.Count);
+            return (new EvaluationResult(lossSum / split.Count, correct / (double)split.Count, split.Count), confusion);
         }
         finally
         {

@@ -16,6 +16,9 @@ public sealed record TrainingOptions
     /// </summary>
     public const double DefaultClipNorm = 5.0;
 
+    /// <summary>Largest learning rate accepted.</summary>
+    public const double MaxLearningRate = 10;
+
     /// <summary>The recurrent cell. Default: LSTM.</summary>
     public CellKind Model { get; init; } = CellKind.Lstm;
 
@@ -84,7 +87,8 @@ public sealed record TrainingOptions
         Require(Enum.IsDefined(Model), nameof(Model), $"unknown cell kind {Model}.");
         Require(Steps >= 1, nameof(Steps), $"must be at least 1, got {Steps}.");
         Require(BatchSize >= 1, nameof(BatchSize), $"must be at least 1, got {BatchSize}.");
-        Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), $"must be a positive number, got {LearningRate}.");
+        // Above 10 an Adam step size overflows float32 arithmetic; useful rates are far below 1.
+        Require(LearningRate > 0 && LearningRate <= MaxLearningRate, nameof(LearningRate), $"must be a positive number up to {MaxLearningRate}, got {LearningRate}.");
         Require(HiddenSize >= 1, nameof(HiddenSize), $"must be at least 1, got {HiddenSize}.");
         Require(ClipNorm is null || (double.IsFinite(ClipNorm.Value) && ClipNorm > 0), nameof(ClipNorm), $"must be a positive number, got {ClipNorm}.");
         Require(ClipValue is null || (double.IsFinite(ClipValue.Value) && ClipValue > 0), nameof(ClipValue), $"must be a positive number, got {ClipValue}.");

@@ -23,7 +23,11 @@ public sealed class TrainCommandTests
         Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
     }
 
-    [TestCase("--lr", "-1", "--lr must be a positive number")]
+    [TestCase("--lr", "-1", "--lr must be a positive number up to 10")]
+    [TestCase("--lr", "1e38", "--lr must be a positive number up to 10")]
+    [TestCase("--keep", "0", "--keep must be at least 1")]
+    [TestCase("--checkpoint-every", "-1", "--checkpoint-every must not be negative")]
+    [TestCase("--max-nonfinite", "0", "--max-nonfinite must be at least 1")]
     [TestCase("--batch-size", "0", "--batch-size must be at least 1")]
     [TestCase("--steps", "-4", "--steps must be at least 1")]
     [TestCase("--clip-norm", "-2", "--clip-norm must be a positive number")]
@@ -130,7 +134,8 @@ public sealed class TrainCommandTests
     [Test]
     public void Without_data_flag_it_finds_the_vendored_mnist_from_inside_the_repository()
     {
-        var result = RunnerProcess.RunIn(Path.Combine(RepositoryPaths.Root, "src"), "train", "--steps", "1", "--model", "rnn", "--device", "cpu");
+        var result = RunnerProcess.RunIn(Path.Combine(RepositoryPaths.Root, "src"), "train", "--steps", "1", "--model", "rnn", "--device", "cpu",
+            "--out", _folder.File("checkpoints"));
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Output, Does.Contain("step 1, loss ").And.Contain("final loss "));
@@ -155,7 +160,7 @@ public sealed class TrainCommandTests
         string data = IdxWriter.Folder(_folder.Path, trainCount: 40, testCount: 20);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), "train", "--data", data,
-                     "--steps", "1000000", "--batch-size", "10", "--log-every", "10", "--device", "cpu" })
+                     "--steps", "1000000", "--batch-size", "10", "--log-every", "10", "--device", "cpu", "--out", _folder.File("checkpoints") })
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
@@ -167,6 +172,11 @@ public sealed class TrainCommandTests
 
         Assert.That(exited, Is.True);
         Assert.That(process.ExitCode, Is.EqualTo(130));
-        Assert.That(error.Result, Does.Match(@"^Interrupted after step \d+ of 1000000; nothing was evaluated or saved\.\s*$"));
+        var message = System.Text.RegularExpressions.Regex.Match(error.Result,
+            @"^Interrupted after step (\d+) of 1000000; checkpoint saved to (\S+)\. Continue with --resume (\S+)\s*$");
+        Assert.That(message.Success, Is.True, error.Result);
+        string checkpoint = message.Groups[2].Value;
+        Assert.That(checkpoint, Is.EqualTo(Path.Combine(_folder.File("checkpoints"), $"checkpoint-step-{int.Parse(message.Groups[1].Value):D7}.ckpt")));
+        Assert.That(MnistRnn.Checkpoints.CheckpointFile.Read(checkpoint).Info.Step, Is.EqualTo(int.Parse(message.Groups[1].Value)));
     }
 }

@@ -23,6 +23,9 @@ public sealed class TrainingOptionsTests
     {
         yield return new TestCaseData(new TrainingOptions { LearningRate = -0.01 }, nameof(TrainingOptions.LearningRate));
         yield return new TestCaseData(new TrainingOptions { LearningRate = double.NaN }, nameof(TrainingOptions.LearningRate));
+        yield return new TestCaseData(new TrainingOptions { LearningRate = 11 }, nameof(TrainingOptions.LearningRate));
+        yield return new TestCaseData(new TrainingOptions { MaxNonFiniteSteps = 0 }, nameof(TrainingOptions.MaxNonFiniteSteps));
+        yield return new TestCaseData(new TrainingOptions { CheckpointEvery = -5 }, nameof(TrainingOptions.CheckpointEvery));
         yield return new TestCaseData(new TrainingOptions { BatchSize = 0 }, nameof(TrainingOptions.BatchSize));
         yield return new TestCaseData(new TrainingOptions { Steps = 0 }, nameof(TrainingOptions.Steps));
         yield return new TestCaseData(new TrainingOptions { HiddenSize = -1 }, nameof(TrainingOptions.HiddenSize));

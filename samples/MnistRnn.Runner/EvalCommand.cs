@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using MnistRnn.Inference;
+using MnistRnn.Training;
+
+namespace MnistRnn.Runner;
+
+/// <summary><c>mnist-rnn eval</c>: test loss and accuracy of a checkpoint, per-class precision and recall, and the confusion matrix.</summary>
+internal sealed class EvalCommand
+{
+    private readonly Option<string> _checkpoint = new("--checkpoint")
+    {
+        Description = "Checkpoint file, or a folder whose newest checkpoint to use.",
+        Required = true,
+    };
+    private readonly Option<string?> _data = new("--data")
+    {
+        Description = $"Folder with the four MNIST-format IDX files [default: the repository's {DataFolder.Vendored}].",
+    };
+    private readonly Option<string?> _out = new("--out")
+    {
+        Description = "Folder for confusion.csv, per-class.csv and confusion.png; it must be new or empty [default: eval-CHECKPOINT-NAME].",
+    };
+
+    public Command Build()
+    {
+        var command = new Command("eval", "Evaluate a checkpoint on the test set: loss, accuracy, per-class precision and recall, confusion matrix.");
+        command.Options.Add(_checkpoint);
+        command.Options.Add(_data);
+        command.Options.Add(_out);
+        command.SetAction(parse => Run(parse));
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint");
+        string dataFolder = DataFolder.Resolve(parse.GetValue(_data));
+        string outFolder = EmptyFolder.Prepare(
+            parse.GetValue(_out) ?? $"eval-{Path.GetFileNameWithoutExtension(checkpoint.Path)}", "--out");
+        var device = TorchSharp.torch.CPU;
+
+        using var dataset = DataFolder.Load(dataFolder, device);
+        var info = checkpoint.Info;
+        if (dataset.Rows != info.ImageRows || dataset.Columns != info.ImageColumns || dataset.Classes > info.Classes)
+            throw new UserErrorException(ExitCodes.InvalidData,
+                $"--data: {dataFolder} holds {dataset.Rows}x{dataset.Columns} images of {dataset.Classes} classes, but the checkpoint was trained on " +
+                $"{info.ImageRows}x{info.ImageColumns} images of {info.Classes} classes.");
+        using var classifier = TrainedClassifier.From(checkpoint, device);
+        var (result, confusion) = ModelEvaluation.EvaluateWithConfusion(classifier.Model, dataset.Test, info.Options.Order);
+
+        Console.WriteLine($"checkpoint {checkpoint.Path}: {info.Architecture}, step {info.Step} of {info.Options.Steps}");
+        Console.WriteLine($"test loss {result.Loss:F5}, accuracy {result.Accuracy:F5} on {result.Count} images");
+        Console.WriteLine();
+        Console.Write(PerClassTable(confusion, csv: false));
+        Console.WriteLine();
+        Console.WriteLine("confusion matrix (rows: true class, columns: predicted class)");
+        Console.Write(ConfusionTable(confusion, csv: false));
+        try
+        {
+            File.WriteAllText(Path.Combine(outFolder, "per-class.csv"), PerClassTable(confusion, csv: true));
+            File.WriteAllText(Path.Combine(outFolder, "confusion.csv"), ConfusionTable(confusion, csv: true));
+            ConfusionPlot.Save(confusion, Path.Combine(outFolder, "confusion.png"), $"{info.Architecture}, step {info.Step}: test accuracy {result.Accuracy:P2}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException(ExitCodes.OutputNotWritable, $"--out: cannot write into {outFolder} ({e.Message}).");
+        }
+        Console.WriteLine();
+        Console.WriteLine($"Wrote per-class.csv, confusion.csv and confusion.png to {outFolder}");
+        return ExitCodes.Success;
+    }
+
+    private static string Number(double value) => double.IsNaN(value) ? "" : value.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static string PerClassTable(ConfusionMatrix confusion, bool csv)
+    {
+        var text = new StringBuilder(csv ? "class,precision,recall,support\n" : "class  precision  recall  support\n");
+        for (int c = 0; c < confusion.Classes; c++)
+        {
+            text.Append(csv
+                ? $"{c},{Number(confusion.Precision(c))},{Number(confusion.Recall(c))},{confusion.Support(c)}\n"
+                : $"{c,5}  {Number(confusion.Precision(c)),9}  {Number(confusion.Recall(c)),6}  {confusion.Support(c),7}\n");
+        }
+        return text.ToString();
+    }
+
+    private static string ConfusionTable(ConfusionMatrix confusion, bool csv)
+    {
+        var classes = Enumerable.Range(0, confusion.Classes).ToArray();
+        int width = Math.Max(4, confusion.Total.ToString(CultureInfo.InvariantCulture).Length);
+        var text = new StringBuilder();
+        text.AppendLine(csv ? "actual\\predicted," + string.Join(',', classes)
+            : "true".PadLeft(5) + string.Concat(classes.Select(c => c.ToString(CultureInfo.InvariantCulture).PadLeft(width + 1))));
+        foreach (int actual in classes)
+        {
+            text.AppendLine(csv ? $"{actual}," + string.Join(',', classes.Select(p => confusion[actual, p]))
+                : $"{actual,5}" + string.Concat(classes.Select(p => confusion[actual, p].ToString(CultureInfo.InvariantCulture).PadLeft(width + 1))));
+        }
+        return text.ToString();
+    }
+}

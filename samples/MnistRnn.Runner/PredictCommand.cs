@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MnistRnn.Inference;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Runner;
+
+/// <summary><c>mnist-rnn predict</c>: the digit a checkpoint sees in each picture or test image.</summary>
+internal sealed class PredictCommand
+{
+    private const string IdxPrefix = "idx:";
+
+    private readonly Option<string> _checkpoint = new("--checkpoint")
+    {
+        Description = "Checkpoint file, or a folder whose newest checkpoint to use.",
+        Required = true,
+    };
+    private readonly Argument<string[]> _inputs = new("INPUT")
+    {
+        Description = "A PNG, JPEG, GIF, BMP or WebP picture of one digit (any size), or idx:N for test image N of --data.",
+        Arity = ArgumentArity.OneOrMore,
+    };
+    private readonly Option<string> _ink = new("--ink")
+    {
+        Description = "Which way round the pictures are: auto (decide from the border), light-on-dark (as MNIST) or dark-on-light (pen on paper).",
+        HelpName = "auto|light-on-dark|dark-on-light",
+        DefaultValueFactory = _ => "auto",
+    };
+    private readonly Option<bool> _json = new("--json") { Description = "Print one JSON document instead of text." };
+    private readonly Option<string?> _data = new("--data")
+    {
+        Description = $"Folder with the MNIST-format IDX files that idx:N reads [default: the repository's {DataFolder.Vendored}].",
+    };
+
+    public Command Build()
+    {
+        var command = new Command("predict", "Print the digit a checkpoint sees in each picture or test image, with the probability of every class.");
+        command.Options.Add(_checkpoint);
+        command.Options.Add(_ink);
+        command.Options.Add(_json);
+        command.Options.Add(_data);
+        command.Arguments.Add(_inputs);
+        command.SetAction(parse => Run(parse));
+        return command;
+    }
+
+    private sealed record Answer(string Input, int Class, IReadOnlyList<double> Probabilities, int? Label);
+
+    private int Run(ParseResult parse)
+    {
+        var polarity = parse.GetValue(_ink) switch
+        {
+            "auto" => InkPolarity.Auto,
+            "light-on-dark" => InkPolarity.LightOnDark,
+            "dark-on-light" => InkPolarity.DarkOnLight,
+            var other => throw new UserErrorException(ExitCodes.InvalidArguments, $"--ink: unknown value '{other}'; use auto, light-on-dark or dark-on-light."),
+        };
+        string[] inputs = parse.GetValue(_inputs)!;
+        // idx:N indices are checked for form now and for range once the data is loaded; pictures are all
+        // decoded before any prediction, so a bad one stops the command before it prints anything.
+        var indices = inputs.Where(i => i.StartsWith(IdxPrefix, StringComparison.Ordinal)).Distinct().ToDictionary(i => i, ParseIndex);
+        var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint");
+        var pictures = inputs.Where(i => !indices.ContainsKey(i)).Distinct().ToDictionary(i => i, ImageFile.Read);
+
+        using var dataset = indices.Count == 0 ? null : DataFolder.Load(DataFolder.Resolve(parse.GetValue(_data)), CPU);
+        using var classifier = TrainedClassifier.From(checkpoint);
+        var answers = new List<Answer>();
+        foreach (string input in inputs)
+        {
+            using var scope = NewDisposeScope();
+            if (indices.TryGetValue(input, out int index))
+            {
+                if (index >= dataset!.Test.Count)
+                    throw new UserErrorException(ExitCodes.InvalidArguments, $"{input}: the test set has images 0 to {dataset.Test.Count - 1}.");
+                if (dataset.Rows != checkpoint.Info.ImageRows || dataset.Columns != checkpoint.Info.ImageColumns)
+                    throw new UserErrorException(ExitCodes.InvalidData,
+                        $"--data: its {dataset.Rows}x{dataset.Columns} images do not match the checkpoint's {checkpoint.Info.ImageRows}x{checkpoint.Info.ImageColumns}.");
+                var prediction = classifier.Predict(dataset.Test.Images[index]);
+                answers.Add(new Answer(input, prediction.Class, prediction.Probabilities, (int)dataset.Test.Labels[index].item<long>()));
+            }
+            else
+            {
+                var prediction = classifier.Predict(pictures[input], polarity);
+                answers.Add(new Answer(input, prediction.Class, prediction.Probabilities, null));
+            }
+        }
+        Print(answers, parse.GetValue(_json));
+        return ExitCodes.Success;
+    }
+
+    private static int ParseIndex(string input) =>
+        int.TryParse(input.AsSpan(IdxPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+            ? index
+            : throw new UserErrorException(ExitCodes.InvalidArguments, $"{input}: write idx:N with N a test image number, such as idx:0.");
+
+    private static void Print(IReadOnlyList<Answer> answers, bool json)
+    {
+        if (json)
+        {
+            var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+            Console.WriteLine(JsonSerializer.Serialize(answers, options));
+            return;
+        }
+        foreach (var answer in answers)
+        {
+            string label = answer.Label is int l ? $" (label {l})" : "";
+            string probabilities = string.Join(" ", answer.Probabilities.Select((p, c) => $"{c}:{p.ToString("F3", CultureInfo.InvariantCulture)}"));
+            Console.WriteLine($"{answer.Input}: {answer.Class}{label}, p={answer.Probabilities[answer.Class].ToString("F3", CultureInfo.InvariantCulture)}  [{probabilities}]");
+        }
+    }
+}

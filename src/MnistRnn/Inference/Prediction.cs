@@ -1,0 +1,10 @@
+namespace MnistRnn.Inference;
+
+/// <summary>A classifier's answer for one image.</summary>
+/// <param name="Class">The most probable class (the digit, for MNIST).</param>
+/// <param name="Probabilities">The probability of each class, summing to 1.</param>
+public sealed record Prediction(int Class, IReadOnlyList<double> Probabilities)
+{
+    /// <summary>The probability of <see cref="Class"/>.</summary>
+    public double Confidence => Probabilities[Class];
+}
