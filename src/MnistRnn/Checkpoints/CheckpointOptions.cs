@@ -11,6 +11,8 @@ internal sealed class CheckpointOptions
     public int Steps { get; set; }
     public int BatchSize { get; set; }
     public double LearningRate { get; set; }
+    public int? CosineWarmupSteps { get; set; }
+    public double CosineFinalFraction { get; set; }
     public int HiddenSize { get; set; }
     public double? ClipNorm { get; set; }
     public double? ClipValue { get; set; }
@@ -27,6 +29,8 @@ internal sealed class CheckpointOptions
         Steps = options.Steps,
         BatchSize = options.BatchSize,
         LearningRate = options.LearningRate,
+        CosineWarmupSteps = options.Schedule.IsCosine ? options.Schedule.WarmupSteps : null,
+        CosineFinalFraction = options.Schedule.FinalFraction,
         HiddenSize = options.HiddenSize,
         ClipNorm = options.ClipNorm,
         ClipValue = options.ClipValue,
@@ -49,6 +53,8 @@ internal sealed class CheckpointOptions
             Steps = Steps,
             BatchSize = BatchSize,
             LearningRate = LearningRate,
+            Schedule = CosineWarmupSteps is int warmup && warmup >= 0 && CosineFinalFraction is >= 0 and <= 1
+                ? LearningRateSchedule.Cosine(warmup, CosineFinalFraction) : LearningRateSchedule.Constant,
             HiddenSize = HiddenSize,
             ClipNorm = ClipNorm,
             ClipValue = ClipValue,

@@ -118,6 +118,7 @@ public sealed class Trainer
             }
             using var scope = NewDisposeScope();
             bool logged = options.LogCadence.ShouldLog(step, options.Steps);
+            optimizer.LearningRate = options.Schedule.At(step, options.Steps, options.LearningRate);
             metrics = TrainingStep.Run(model, optimizer, batches, layout, options, step, measureState: logged, clock);
             CompletedSteps = step;
             nonFiniteInARow = metrics.UpdateSkipped ? nonFiniteInARow + 1 : 0;

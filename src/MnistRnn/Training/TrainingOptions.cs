@@ -31,6 +31,9 @@ public sealed record TrainingOptions
     /// <summary>Adam's learning rate. Default: 0.01.</summary>
     public double LearningRate { get; init; } = 0.01;
 
+    /// <summary>How the learning rate changes over training; <see cref="LearningRate"/> is its peak. Default: constant.</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
     /// <summary>Width of the recurrent hidden state. Default: 128.</summary>
     public int HiddenSize { get; init; } = 128;
 
@@ -95,6 +98,7 @@ public sealed record TrainingOptions
         Require(Seed >= 0, nameof(Seed), $"must not be negative, got {Seed}.");
         Require(Enum.IsDefined(Device), nameof(Device), $"unknown device {Device}.");
         Require(Enum.IsDefined(Order), nameof(Order), $"unknown sequence order {Order}.");
+        Require(Schedule.WarmupSteps <= Steps, nameof(Schedule), $"warm-up of {Schedule.WarmupSteps} steps exceeds the {Steps} training steps.");
         Require(MaxNonFiniteSteps >= 1, nameof(MaxNonFiniteSteps), $"must be at least 1, got {MaxNonFiniteSteps}.");
         Require(CheckpointEvery >= 0, nameof(CheckpointEvery), $"must not be negative, got {CheckpointEvery}.");
         Require(StallWindow >= 0, nameof(StallWindow), $"must not be negative, got {StallWindow}.");

@@ -17,7 +17,12 @@ public sealed class MnistRegressionTests
     private MnistDataset _mnist = null!;
 
     [OneTimeSetUp]
-    public void LoadMnist() => _mnist = MnistDataset.Load(RepositoryPaths.Mnist);
+    public void LoadMnist()
+    {
+        // As the runner does: without it, glibc maps and unmaps every large activation each step.
+        MnistRnn.Performance.NativeMemory.KeepFreedMemoryInProcess();
+        _mnist = MnistDataset.Load(RepositoryPaths.Mnist);
+    }
 
     [OneTimeTearDown]
     public void Release() => _mnist.Dispose();
@@ -29,7 +34,7 @@ public sealed class MnistRegressionTests
         var training = trainer.Train(model, _mnist.Train);
         var result = ModelEvaluation.Evaluate(model, _mnist.Test);
         TestContext.Out.WriteLine(
-            $"{options.Model.ToName()} lr {options.LearningRate} clip {options.ClipNorm?.ToString() ?? "off"}: test loss {result.Loss:F5}, accuracy {result.Accuracy:F5}, " +
+            $"{options.Model.ToName()} batch {options.BatchSize} steps {options.Steps} lr {options.LearningRate} {options.Schedule} clip {options.ClipNorm?.ToString() ?? "off"}: test loss {result.Loss:F5}, accuracy {result.Accuracy:F5}, " +
             $"{training.TrainSeconds:F1} s, {training.SamplesPerSecond:F0} samples/s");
         return result;
     }
@@ -90,5 +95,14 @@ public sealed class MnistRegressionTests
         Assert.That(rnn.Accuracy, Is.GreaterThan(0.95));
         Assert.That(irnn.Accuracy, Is.GreaterThanOrEqualTo(0.97));
         Assert.That(irnn.Accuracy - rnn.Accuracy, Is.GreaterThanOrEqualTo(0.01));
+    }
+
+    [Test]
+    public void The_fast_recipe_reaches_the_experiments_accuracy()
+    {
+        // Measured 0.9856 (10.7 s of training on 2 cores; the time is the benchmark's to report, not a test's).
+        var result = TrainAndEvaluate(TrainingRecipes.Fast);
+
+        Assert.That(result.Accuracy, Is.GreaterThanOrEqualTo(0.984));
     }
 }

@@ -1,0 +1,27 @@
+using System.Text.Json;
+
+namespace MnistRnn.Runner.Bench;
+
+/// <summary>Training throughput of one configuration.</summary>
+internal sealed record BenchRow(string Cell, int Batch, double SamplesPerSecond, double Gflops, double Mfu);
+
+/// <summary>What <c>bench --json</c> writes, so runs on different machines or commits can be compared.</summary>
+internal sealed record BenchReport(
+    int Threads,
+    int LogicalCores,
+    double LoadSeconds,
+    double SgemmGflops,
+    IReadOnlyList<BenchRow> Training,
+    double EvaluationSeconds,
+    double EvaluationImagesPerSecond,
+    double PeakWorkingSetMb)
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public void WriteTo(string path)
+    {
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json) + Environment.NewLine);
+        File.Move(temporary, path, overwrite: true);
+    }
+}
