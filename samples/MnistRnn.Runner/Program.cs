@@ -3,7 +3,6 @@ using MnistRnn.Runner;
 using MnistRnn.Runner.Bench;
 using MnistRnn.Runner.Compare;
 using MnistRnn.Checkpoints;
-using MnistRnn.Performance;
 using MnistRnn.Training;
 
 var root = new RootCommand("mnist-rnn: train recurrent classifiers (tanh RNN, LSTM, GRU, IRNN) on MNIST read as sequences, and see why some fail.")
@@ -15,6 +14,7 @@ var root = new RootCommand("mnist-rnn: train recurrent classifiers (tanh RNN, LS
     new BenchCommand().Build(),
 };
 root.Options.Add(Threads.Option);
+root.Options.Add(AllocatorOption.Option);
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
@@ -31,7 +31,7 @@ if (parse.Errors.Count > 0)
 try
 {
     Threads.Apply(parse);
-    NativeMemory.KeepFreedMemoryInProcess();
+    AllocatorOption.Apply(parse);
     // A new InvocationConfiguration has no termination timeout, which leaves Ctrl+C to kill the process
     // mid-step; with one, Ctrl+C and SIGTERM cancel the token and the step in flight finishes first.
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) });
