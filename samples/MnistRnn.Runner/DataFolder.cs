@@ -39,12 +39,16 @@ internal static class DataFolder
             $"No {Vendored} folder was found above the current directory; run from inside the repository or pass --data DIR.");
     }
 
-    /// <summary>Loads the dataset in <paramref name="folder"/>; a bad file becomes one sentence naming it.</summary>
-    public static MnistDataset Load(string folder, TorchSharp.torch.Device device)
+    /// <summary>
+    /// Loads the dataset in <paramref name="folder"/>; a bad file becomes one sentence naming it, and so does
+    /// a <paramref name="batchSize"/> larger than its training split.
+    /// </summary>
+    public static MnistDataset Load(string folder, TorchSharp.torch.Device device, int? batchSize = null)
     {
+        MnistDataset dataset;
         try
         {
-            return MnistDataset.Load(folder, device);
+            dataset = MnistDataset.Load(folder, device);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
         {
@@ -54,5 +58,12 @@ internal static class DataFolder
         {
             throw new UserErrorException(ExitCodes.InvalidData, $"--data: cannot read {folder} ({e.Message}).");
         }
+        if (batchSize > dataset.Train.Count)
+        {
+            int count = dataset.Train.Count;
+            dataset.Dispose();
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--batch-size {batchSize} exceeds the {count} training images in {folder}.");
+        }
+        return dataset;
     }
 }

@@ -39,10 +39,7 @@ internal sealed class TrainCommand
         var device = DeviceSelection.Resolve(options.Device);
 
         using var loggers = ConsoleLogging.Create();
-        using var dataset = DataFolder.Load(dataFolder, device);
-        if (options.BatchSize > dataset.Train.Count)
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"--batch-size {options.BatchSize} exceeds the {dataset.Train.Count} training images in {dataFolder}.");
+        using var dataset = DataFolder.Load(dataFolder, device, options.BatchSize);
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Checkpoints = checkpoints };
         using var model = trainer.CreateModel(device, dataset);
         if (logDir is not null)

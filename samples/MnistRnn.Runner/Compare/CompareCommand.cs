@@ -49,10 +49,7 @@ internal sealed class CompareCommand
         var device = DeviceSelection.Resolve(shared.Device);
 
         using var loggers = ConsoleLogging.Create();
-        using var dataset = DataFolder.Load(dataFolder, device);
-        if (shared.BatchSize > dataset.Train.Count)
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"--batch-size {shared.BatchSize} exceeds the {dataset.Train.Count} training images in {dataFolder}.");
+        using var dataset = DataFolder.Load(dataFolder, device, shared.BatchSize);
         var outcomes = new List<RunOutcome>();
         for (int i = 0; i < specs.Count; i++)
         {
