@@ -7,7 +7,7 @@ internal static class Threads
 {
     public static readonly Option<int> Option = new("--threads")
     {
-        Description = "CPU threads for tensor operations [default: the machine's logical cores].",
+        Description = "CPU threads for tensor operations; the default is the machine's logical cores.",
         DefaultValueFactory = _ => Environment.ProcessorCount,
         Recursive = true,
     };

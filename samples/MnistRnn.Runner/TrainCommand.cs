@@ -16,7 +16,7 @@ internal sealed class TrainCommand
 
     public Command Build()
     {
-        var command = new Command("train", "Train a recurrent classifier on MNIST read row by row, then evaluate it on the test set.");
+        var command = new Command("train", "Train a recurrent classifier on MNIST read as sequences (row by row unless --order says otherwise), then evaluate it on the test set.");
         _flags.AddTo(command);
         // On a worker thread, so System.CommandLine's Ctrl+C handler is in place while training runs.
         command.SetAction((parse, cancellationToken) => Task.Run(() => Run(parse, cancellationToken), CancellationToken.None));
