@@ -70,6 +70,11 @@ internal sealed class BenchCommand
             rows.Add(row);
             Console.WriteLine($"{row.Cell,-4}  {row.Batch,5}  {row.SamplesPerSecond,9:N0}  {row.Gflops,7:F1}  {row.Mfu,5:F2}");
         }
+        var profile = StepProfile.Measure(dataset, CellKind.Lstm, batch: 100);
+        Console.WriteLine();
+        Console.WriteLine($"where an LSTM step of batch 100 spends its {profile.Sum():F2} ms:");
+        for (int i = 0; i < profile.Length; i++)
+            Console.WriteLine($"  {StepProfile.Operations[i],-15} {profile[i],6:F3} ms  {100 * profile[i] / profile.Sum(),5:F1}%");
         double evalSeconds = Median(repeats, () => EvaluationSeconds(dataset));
         double peak = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
         Console.WriteLine();
@@ -78,8 +83,9 @@ internal sealed class BenchCommand
 
         if (jsonPath is not null)
         {
+            var stepProfile = StepProfile.Operations.Select((name, i) => (name, Math.Round(profile[i], 4))).ToDictionary(p => p.name, p => p.Item2);
             var report = new BenchReport(get_num_threads(), Environment.ProcessorCount, Math.Round(loadSeconds, 4), Math.Round(sgemm, 1), rows,
-                Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), peak);
+                stepProfile, Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), peak);
             try
             {
                 report.WriteTo(jsonPath);

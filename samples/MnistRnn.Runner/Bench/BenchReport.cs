@@ -12,6 +12,7 @@ internal sealed record BenchReport(
     double LoadSeconds,
     double SgemmGflops,
     IReadOnlyList<BenchRow> Training,
+    IReadOnlyDictionary<string, double> LstmStepMilliseconds,
     double EvaluationSeconds,
     double EvaluationImagesPerSecond,
     double PeakWorkingSetMb)

@@ -15,7 +15,7 @@ public sealed class BenchCommandTests
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Output, Does.StartWith("threads 1, ").And.Contain("load and verify MNIST: ").And.Contain("sgemm 2048x2048x2048 float32: ")
-            .And.Contain("evaluate the LSTM on 10,000 test images: ").And.Contain("peak working set: "));
+            .And.Contain("where an LSTM step of batch 100 spends its ").And.Contain("evaluate the LSTM on 10,000 test images: ").And.Contain("peak working set: "));
         using var report = JsonDocument.Parse(File.ReadAllText(json));
         var root = report.RootElement;
         Assert.That(root.GetProperty("threads").GetInt32(), Is.EqualTo(1));
@@ -25,6 +25,10 @@ public sealed class BenchCommandTests
         Assert.That(rows.Select(r => (r.GetProperty("cell").GetString(), r.GetProperty("batch").GetInt32())),
             Is.EqualTo(new[] { ("rnn", 100), ("lstm", 100), ("gru", 100), ("lstm", 256), ("lstm", 1000) }));
         Assert.That(rows.Select(r => r.GetProperty("mfu").GetDouble()), Is.All.GreaterThan(0));
+        var profile = root.GetProperty("lstm_step_milliseconds").EnumerateObject().ToList();
+        Assert.That(profile.Select(p => p.Name), Is.EqualTo(new[]
+            { "batch gather", "zero gradients", "forward", "loss", "backward", "clipping", "loss read-back", "adam", "accuracy" }));
+        Assert.That(profile.Select(p => p.Value.GetDouble()), Is.All.GreaterThan(0));
     }
 
     [TestCase("bench", "--threads", "0", "--threads must be at least 1, got 0.")]
