@@ -87,14 +87,7 @@ internal sealed class TrainCommand
                 options.Seed, device.ToString(), dataset.IsVerifiedMnist, evaluation.Loss, evaluation.Accuracy,
                 Math.Round(training.TrainSeconds, 3), Math.Round(training.SamplesPerSecond, 1),
                 Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep, trainer.LastCheckpoint);
-            try
-            {
-                summary.WriteTo(summaryPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new UserErrorException(ExitCodes.OutputNotWritable, $"--summary: cannot write {summaryPath} ({e.Message}).");
-            }
+            JsonOutput.Write(summaryPath, summary, "--summary");
         }
         return ExitCodes.Success;
     }

@@ -86,14 +86,7 @@ internal sealed class BenchCommand
             var stepProfile = StepProfile.Operations.Select((name, i) => (name, Math.Round(profile[i], 4))).ToDictionary(p => p.name, p => p.Item2);
             var report = new BenchReport(get_num_threads(), Environment.ProcessorCount, Math.Round(loadSeconds, 4), Math.Round(sgemm, 1), rows,
                 stepProfile, Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), peak);
-            try
-            {
-                report.WriteTo(jsonPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new UserErrorException(ExitCodes.OutputNotWritable, $"--json: cannot write {jsonPath} ({e.Message}).");
-            }
+            JsonOutput.Write(jsonPath, report, "--json");
         }
         return ExitCodes.Success;
     }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace MnistRnn.Runner.Bench;
 
 /// <summary>Training throughput of one configuration.</summary>
@@ -15,14 +13,4 @@ internal sealed record BenchReport(
     IReadOnlyDictionary<string, double> LstmStepMilliseconds,
     double EvaluationSeconds,
     double EvaluationImagesPerSecond,
-    double PeakWorkingSetMb)
-{
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-
-    public void WriteTo(string path)
-    {
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json) + Environment.NewLine);
-        File.Move(temporary, path, overwrite: true);
-    }
-}
+    double PeakWorkingSetMb);
