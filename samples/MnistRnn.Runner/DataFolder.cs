@@ -1,3 +1,4 @@
+using System.CommandLine;
 using MnistRnn.Data;
 
 namespace MnistRnn.Runner;
@@ -6,6 +7,10 @@ namespace MnistRnn.Runner;
 internal static class DataFolder
 {
     public const string Vendored = "data/mnist";
+
+    /// <summary>A new <c>--data</c> option; <paramref name="what"/> says what the command reads from the folder.</summary>
+    public static Option<string?> CreateOption(string what = "the four MNIST-format IDX files, raw or .gz") =>
+        new("--data") { Description = $"Folder with {what} [default: the repository's {Vendored}]." };
 
     /// <summary>
     /// The vendored folder: the first <c>data/mnist</c> found walking up from the current directory,

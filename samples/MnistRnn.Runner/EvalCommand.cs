@@ -14,10 +14,7 @@ internal sealed class EvalCommand
         Description = "Checkpoint file, or a folder whose newest checkpoint to use.",
         Required = true,
     };
-    private readonly Option<string?> _data = new("--data")
-    {
-        Description = $"Folder with the four MNIST-format IDX files [default: the repository's {DataFolder.Vendored}].",
-    };
+    private readonly Option<string?> _data = DataFolder.CreateOption();
     private readonly Option<string?> _out = new("--out")
     {
         Description = "Folder for confusion.csv, per-class.csv and confusion.png; it must be new or empty [default: eval-CHECKPOINT-NAME].",

@@ -28,10 +28,7 @@ internal sealed class PredictCommand
         DefaultValueFactory = _ => "auto",
     };
     private readonly Option<bool> _json = new("--json") { Description = "Print one JSON document instead of text." };
-    private readonly Option<string?> _data = new("--data")
-    {
-        Description = $"Folder with the MNIST-format IDX files that idx:N reads [default: the repository's {DataFolder.Vendored}].",
-    };
+    private readonly Option<string?> _data = DataFolder.CreateOption("the MNIST-format IDX files that idx:N reads");
 
     public Command Build()
     {

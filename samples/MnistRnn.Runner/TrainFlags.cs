@@ -40,10 +40,7 @@ internal sealed class TrainFlags
         HelpName = "auto|cpu|cuda",
         DefaultValueFactory = _ => "auto",
     };
-    public readonly Option<string?> Data = new("--data")
-    {
-        Description = $"Folder with the four MNIST-format IDX files, raw or .gz [default: the repository's {DataFolder.Vendored}].",
-    };
+    public readonly Option<string?> Data = DataFolder.CreateOption();
     private readonly Option<int?> _logEvery = new("--log-every")
     {
         Description = "Log every N steps [default: every 100 steps to 1500, then every 1000, as the original experiment].",

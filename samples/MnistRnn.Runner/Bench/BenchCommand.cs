@@ -16,10 +16,7 @@ internal sealed class BenchCommand
 {
     private const int SgemmSize = 2048;
 
-    private readonly Option<string?> _data = new("--data")
-    {
-        Description = $"Folder with the four MNIST-format IDX files [default: the repository's {DataFolder.Vendored}].",
-    };
+    private readonly Option<string?> _data = DataFolder.CreateOption();
     private readonly Option<int> _samples = new("--samples")
     {
         Description = "Training sequences timed per measurement, after warm-up (so every batch size gets a comparable budget).",
