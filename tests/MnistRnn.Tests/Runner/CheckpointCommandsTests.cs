@@ -21,15 +21,6 @@ public sealed class CheckpointCommandsTests
     [TearDown]
     public void TearDown() => _folder.Dispose();
 
-    private static void AssertOneSentence(DotnetProcess.Result result, int exitCode, string mustContain)
-    {
-        Assert.That(result.ExitCode, Is.EqualTo(exitCode), result.Output + result.Error);
-        string[] lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines, Has.Length.EqualTo(1), result.Error);
-        Assert.That(lines[0], Does.Contain(mustContain));
-        Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
-    }
-
     private string Train(string folder, params string[] extra)
     {
         var result = RunnerProcess.Run(["train", "--data", _data, "--steps", "6", "--batch-size", "10", "--hidden", "8", "--device", "cpu",
@@ -69,7 +60,7 @@ public sealed class CheckpointCommandsTests
     {
         string folder = Train(_folder.File("run"));
 
-        AssertOneSentence(RunnerProcess.Run("train", "--resume", folder, flag, value, "--data", _data), 2, message);
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--resume", folder, flag, value, "--data", _data), 2, message);
     }
 
     [Test]
@@ -80,7 +71,7 @@ public sealed class CheckpointCommandsTests
         byte[] bytes = File.ReadAllBytes(newest);
         File.WriteAllBytes(newest, bytes[..^40]);
 
-        AssertOneSentence(RunnerProcess.Run("train", "--resume", newest, "--data", _data), 6,
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--resume", newest, "--data", _data), 6,
             $"--resume: {newest}: the checkpoint is truncated or corrupt");
         Assert.That(File.ReadAllBytes(newest), Has.Length.EqualTo(bytes.Length - 40), "left as it was");
     }
@@ -100,7 +91,7 @@ public sealed class CheckpointCommandsTests
 
     [Test]
     public void Resuming_from_a_folder_without_checkpoints_exits_with_6() =>
-        AssertOneSentence(RunnerProcess.Run("train", "--resume", _folder.Path, "--data", _data), 6,
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--resume", _folder.Path, "--data", _data), 6,
             $"--resume: folder {_folder.Path} holds no checkpoint-step-*.ckpt files.");
 
     [Test]
@@ -109,7 +100,7 @@ public sealed class CheckpointCommandsTests
         string folder = Train(_folder.File("run"));
         string other = IdxWriter.Folder(_folder.File("other"), trainCount: 40, testCount: 20, side: 9);
 
-        AssertOneSentence(RunnerProcess.Run("train", "--resume", folder, "--steps", "8", "--data", other), 6,
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--resume", folder, "--steps", "8", "--data", other), 6,
             "is for a lstm, hidden 8, 8 input features, 10 classes, rows order model, not lstm, hidden 8, 9 input features");
     }
 
@@ -120,7 +111,7 @@ public sealed class CheckpointCommandsTests
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "notes.txt"), "mine");
 
-        AssertOneSentence(RunnerProcess.Run("train", "--data", _data, "--out", folder), 2, $"--out: folder {folder} already holds files");
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--data", _data, "--out", folder), 2, $"--out: folder {folder} already holds files");
         Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName), Is.EqualTo(new[] { "notes.txt" }));
     }
 
@@ -148,7 +139,7 @@ public sealed class CheckpointCommandsTests
         string fake = _folder.File("model.ckpt");
         File.WriteAllText(fake, "hello");
 
-        AssertOneSentence(RunnerProcess.Run("eval", "--checkpoint", fake, "--data", _data), 6,
+        UserErrorAssert.OneSentence(RunnerProcess.Run("eval", "--checkpoint", fake, "--data", _data), 6,
             $"--checkpoint: {fake}: not an MnistRnn checkpoint");
     }
 
@@ -158,7 +149,7 @@ public sealed class CheckpointCommandsTests
         string folder = Train(_folder.File("run"));
         string other = IdxWriter.Folder(_folder.File("other"), trainCount: 40, testCount: 20, side: 9);
 
-        AssertOneSentence(RunnerProcess.Run("eval", "--checkpoint", folder, "--data", other, "--out", _folder.File("eval")), 3,
+        UserErrorAssert.OneSentence(RunnerProcess.Run("eval", "--checkpoint", folder, "--data", other, "--out", _folder.File("eval")), 3,
             "holds 9x9 images of 10 classes, but the checkpoint was trained on 8x8 images of 10 classes");
     }
 
@@ -207,7 +198,7 @@ public sealed class CheckpointCommandsTests
         string text = _folder.File("digit.png");
         File.WriteAllText(text, "this is text");
 
-        AssertOneSentence(RunnerProcess.Run("predict", "--checkpoint", folder, text), 7, $"{text}: not an image this program can read");
+        UserErrorAssert.OneSentence(RunnerProcess.Run("predict", "--checkpoint", folder, text), 7, $"{text}: not an image this program can read");
     }
 
     [Test]
@@ -217,7 +208,7 @@ public sealed class CheckpointCommandsTests
         string huge = _folder.File("huge.png");
         File.WriteAllBytes(huge, PngHeaderOnly(width: 100_000, height: 100_000));
 
-        AssertOneSentence(RunnerProcess.Run("predict", "--checkpoint", folder, huge), 7, $"{huge}: 100000x100000 pixels is outside 1 to 8192 on a side");
+        UserErrorAssert.OneSentence(RunnerProcess.Run("predict", "--checkpoint", folder, huge), 7, $"{huge}: 100000x100000 pixels is outside 1 to 8192 on a side");
     }
 
     [TestCase("idx:x", 2, "idx:x: write idx:N with N a test image number")]
@@ -227,7 +218,7 @@ public sealed class CheckpointCommandsTests
     {
         string folder = Train(_folder.File("run"));
 
-        AssertOneSentence(RunnerProcess.Run("predict", "--checkpoint", folder, "--data", _data, input), exitCode, message);
+        UserErrorAssert.OneSentence(RunnerProcess.Run("predict", "--checkpoint", folder, "--data", _data, input), exitCode, message);
     }
 
     // A PNG whose IHDR (8-bit grayscale) claims the size, followed by an empty IDAT and IEND: a few dozen bytes

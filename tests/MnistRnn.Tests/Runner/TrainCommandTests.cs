@@ -14,15 +14,6 @@ public sealed class TrainCommandTests
     [TearDown]
     public void TearDown() => _folder.Dispose();
 
-    private static void AssertOneSentence(DotnetProcess.Result result, int exitCode, string mustContain)
-    {
-        Assert.That(result.ExitCode, Is.EqualTo(exitCode), result.Error);
-        string[] lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines, Has.Length.EqualTo(1), result.Error);
-        Assert.That(lines[0], Does.Contain(mustContain));
-        Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
-    }
-
     [TestCase("--lr", "-1", "--lr must be a positive number up to 10")]
     [TestCase("--lr", "1e38", "--lr must be a positive number up to 10")]
     [TestCase("--keep", "0", "--keep must be at least 1")]
@@ -38,20 +29,20 @@ public sealed class TrainCommandTests
     [TestCase("--order", "columns", "--order: unknown order 'columns'")]
     [TestCase("--stall-window", "-1", "--stall-window must not be negative")]
     public void Invalid_options_get_one_sentence_and_exit_code_2(string flag, string value, string message) =>
-        AssertOneSentence(RunnerProcess.Run("train", flag, value), 2, message);
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", flag, value), 2, message);
 
     [Test]
     public void An_unknown_flag_is_a_usage_error() =>
-        AssertOneSentence(RunnerProcess.Run("train", "--learning-rate", "0.1"), 2,
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--learning-rate", "0.1"), 2,
             "Unrecognized command or argument '--learning-rate'. Run 'mnist-rnn train --help' for the options.");
 
     [Test]
     public void An_unknown_command_is_a_usage_error() =>
-        AssertOneSentence(RunnerProcess.Run("fit"), 2, "Unrecognized command or argument 'fit'. Run 'mnist-rnn --help'");
+        UserErrorAssert.OneSentence(RunnerProcess.Run("fit"), 2, "Unrecognized command or argument 'fit'. Run 'mnist-rnn --help'");
 
     [Test]
     public void No_command_is_a_usage_error() =>
-        AssertOneSentence(RunnerProcess.Run(), 2, "Required command was not provided.");
+        UserErrorAssert.OneSentence(RunnerProcess.Run(), 2, "Required command was not provided.");
 
     [Test]
     public void Bad_data_names_the_file_and_exits_with_3()
@@ -60,7 +51,7 @@ public sealed class TrainCommandTests
         string labels = _folder.File("train-labels-idx1-ubyte");
         File.WriteAllBytes(labels, IdxWriter.Labels(20, magic: 1234));
 
-        AssertOneSentence(RunnerProcess.Run("train", "--data", _folder.Path), 3, $"{labels}: magic number is 1234");
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--data", _folder.Path), 3, $"{labels}: magic number is 1234");
     }
 
     [Test]
@@ -68,7 +59,7 @@ public sealed class TrainCommandTests
     {
         IdxWriter.Folder(_folder.Path, trainCount: 40);
 
-        AssertOneSentence(RunnerProcess.Run("train", "--data", _folder.Path, "--batch-size", "41"), 2,
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--data", _folder.Path, "--batch-size", "41"), 2,
             $"--batch-size 41 exceeds the 40 training images in {_folder.Path}.");
     }
 
@@ -77,7 +68,7 @@ public sealed class TrainCommandTests
     {
         if (TorchSharp.torch.cuda.is_available()) Assert.Ignore("this machine has CUDA");
 
-        AssertOneSentence(RunnerProcess.Run("train", "--device", "cuda", "--steps", "1"), 4, "--device: CUDA is not available");
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--device", "cuda", "--steps", "1"), 4, "--device: CUDA is not available");
     }
 
     [Test]
