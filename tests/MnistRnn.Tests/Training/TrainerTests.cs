@@ -21,13 +21,13 @@ public sealed class TrainerTests
         return new DatasetSplit(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
     }
 
-    private static Trainer TinyTrainer(CellKind kind, int steps, ILogger<Trainer>? logger = null, LogCadence? cadence = null) =>
+    private static Trainer TinyTrainer(CellKind kind, int steps, ILogger<Trainer>? logger = null, LogCadence? cadence = null, int hidden = 16) =>
         new(new TrainingOptions
         {
             Model = kind,
             Steps = steps,
             BatchSize = 16,
-            HiddenSize = 16,
+            HiddenSize = hidden,
             Device = DeviceChoice.Cpu,
             LogCadence = cadence ?? LogCadence.Experiment,
         }, logger);
@@ -38,7 +38,10 @@ public sealed class TrainerTests
     public void Training_lowers_the_loss_on_a_learnable_task(CellKind kind)
     {
         using var data = BrightestRowTask(256, seed: 5);
-        var trainer = TinyTrainer(kind, steps: 150);
+        // 32 units: with 16, the LSTM learned this task in 150 steps on one CPU and stayed near chance on another
+        // (accuracy 0.37 to 0.50 over seeds 1 to 5, and no better after 600 steps); with 32, every cell and seed 1 to 5
+        // ends with its loss cut to 0.07 to 0.14 of the start and accuracy 0.93 to 0.98.
+        var trainer = TinyTrainer(kind, steps: 150, hidden: 32);
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var before = ModelEvaluation.Evaluate(model, data);
         var steps = new List<int>();
