@@ -18,8 +18,6 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "classifier")]
     private readonly Linear _classifier;
 
-    private readonly Dictionary<string, Parameter> _recurrentParameters;
-
     /// <summary>Builds the classifier with freshly initialised weights (from torch's global generator).</summary>
     /// <param name="kind">The recurrent cell.</param>
     /// <param name="inputSize">Features per step (28 for MNIST rows).</param>
@@ -45,8 +43,6 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
         };
         _classifier = nn.Linear(hiddenSize, classes);
         RegisterComponents();
-        _recurrentParameters = _recurrent.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        RecurrentWeights = [_recurrentParameters["weight_ih_l0"], _recurrentParameters["weight_hh_l0"]];
         if (kind == CellKind.Irnn) InitialiseAsIdentity();
     }
 
@@ -73,8 +69,11 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
     /// <summary>Number of classes.</summary>
     public int Classes { get; }
 
-    /// <summary>The recurrent layer's weight matrices (input-to-hidden and hidden-to-hidden, no biases).</summary>
-    public IReadOnlyList<Parameter> RecurrentWeights { get; }
+    /// <summary>
+    /// The recurrent layer's weight matrices (input-to-hidden and hidden-to-hidden, no biases), as the module
+    /// holds them now: moving the module to another device or dtype replaces its parameters, so do not keep them.
+    /// </summary>
+    public IReadOnlyList<Parameter> RecurrentWeights => [RecurrentParameter("weight_ih_l0"), RecurrentParameter("weight_hh_l0")];
 
     /// <summary>Class logits for a batch of sequences.</summary>
     /// <param name="input">Shape (batch, steps, features).</param>
@@ -132,8 +131,12 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
         return (_classifier.call(h!.squeeze(0)), hidden);
     }
 
-    /// <summary>A parameter of the recurrent layer by its TorchSharp name, such as weight_hh_l0.</summary>
-    internal Parameter RecurrentParameter(string name) => _recurrentParameters[name];
+    /// <summary>
+    /// A parameter of the recurrent layer by its TorchSharp name, such as weight_hh_l0, looked up on every call:
+    /// <c>to(device)</c> and <c>to(dtype)</c> replace a module's Parameter objects and leave earlier ones without a handle.
+    /// </summary>
+    internal Parameter RecurrentParameter(string name) =>
+        _recurrent.get_parameter(name) ?? throw new ArgumentException($"the recurrent layer has no parameter {name}.", nameof(name));
 
     private void CheckInput(Tensor input)
     {
