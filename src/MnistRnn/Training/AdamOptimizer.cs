@@ -14,6 +14,12 @@ namespace MnistRnn.Training;
 /// frees. With it, an LSTM training loop grew by about one step's activations (~11 MB) per step until
 /// the process died; a forced GC after each step kept it flat, and so does this class, which creates
 /// its constant scalars once and disposes the per-step ones (see the README's Memory section).
+/// <para>
+/// With <see cref="StepExecution.DeviceResident"/> the parameters, gradients and moments live in flat buffers
+/// (<see cref="FlatParameters"/>), one update is a few launches over all of them, and the step count and bias
+/// corrections stay on the device, so <see cref="Step(Tensor)"/> can skip an update without the host knowing
+/// whether it did. Create the optimizer after the model's last move to a device or dtype.
+/// </para>
 /// </remarks>
 public sealed class AdamOptimizer : IDisposable
 {
@@ -28,10 +34,31 @@ public sealed class AdamOptimizer : IDisposable
     private readonly Scalar _oneMinusBeta2;
     private readonly Scalar _eps;
     private readonly Scalar _one;
+    private readonly FlatParameters? _flat;
+    private readonly Tensor? _flatExpAvg;
+    private readonly Tensor? _flatExpAvgSq;
+    private readonly Tensor? _deviceStepCount;
+    private readonly Tensor? _logBetas;
+    private readonly Tensor? _coefficientOffsets;
+    private readonly Tensor? _coefficientSlopes;
 
-    /// <summary>Creates the optimizer with zeroed moment estimates for each parameter.</summary>
+    /// <summary>Creates the optimizer with zeroed moment estimates for each parameter, updating them one tensor at a time.</summary>
     public AdamOptimizer(IEnumerable<Parameter> parameters, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+        : this(parameters, learningRate, StepExecution.Synchronous, beta1, beta2, eps)
     {
+    }
+
+    /// <summary>Creates the optimizer with zeroed moment estimates, driven as <paramref name="execution"/> says.</summary>
+    /// <param name="parameters">The parameters to update, all on one device with one dtype; for <see cref="StepExecution.DeviceResident"/> they become views into one buffer.</param>
+    /// <param name="learningRate">The step size; <see cref="LearningRate"/> may change it between steps.</param>
+    /// <param name="execution"><see cref="StepExecution.Synchronous"/> or <see cref="StepExecution.DeviceResident"/>.</param>
+    /// <param name="beta1">Decay of the first-moment estimate.</param>
+    /// <param name="beta2">Decay of the second-moment estimate.</param>
+    /// <param name="eps">Added to the denominator for numerical stability.</param>
+    public AdamOptimizer(IEnumerable<Parameter> parameters, double learningRate, StepExecution execution, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    {
+        if (execution is not (StepExecution.Synchronous or StepExecution.DeviceResident))
+            throw new ArgumentOutOfRangeException(nameof(execution), execution, "unknown step execution.");
         if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "must be positive.");
         if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "must be in [0, 1).");
         if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "must be in [0, 1).");
@@ -45,16 +72,40 @@ public sealed class AdamOptimizer : IDisposable
         _oneMinusBeta2 = (1 - beta2).ToScalar();
         _eps = eps.ToScalar();
         _one = 1.0.ToScalar();
+        Execution = execution;
         using var noGrad = no_grad();
-        _expAvg = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
-        _expAvgSq = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
+        if (execution == StepExecution.Synchronous)
+        {
+            _expAvg = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
+            _expAvgSq = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
+            return;
+        }
+        _flat = new FlatParameters(_parameters);
+        _flatExpAvg = zeros_like(_flat.Values).DetachFromDisposeScope();
+        _flatExpAvgSq = zeros_like(_flat.Values).DetachFromDisposeScope();
+        _expAvg = _parameters.Select((_, i) => _flat.View(_flatExpAvg, i).DetachFromDisposeScope()).ToArray();
+        _expAvgSq = _parameters.Select((_, i) => _flat.View(_flatExpAvgSq, i).DetachFromDisposeScope()).ToArray();
+        var device = _flat.Values.device;
+        _deviceStepCount = zeros([], ScalarType.Float64, device).DetachFromDisposeScope();
+        _logBetas = tensor(new[] { Math.Log(beta1), Math.Log(beta2) }, ScalarType.Float64, device).DetachFromDisposeScope();
+        // decay = 1 + applied (beta - 1), gain = applied (1 - beta): one fused multiply-add for all four.
+        _coefficientOffsets = tensor(new[] { 1.0, 1.0, 0.0, 0.0 }, ScalarType.Float64, device).DetachFromDisposeScope();
+        _coefficientSlopes = tensor(new[] { beta1 - 1, beta2 - 1, 1 - beta1, 1 - beta2 }, ScalarType.Float64, device).DetachFromDisposeScope();
     }
+
+    /// <summary>How this optimizer is driven.</summary>
+    public StepExecution Execution { get; }
+
+    /// <summary>All gradients as one flat tensor under <see cref="StepExecution.DeviceResident"/>; null otherwise.</summary>
+    internal Tensor? FlatGradients => _flat?.Gradients;
 
     /// <summary>The learning rate of the next step.</summary>
     public double LearningRate { get; set; }
 
-    /// <summary>Updates taken so far.</summary>
-    public long StepCount { get; private set; }
+    private long _hostStepCount;
+
+    /// <summary>Updates taken so far (skipped ones not counted). Under <see cref="StepExecution.DeviceResident"/> reading it waits for the device.</summary>
+    public long StepCount => _deviceStepCount is null ? _hostStepCount : (long)_deviceStepCount.item<double>();
 
     /// <summary>The parameters this optimizer updates.</summary>
     public IReadOnlyList<Parameter> Parameters => _parameters;
@@ -62,6 +113,11 @@ public sealed class AdamOptimizer : IDisposable
     /// <summary>Zeroes every parameter's gradient.</summary>
     public void ZeroGrad()
     {
+        if (_flat is not null)
+        {
+            _flat.Gradients.zero_();
+            return;
+        }
         foreach (var parameter in _parameters)
         {
             using var grad = parameter.grad;
@@ -72,10 +128,16 @@ public sealed class AdamOptimizer : IDisposable
     /// <summary>Takes one Adam step from the gradients now held by the parameters.</summary>
     public void Step()
     {
+        if (_flat is not null)
+        {
+            using var always = ones([], ScalarType.Bool, _flat.Values.device);
+            Step(always);
+            return;
+        }
         using var noGrad = no_grad();
-        StepCount++;
-        double biasCorrection1 = 1 - Math.Pow(_beta1, StepCount);
-        double biasCorrection2 = 1 - Math.Pow(_beta2, StepCount);
+        _hostStepCount++;
+        double biasCorrection1 = 1 - Math.Pow(_beta1, _hostStepCount);
+        double biasCorrection2 = 1 - Math.Pow(_beta2, _hostStepCount);
         using var negativeStepSize = (-LearningRate / biasCorrection1).ToScalar();
         using var biasCorrection2Sqrt = Math.Sqrt(biasCorrection2).ToScalar();
         for (int i = 0; i < _parameters.Length; i++)
@@ -90,6 +152,43 @@ public sealed class AdamOptimizer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Under <see cref="StepExecution.DeviceResident"/>: one Adam step over all parameters if <paramref name="apply"/>
+    /// (a boolean scalar on the device) is true, and exactly nothing otherwise: moments, parameters and step count
+    /// keep their values. The host never learns which, so nothing waits for the device.
+    /// </summary>
+    /// <remarks>
+    /// A skipped step's gradients may hold NaN or infinities. Rather than select between old and new values, every
+    /// coefficient is made neutral (decay 1, gain 0, step size 0) and the gradients are made finite, so the same
+    /// launches run either way and an update multiplied by zero changes nothing.
+    /// </remarks>
+    internal void Step(Tensor apply)
+    {
+        if (_flat is null) throw new InvalidOperationException("a conditional step needs StepExecution.DeviceResident.");
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var applied = apply.to(ScalarType.Float64);
+        _deviceStepCount!.add_(applied);
+        // In float64, as the host computes them: beta^t as exp(t ln beta) for both betas at once, from at least one
+        // step so that a run whose every step so far was skipped divides by no zero; then 1 / (1 - beta^t).
+        var inverseCorrections = _deviceStepCount.clamp_min(1).mul(_logBetas!).exp_().neg_().add_(1).reciprocal_();
+        // decay of m and v (beta, or 1 when skipped), gain of m and v (1 - beta, or 0), negative step size (or 0),
+        // 1 / sqrt(bias correction 2); converted once to the parameters' dtype, so no kernel mixes dtypes.
+        var coefficients = cat([
+            addcmul(_coefficientOffsets!, applied, _coefficientSlopes!, _one),
+            inverseCorrections.narrow(0, 0, 1).mul(applied).mul_(-LearningRate),
+            inverseCorrections.narrow(0, 1, 1).sqrt_(),
+        ]).to(_flat.Values.dtype);
+        var (decay1, decay2, gain1, gain2, negativeStepSize, inverseBiasCorrection2Sqrt) =
+            (coefficients[0], coefficients[1], coefficients[2], coefficients[3], coefficients[4], coefficients[5]);
+
+        var grad = _flat.Gradients.nan_to_num(0, 0, 0);
+        _flatExpAvg!.mul_(decay1).addcmul_(grad, gain1, _one);
+        _flatExpAvgSq!.mul_(decay2).addcmul_(grad.mul(gain2), grad, _one);
+        var denominator = _flatExpAvgSq.sqrt().mul_(inverseBiasCorrection2Sqrt).add_(_eps, _one);
+        _flat.Values.addcmul_(_flatExpAvg.div(denominator), negativeStepSize, _one);
+    }
+
     /// <summary>First-moment estimates, one per parameter in <see cref="Parameters"/> order (for checkpoints).</summary>
     internal IReadOnlyList<Tensor> FirstMoments => _expAvg;
 
@@ -97,12 +196,20 @@ public sealed class AdamOptimizer : IDisposable
     internal IReadOnlyList<Tensor> SecondMoments => _expAvgSq;
 
     /// <summary>Sets the update count a checkpoint recorded; the moments are restored in place through <see cref="FirstMoments"/> and <see cref="SecondMoments"/>.</summary>
-    internal void RestoreStepCount(long stepCount) => StepCount = stepCount;
+    internal void RestoreStepCount(long stepCount)
+    {
+        _hostStepCount = stepCount;
+        _deviceStepCount?.fill_(stepCount);
+    }
 
     /// <summary>Releases the moment estimates and the cached scalars.</summary>
     public void Dispose()
     {
         foreach (var tensor in _expAvg.Concat(_expAvgSq)) tensor.Dispose();
+        _flatExpAvg?.Dispose();
+        _flatExpAvgSq?.Dispose();
+        foreach (var tensor in new[] { _deviceStepCount, _logBetas, _coefficientOffsets, _coefficientSlopes }) tensor?.Dispose();
+        _flat?.Dispose();
         foreach (var scalar in new[] { _beta1Scalar, _beta2Scalar, _oneMinusBeta1, _oneMinusBeta2, _eps, _one }) scalar.Dispose();
     }
 }

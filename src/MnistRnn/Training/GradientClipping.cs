@@ -21,4 +21,28 @@ public static class GradientClipping
             nn.utils.clip_grad_value_(list, value);
         return (norm, maxNorm is double limit && norm > limit);
     }
+
+    /// <summary>
+    /// <see cref="Apply"/> over one flat buffer of all gradients (<see cref="StepExecution.DeviceResident"/>), with
+    /// nothing read back: the norm before clipping and whether it exceeded <paramref name="maxNorm"/> stay on the
+    /// device as scalar tensors, in the caller's dispose scope.
+    /// </summary>
+    internal static (Tensor NormBefore, Tensor Clipped) ApplyOnDevice(Tensor gradients, double? maxNorm, double? maxValue)
+    {
+        var norm = gradients.norm();
+        Tensor clipped;
+        if (maxNorm is double limit)
+        {
+            // libtorch's clip_grad_norm_ factor, min(1, max / (norm + 1e-6)), applied unconditionally: times 1 is exact.
+            gradients.mul_(norm.add(1e-6).reciprocal_().mul_(limit).clamp_max_(1));
+            clipped = norm.gt(limit);
+        }
+        else
+        {
+            clipped = zeros([], ScalarType.Bool, gradients.device);
+        }
+        if (maxValue is double value)
+            gradients.clamp_(-value, value);
+        return (norm, clipped);
+    }
 }

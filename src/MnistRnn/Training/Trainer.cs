@@ -52,6 +52,13 @@ public sealed class Trainer
     /// <summary>Steps completed so far by the current or last call of <see cref="Train"/>, counting a resumed checkpoint's.</summary>
     public int CompletedSteps { get; private set; }
 
+    /// <summary>
+    /// Most steps whose metrics wait on the device under <see cref="StepExecution.DeviceResident"/> before they are
+    /// read back and reported: one wait per this many steps costs nothing measurable, and it bounds how late a
+    /// divergence or a stall is noticed.
+    /// </summary>
+    public const int MaxPendingSteps = 100;
+
     /// <summary>Sequences in the probe batch of <see cref="GradientFlow"/>: the first items of the training split.</summary>
     public const int ProbeSize = 100;
 
@@ -91,9 +98,11 @@ public sealed class Trainer
         var options = Options;
         TrainingLog.Starting(_logger, options.Model.ToName(), train.Images.device.ToString(), options.Steps, options.BatchSize,
             options.LearningRate, options.ClipNorm?.ToString() ?? "off", options.ClipValue?.ToString() ?? "off", options.Seed);
-        using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate);
+        var execution = options.StepExecution;
+        using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate, execution);
         using var batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
         using var layout = SequenceLayout.For(train, options.Order);
+        using var pending = execution == StepExecution.DeviceResident ? new PendingMetrics(MaxPendingSteps, train.Images.device, model.Kind) : null;
         var state = new TrainingState(model, optimizer, batches, 0, options, train);
         if (resume is not null)
         {
@@ -109,35 +118,59 @@ public sealed class Trainer
         var clock = Stopwatch.StartNew();
         StepMetrics? metrics = null;
         int nonFiniteInARow = 0;
+
+        // Everything the host does with a step's figures, in step order, as soon as they are on the host.
+        void Report(StepMetrics reported)
+        {
+            metrics = reported;
+            nonFiniteInARow = reported.UpdateSkipped ? nonFiniteInARow + 1 : 0;
+            if (reported.UpdateSkipped)
+            {
+                TrainingLog.NonFinite(_logger, reported.Step, reported.Loss, reported.GradNorm, nonFiniteInARow, options.MaxNonFiniteSteps);
+                if (nonFiniteInARow >= options.MaxNonFiniteSteps)
+                    throw new TrainingDivergedException(reported.Step, nonFiniteInARow, LastCheckpoint);
+            }
+            if (reported.State is { } stepState)
+                TrainingLog.Step(_logger, reported.Step, reported.Loss, reported.Accuracy, cell, stepState.WeightMean, cell, stepState.OutputMean, reported.GradNorm, stepState.Saturation);
+            StepCompleted?.Invoke(reported);
+            if (stalls?.Observe(reported) is { } stall)
+            {
+                TrainingLog.Stalled(_logger, stall.Step, stall.Window, stall.MeanLoss, stall.ChanceLoss, stall.MeanAccuracy, stall.Advice);
+                StallDetected?.Invoke(stall);
+            }
+        }
+        void ReportPending()
+        {
+            if (pending is null) return;
+            foreach (var reported in pending.ReadBack()) Report(reported);
+        }
+
         for (int step = first; step <= options.Steps; step++)
         {
             if (cancellationToken.IsCancellationRequested)
             {
+                ReportPending();
                 SaveCheckpoint(state, step - 1);
                 cancellationToken.ThrowIfCancellationRequested();
             }
             using var scope = NewDisposeScope();
             bool logged = options.LogCadence.ShouldLog(step, options.Steps);
+            // Checkpoints are only written after a step whose update applied, which the host must know first.
+            bool due = step == options.Steps || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0);
             optimizer.LearningRate = options.Schedule.At(step, options.Steps, options.LearningRate);
-            metrics = TrainingStep.Run(model, optimizer, batches, layout, options, step, measureState: logged, clock);
-            CompletedSteps = step;
-            nonFiniteInARow = metrics.UpdateSkipped ? nonFiniteInARow + 1 : 0;
-            if (metrics.UpdateSkipped)
+            if (pending is null)
             {
-                TrainingLog.NonFinite(_logger, step, metrics.Loss, metrics.GradNorm, nonFiniteInARow, options.MaxNonFiniteSteps);
-                if (nonFiniteInARow >= options.MaxNonFiniteSteps)
-                    throw new TrainingDivergedException(step, nonFiniteInARow, LastCheckpoint);
+                var completed = TrainingStep.Run(model, optimizer, batches, layout, options, step, measureState: logged, clock);
+                CompletedSteps = step;
+                Report(completed);
             }
-            if (metrics.State is { } stepState)
-                TrainingLog.Step(_logger, step, metrics.Loss, metrics.Accuracy, cell, stepState.WeightMean, cell, stepState.OutputMean, metrics.GradNorm, stepState.Saturation);
-            StepCompleted?.Invoke(metrics);
-            if (stalls?.Observe(metrics) is { } stall)
+            else
             {
-                TrainingLog.Stalled(_logger, stall.Step, stall.Window, stall.MeanLoss, stall.ChanceLoss, stall.MeanAccuracy, stall.Advice);
-                StallDetected?.Invoke(stall);
+                TrainingStep.RunOnDevice(model, optimizer, batches, layout, options, step, measureState: logged, clock, pending);
+                CompletedSteps = step;
+                if (logged || due || pending.IsFull) ReportPending();
             }
             MeasureGradientFlow(model, train, layout, step);
-            bool due = step == options.Steps || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0);
             // A step whose update was skipped is not a good state to resume from.
             if (due && nonFiniteInARow == 0) SaveCheckpoint(state, step);
         }

@@ -79,6 +79,9 @@ public sealed record TrainingOptions
     /// </summary>
     public IReadOnlyList<int> GradientFlowSteps { get; init; } = [];
 
+    /// <summary>How each step is driven; see <see cref="Training.StepExecution"/>. Default: <see cref="StepExecution.Synchronous"/>.</summary>
+    public StepExecution StepExecution { get; init; } = StepExecution.Synchronous;
+
     /// <summary>The problems with these options, each naming the property at fault; empty when they are valid.</summary>
     public IReadOnlyList<OptionProblem> Problems()
     {
@@ -98,6 +101,7 @@ public sealed record TrainingOptions
         Require(Seed >= 0, nameof(Seed), $"must not be negative, got {Seed}.");
         Require(Enum.IsDefined(Device), nameof(Device), $"unknown device {Device}.");
         Require(Enum.IsDefined(Order), nameof(Order), $"unknown sequence order {Order}.");
+        Require(Enum.IsDefined(StepExecution), nameof(StepExecution), $"unknown step execution {StepExecution}.");
         Require(Schedule.WarmupSteps <= Steps, nameof(Schedule), $"warm-up of {Schedule.WarmupSteps} steps exceeds the {Steps} training steps.");
         Require(MaxNonFiniteSteps >= 1, nameof(MaxNonFiniteSteps), $"must be at least 1, got {MaxNonFiniteSteps}.");
         Require(CheckpointEvery >= 0, nameof(CheckpointEvery), $"must not be negative, got {CheckpointEvery}.");

@@ -43,4 +43,28 @@ internal static class TrainingStep
             measureState ? StateStatistics.Measure(model, sequences, outputs) : null,
             skip);
     }
+
+    /// <summary>
+    /// The same step under <see cref="StepExecution.DeviceResident"/>: nothing waits for the device. Whether the update
+    /// applies is decided on the device, and the step's figures join <paramref name="pending"/> until read back.
+    /// </summary>
+    public static void RunOnDevice(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, SequenceLayout layout,
+        TrainingOptions options, int step, bool measureState, Stopwatch clock, PendingMetrics pending)
+    {
+        int epoch = batches.Epoch;
+        var (images, labels) = batches.Next();
+        var sequences = layout.Arrange(images);
+        optimizer.ZeroGrad();
+        var (logits, outputs) = model.ForwardWithOutputs(sequences);
+        var loss = nn.functional.cross_entropy(logits, labels);
+        loss.backward();
+        var (gradNorm, clipped) = GradientClipping.ApplyOnDevice(optimizer.FlatGradients!, options.ClipNorm, options.ClipValue);
+
+        using var noGrad = no_grad();
+        var finite = loss.isfinite().logical_and_(gradNorm.isfinite());
+        optimizer.Step(finite);
+        var accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean();
+        pending.Add(step, epoch, clock.Elapsed, loss.detach(), accuracy, gradNorm, clipped, finite,
+            measureState ? StateStatistics.Measure(model, sequences, outputs) : null);
+    }
 }

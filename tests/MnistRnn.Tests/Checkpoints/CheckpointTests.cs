@@ -186,11 +186,12 @@ public sealed class CheckpointTests
         Assert.That(error.Message, Does.Contain("is for a lstm, hidden 8, 4 input features, 2 classes, rows order model, not lstm, hidden 16"));
     }
 
-    [Test]
-    public void Non_finite_losses_skip_their_updates_and_stop_training_after_the_limit()
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void Non_finite_losses_skip_their_updates_and_stop_training_after_the_limit(StepExecution execution)
     {
         using var poisoned = new DatasetSplit(full(96, 5, 4, float.NaN), zeros(96, ScalarType.Int64));
-        var trainer = new Trainer(Options() with { MaxNonFiniteSteps = 3 }, null);
+        var trainer = new Trainer(Options() with { MaxNonFiniteSteps = 3, StepExecution = execution }, null);
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
         float[] before = Weights(model);
         var skipped = new List<bool>();

@@ -38,10 +38,10 @@ public sealed class DeviceMoveTests
         _folder.Dispose();
     }
 
-    private static TrainingOptions Options(CellKind kind) => new()
+    private static TrainingOptions Options(CellKind kind, StepExecution execution = StepExecution.Synchronous) => new()
     {
         Model = kind, Steps = 12, BatchSize = 16, HiddenSize = 8, CheckpointEvery = 4, Device = DeviceChoice.Cpu,
-        LogCadence = LogCadence.EveryNSteps(1), GradientFlowSteps = [0, 12],
+        LogCadence = LogCadence.EveryNSteps(1), GradientFlowSteps = [0, 12], StepExecution = execution,
     };
 
     private static RecurrentClassifier MovedThereAndBack(Trainer trainer)
@@ -97,10 +97,11 @@ public sealed class DeviceMoveTests
         Assert.That(GradientFlow.Measure(model, input, _data.Labels.narrow(0, 0, 16)), Has.Length.EqualTo(5).And.All.GreaterThan(0));
     }
 
-    [Test]
-    public void A_moved_model_trains_checkpoints_and_resumes_exactly()
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void A_moved_model_trains_checkpoints_and_resumes_exactly(StepExecution execution)
     {
-        var straight = new Trainer(Options(CellKind.Lstm)) { Checkpoints = new CheckpointStore(Path.Combine(_folder.Path, "straight")) };
+        var straight = new Trainer(Options(CellKind.Lstm, execution)) { Checkpoints = new CheckpointStore(Path.Combine(_folder.Path, "straight")) };
         using var straightModel = MovedThereAndBack(straight);
         var flows = new List<GradientFlowMeasurement>();
         straight.GradientFlowMeasured += flows.Add;
@@ -112,7 +113,7 @@ public sealed class DeviceMoveTests
         Assert.That(flows.Select(f => f.Step), Is.EqualTo(new[] { 0, 12 }));
 
         var checkpoint = CheckpointFile.Read(Path.Combine(_folder.Path, "straight", "checkpoint-step-0000008.ckpt"));
-        var resumed = new Trainer(checkpoint.Info.Options);
+        var resumed = new Trainer(checkpoint.Info.Options with { StepExecution = execution });
         using var resumedModel = MovedThereAndBack(resumed);
         resumed.Train(resumedModel, _data, resume: checkpoint);
 

@@ -1,0 +1,158 @@
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Tests.Training;
+
+/// <summary>
+/// <see cref="StepExecution.DeviceResident"/> run on the CPU: the same code as on a GPU, so everything but
+/// its speed is checked here.
+/// </summary>
+public sealed class DeviceResidentTrainingTests
+{
+    private static DatasetSplit BrightestRowTask(int count, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var labels = randint(0, 4, [count], ScalarType.Int64, generator: generator);
+        var images = rand([count, 4, 4], generator: generator).mul_(0.5);
+        images.index_put_(ones(count), arange(count), labels, randint(0, 4, [count], ScalarType.Int64, generator: generator));
+        return new DatasetSplit(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+    }
+
+    private static TrainingOptions Options(CellKind kind, int steps, StepExecution execution) => new()
+    {
+        Model = kind, Steps = steps, BatchSize = 16, HiddenSize = 16, Device = DeviceChoice.Cpu, StepExecution = execution,
+        LogCadence = LogCadence.EveryNSteps(7),
+    };
+
+    private static float[] Weights(RecurrentClassifier model) => model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+
+    [Test]
+    public void Adam_on_the_device_takes_the_steps_of_torchsharps_adam()
+    {
+        using var ours = nn.Linear(6, 3);
+        using var theirs = nn.Linear(6, 3);
+        using (no_grad())
+        {
+            theirs.weight!.copy_(ours.weight!);
+            theirs.bias!.copy_(ours.bias!);
+        }
+        using var adam = new AdamOptimizer(ours.parameters(), learningRate: 0.01, StepExecution.DeviceResident);
+        using var reference = optim.Adam(theirs.parameters(), lr: 0.01);
+        var input = randn(8, 6);
+        var target = randn(8, 3);
+
+        for (int step = 0; step < 20; step++)
+        {
+            adam.ZeroGrad();
+            nn.functional.mse_loss(ours.call(input), target).backward();
+            adam.Step();
+            reference.zero_grad();
+            nn.functional.mse_loss(theirs.call(input), target).backward();
+            reference.step();
+        }
+
+        Assert.That(adam.StepCount, Is.EqualTo(20));
+        Assert.That(ours.weight!.allclose(theirs.weight!, rtol: 1e-5, atol: 1e-7), Is.True);
+        Assert.That(ours.bias!.allclose(theirs.bias!, rtol: 1e-5, atol: 1e-7), Is.True);
+    }
+
+    [Test]
+    public void A_step_the_device_skips_changes_nothing_even_with_non_finite_gradients()
+    {
+        using var layer = nn.Linear(4, 2);
+        using var adam = new AdamOptimizer(layer.parameters(), learningRate: 0.1, StepExecution.DeviceResident);
+        var input = randn(5, 4);
+        nn.functional.mse_loss(layer.call(input), zeros(5, 2)).backward();
+        adam.Step();
+        float[] Snapshot() => layer.parameters().Concat(adam.FirstMoments).Concat(adam.SecondMoments).SelectMany(t => t.data<float>().ToArray()).ToArray();
+        var before = Snapshot();
+
+        adam.ZeroGrad();
+        nn.functional.mse_loss(layer.call(input), zeros(5, 2)).backward();
+        using (no_grad()) layer.weight!.grad!.fill_(float.NaN);
+        adam.Step(tensor(false));
+
+        Assert.That(Snapshot(), Is.EqualTo(before));
+        Assert.That(adam.StepCount, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Parameters_and_gradients_stay_views_of_one_buffer_with_the_recurrent_layer_first()
+    {
+        using var data = BrightestRowTask(32, seed: 1);
+        using var model = new RecurrentClassifier(CellKind.Lstm, inputSize: 4, hiddenSize: 8, classes: 4);
+        using var adam = new AdamOptimizer(model.parameters(), learningRate: 0.01, StepExecution.DeviceResident);
+        using var scope = NewDisposeScope();
+        for (int step = 0; step < 3; step++)
+        {
+            adam.ZeroGrad();
+            nn.functional.cross_entropy(model.call(data.Images), data.Labels).backward();
+            adam.Step();
+        }
+
+        var named = model.named_parameters().ToList();
+        long offset = 0;
+        foreach (var (name, parameter) in named)
+        {
+            Assert.That(parameter.storage_offset(), Is.EqualTo(offset), name);
+            Assert.That(parameter.grad!.storage_offset(), Is.EqualTo(offset), $"{name}'s gradient");
+            offset += parameter.numel();
+        }
+        Assert.That(named.Take(4).Select(p => p.name), Is.All.StartWith("recurrent."), "cuDNN uses the layer's weights in place only at offset 0");
+        var gradients = cat(named.Select(p => p.parameter.grad!.flatten()).ToArray());
+        Assert.That(gradients.allclose(adam.FlatGradients!, rtol: 0, atol: 0), Is.True, "backward accumulated into the flat buffer");
+    }
+
+    [TestCase(CellKind.Rnn)]
+    [TestCase(CellKind.Lstm)]
+    [TestCase(CellKind.Gru)]
+    [TestCase(CellKind.Irnn)]
+    public void Training_on_the_device_matches_synchronous_training_to_rounding_and_reports_every_step(CellKind kind)
+    {
+        using var data = BrightestRowTask(128, seed: 2);
+        (float[] Weights, List<StepMetrics> Steps) Train(StepExecution execution)
+        {
+            var trainer = new Trainer(Options(kind, steps: 30, execution));
+            using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+            var steps = new List<StepMetrics>();
+            trainer.StepCompleted += steps.Add;
+            trainer.Train(model, data);
+            return (Weights(model), steps);
+        }
+
+        var synchronous = Train(StepExecution.Synchronous);
+        var resident = Train(StepExecution.DeviceResident);
+
+        Assert.That(resident.Steps.Select(m => m.Step), Is.EqualTo(Enumerable.Range(1, 30)));
+        Assert.That(resident.Steps.Where(m => m.State is not null).Select(m => m.Step), Is.EqualTo(new[] { 7, 14, 21, 28, 30 }));
+        Assert.That(resident.Weights, Is.EqualTo(synchronous.Weights).Within(1e-4));
+        for (int i = 0; i < 30; i++)
+        {
+            Assert.That(resident.Steps[i].Loss, Is.EqualTo(synchronous.Steps[i].Loss).Within(1e-4), $"loss of step {i + 1}");
+            Assert.That(resident.Steps[i].Accuracy, Is.EqualTo(synchronous.Steps[i].Accuracy), $"accuracy of step {i + 1}");
+            Assert.That(resident.Steps[i].GradNorm, Is.EqualTo(synchronous.Steps[i].GradNorm).Within(1e-4), $"gradient norm of step {i + 1}");
+            Assert.That(resident.Steps[i].Clipped, Is.EqualTo(synchronous.Steps[i].Clipped), $"clipping of step {i + 1}");
+        }
+    }
+
+    [Test]
+    public void Metrics_wait_on_the_device_at_most_the_pending_limit()
+    {
+        using var data = BrightestRowTask(64, seed: 3);
+        var trainer = new Trainer(Options(CellKind.Rnn, steps: Trainer.MaxPendingSteps + 20, StepExecution.DeviceResident)
+            with { LogCadence = LogCadence.EveryNSteps(int.MaxValue) });
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        var reportedAt = new List<(int Step, int Completed)>();
+        trainer.StepCompleted += m => reportedAt.Add((m.Step, trainer.CompletedSteps));
+
+        trainer.Train(model, data);
+
+        Assert.That(reportedAt.Select(r => r.Step), Is.EqualTo(Enumerable.Range(1, Trainer.MaxPendingSteps + 20)));
+        Assert.That(reportedAt.Max(r => r.Completed - r.Step), Is.EqualTo(Trainer.MaxPendingSteps - 1));
+        Assert.That(reportedAt.Last().Completed, Is.EqualTo(Trainer.MaxPendingSteps + 20), "the last step is reported when it completes");
+    }
+}
