@@ -15,6 +15,7 @@ internal sealed class EvalCommand
         Required = true,
     };
     private readonly Option<string?> _data = DataFolder.CreateOption();
+    private readonly Option<string> _device = DeviceOption.Create();
     private readonly Option<string?> _out = new("--out")
     {
         Description = "Folder for confusion.csv, per-class.csv and confusion.png; it must be new or empty [default: eval-CHECKPOINT-NAME].",
@@ -25,6 +26,7 @@ internal sealed class EvalCommand
         var command = new Command("eval", "Evaluate a checkpoint on the test set: loss, accuracy, per-class precision and recall, confusion matrix.");
         command.Options.Add(_checkpoint);
         command.Options.Add(_data);
+        command.Options.Add(_device);
         command.Options.Add(_out);
         command.SetAction(parse => Run(parse));
         return command;
@@ -32,11 +34,11 @@ internal sealed class EvalCommand
 
     private int Run(ParseResult parse)
     {
+        var device = DeviceOption.Resolve(parse, _device);
         var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint");
         string dataFolder = DataFolder.Resolve(parse.GetValue(_data));
         string outFolder = EmptyFolder.Prepare(
             parse.GetValue(_out) ?? $"eval-{Path.GetFileNameWithoutExtension(checkpoint.Path)}", "--out");
-        var device = TorchSharp.torch.CPU;
 
         using var dataset = DataFolder.Load(dataFolder, device);
         var info = checkpoint.Info;

@@ -29,6 +29,7 @@ internal sealed class PredictCommand
     };
     private readonly Option<bool> _json = new("--json") { Description = "Print one JSON document instead of text." };
     private readonly Option<string?> _data = DataFolder.CreateOption("the MNIST-format IDX files that idx:N reads");
+    private readonly Option<string> _device = DeviceOption.Create();
 
     public Command Build()
     {
@@ -37,6 +38,7 @@ internal sealed class PredictCommand
         command.Options.Add(_ink);
         command.Options.Add(_json);
         command.Options.Add(_data);
+        command.Options.Add(_device);
         command.Arguments.Add(_inputs);
         command.SetAction(parse => Run(parse));
         return command;
@@ -53,6 +55,7 @@ internal sealed class PredictCommand
             "dark-on-light" => InkPolarity.DarkOnLight,
             var other => throw new UserErrorException(ExitCodes.InvalidArguments, $"--ink: unknown value '{other}'; use auto, light-on-dark or dark-on-light."),
         };
+        var device = DeviceOption.Resolve(parse, _device);
         string[] inputs = parse.GetValue(_inputs)!;
         // idx:N indices are checked for form now and for range once the data is loaded; pictures are all
         // decoded before any prediction, so a bad one stops the command before it prints anything.
@@ -61,7 +64,7 @@ internal sealed class PredictCommand
         var pictures = inputs.Where(i => !indices.ContainsKey(i)).Distinct().ToDictionary(i => i, ImageFile.Read);
 
         using var dataset = indices.Count == 0 ? null : DataFolder.Load(DataFolder.Resolve(parse.GetValue(_data)), CPU);
-        using var classifier = TrainedClassifier.From(checkpoint);
+        using var classifier = TrainedClassifier.From(checkpoint, device);
         var answers = new List<Answer>();
         foreach (string input in inputs)
         {

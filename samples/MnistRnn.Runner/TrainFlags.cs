@@ -34,12 +34,8 @@ internal sealed class TrainFlags
     };
     private readonly Option<int> _hidden = new("--hidden") { Description = "Hidden state width.", DefaultValueFactory = _ => Defaults.HiddenSize };
     private readonly Option<long> _seed = new("--seed") { Description = "Seed for initial weights and batch order.", DefaultValueFactory = _ => Defaults.Seed };
-    private readonly Option<string> _device = new("--device")
-    {
-        Description = "auto (CUDA when available), cpu or cuda.",
-        HelpName = "auto|cpu|cuda",
-        DefaultValueFactory = _ => "auto",
-    };
+    private readonly Option<string> _device = DeviceOption.Create();
+    private readonly Option<string> _stepMode = DeviceOption.CreateStepMode();
     public readonly Option<string?> Data = DataFolder.CreateOption();
     private readonly Option<int?> _logEvery = new("--log-every")
     {
@@ -108,6 +104,7 @@ internal sealed class TrainFlags
         [nameof(TrainingOptions.HiddenSize)] = "--hidden",
         [nameof(TrainingOptions.Seed)] = "--seed",
         [nameof(TrainingOptions.Device)] = "--device",
+        [nameof(TrainingOptions.StepExecution)] = "--step-mode",
         [nameof(TrainingOptions.LogCadence)] = "--log-every",
         [nameof(TrainingOptions.Order)] = "--order",
         [nameof(TrainingOptions.Schedule)] = "--warmup",
@@ -119,7 +116,7 @@ internal sealed class TrainFlags
     /// <summary>Adds every flag to <c>train</c>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _recipe, _model, _order, _steps, _batchSize, _lr, _schedule, _warmup, _clipNorm, _clipValue, _hidden, _seed, _device, Data,
+        foreach (var option in new Option[] { _recipe, _model, _order, _steps, _batchSize, _lr, _schedule, _warmup, _clipNorm, _clipValue, _hidden, _seed, _device, _stepMode, Data,
             _logEvery, _stallWindow, _maxNonFinite, Out, _checkpointEvery, Keep, Resume, Summary, LogDir })
             command.Options.Add(option);
     }
@@ -130,7 +127,7 @@ internal sealed class TrainFlags
     /// </summary>
     public void AddSharedTo(Command command)
     {
-        foreach (var option in new Option[] { _order, _steps, _batchSize, _lr, _schedule, _warmup, _clipNorm, _clipValue, _hidden, _seed, _device, Data, _logEvery, _stallWindow, LogDir })
+        foreach (var option in new Option[] { _order, _steps, _batchSize, _lr, _schedule, _warmup, _clipNorm, _clipValue, _hidden, _seed, _device, _stepMode, Data, _logEvery, _stallWindow, LogDir })
             command.Options.Add(option);
     }
 
@@ -144,9 +141,8 @@ internal sealed class TrainFlags
         string orderName = parse.GetValue(_order)!;
         if (!SequenceOrderNames.TryParse(orderName, out var order))
             throw new UserErrorException(ExitCodes.InvalidArguments, $"--order: unknown order '{orderName}'; use rows, pixels or permuted.");
-        string deviceName = parse.GetValue(_device)!;
-        if (!Enum.TryParse<DeviceChoice>(deviceName, ignoreCase: true, out var device) || !Enum.IsDefined(device))
-            throw new UserErrorException(ExitCodes.InvalidArguments, $"--device: unknown device '{deviceName}'; use auto, cpu or cuda.");
+        var device = DeviceOption.Parse(parse, _device);
+        var stepMode = DeviceOption.ParseStepMode(parse, _stepMode);
         double clipNorm = parse.GetValue(_clipNorm);
         double clipValue = parse.GetValue(_clipValue);
         int? logEvery = parse.GetValue(_logEvery);
@@ -171,6 +167,7 @@ internal sealed class TrainFlags
             HiddenSize = parse.GetValue(_hidden),
             Seed = parse.GetValue(_seed),
             Device = device,
+            StepExecution = stepMode,
             LogCadence = logEvery is int every ? LogCadence.EveryNSteps(every) : LogCadence.Experiment,
             Order = order,
             StallWindow = parse.GetValue(_stallWindow),
@@ -214,6 +211,7 @@ internal sealed class TrainFlags
             CheckpointEvery = Typed(parse, _checkpointEvery) ? typed.CheckpointEvery : saved.CheckpointEvery,
             MaxNonFiniteSteps = Typed(parse, _maxNonFinite) ? typed.MaxNonFiniteSteps : saved.MaxNonFiniteSteps,
             Device = typed.Device,
+            StepExecution = typed.StepExecution,
         };
         if (options.Steps <= checkpoint.Step)
             throw new UserErrorException(ExitCodes.InvalidArguments,
@@ -239,6 +237,7 @@ internal sealed class TrainFlags
         MaxNonFiniteSteps = typed.MaxNonFiniteSteps,
         CheckpointEvery = typed.CheckpointEvery,
         Device = typed.Device,
+        StepExecution = typed.StepExecution,
     };
 
     private static bool Typed(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };

@@ -28,6 +28,8 @@ internal sealed class BenchCommand
         DefaultValueFactory = _ => 3,
     };
     private readonly Option<string?> _json = new("--json") { Description = "Also write the figures as JSON to this file." };
+    private readonly Option<string> _device = DeviceOption.Create();
+    private readonly Option<string> _stepMode = DeviceOption.CreateStepMode();
 
     /// <summary>The configurations timed: every cell at the experiment's batch, and the LSTM at larger batches.</summary>
     private static readonly (CellKind Cell, int Batch)[] Configurations =
@@ -36,7 +38,7 @@ internal sealed class BenchCommand
     public Command Build()
     {
         var command = new Command("bench", "Measure this machine's matrix-multiply limit, training and evaluation throughput, model FLOP utilisation and load time.");
-        foreach (var option in new Option[] { _data, _samples, _repeats, _json }) command.Options.Add(option);
+        foreach (var option in new Option[] { _data, _device, _stepMode, _samples, _repeats, _json }) command.Options.Add(option);
         command.SetAction(parse => Run(parse));
         return command;
     }
@@ -48,41 +50,59 @@ internal sealed class BenchCommand
         if (repeats < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--repeats must be at least 1, got {repeats}.");
         string dataFolder = DataFolder.Resolve(parse.GetValue(_data));
         string? jsonPath = parse.GetValue(_json) is { } given ? Path.GetFullPath(given) : null;
+        var device = DeviceOption.Resolve(parse, _device);
+        var stepMode = DeviceOption.ParseStepMode(parse, _stepMode);
+        bool cuda = device.type == TorchSharp.DeviceType.CUDA;
 
-        Console.WriteLine($"threads {get_num_threads()}, {Environment.ProcessorCount} logical cores, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, libtorch {__version__}");
-        double loadSeconds = Median(repeats, () => Time(() => DataFolder.Load(dataFolder, CPU).Dispose()));
+        Console.WriteLine($"device {device}, step mode {stepMode}, threads {get_num_threads()}, {Environment.ProcessorCount} logical cores, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, libtorch {__version__}");
+        double loadSeconds = Median(repeats, () => Time(() => DataFolder.Load(dataFolder, device).Dispose()));
         Console.WriteLine($"load and verify MNIST: {loadSeconds:F3} s");
-        double sgemm = Median(repeats, Sgemm);
+        double sgemm = Median(repeats, () => Sgemm(device));
         Console.WriteLine($"sgemm {SgemmSize}x{SgemmSize}x{SgemmSize} float32: {sgemm:F1} GFLOP/s");
 
-        using var dataset = DataFolder.Load(dataFolder, CPU);
+        using var dataset = DataFolder.Load(dataFolder, device);
+        double gpuPeakMb = 0;
+        void SampleGpuMemory()
+        {
+            if (cuda && GpuMemory.Read() is { } reading) gpuPeakMb = Math.Max(gpuPeakMb, reading.UsedMb);
+        }
         var rows = new List<BenchRow>();
         Console.WriteLine();
         Console.WriteLine("cell  batch  samples/s  GFLOP/s   MFU");
         foreach (var (cell, batch) in Configurations)
         {
-            double perSecond = Median(repeats, () => TrainingThroughput(dataset, cell, batch, samples));
+            double perSecond = Median(repeats, () => TrainingThroughput(dataset, device, stepMode, cell, batch, samples));
+            SampleGpuMemory();
             double flops = FlopCount.Training(cell, dataset.Columns, 128, dataset.Classes, dataset.Rows);
             var row = new BenchRow(cell.ToName(), batch, Math.Round(perSecond, 1), Math.Round(perSecond * flops / 1e9, 2), Math.Round(perSecond * flops / 1e9 / sgemm, 3));
             rows.Add(row);
             Console.WriteLine($"{row.Cell,-4}  {row.Batch,5}  {row.SamplesPerSecond,9:N0}  {row.Gflops,7:F1}  {row.Mfu,5:F2}");
         }
-        var profile = StepProfile.Measure(dataset, CellKind.Lstm, batch: 100);
+        var profile = StepProfile.Measure(dataset, device, CellKind.Lstm, batch: 100);
         Console.WriteLine();
-        Console.WriteLine($"where an LSTM step of batch 100 spends its {profile.Sum():F2} ms:");
+        Console.WriteLine(cuda
+            ? $"where a synchronous LSTM step of batch 100 spends its {profile.Sum():F2} ms, waiting for the GPU after every operation:"
+            : $"where an LSTM step of batch 100 spends its {profile.Sum():F2} ms:");
         for (int i = 0; i < profile.Length; i++)
             Console.WriteLine($"  {StepProfile.Operations[i],-15} {profile[i],6:F3} ms  {100 * profile[i] / profile.Sum(),5:F1}%");
-        double evalSeconds = Median(repeats, () => EvaluationSeconds(dataset));
+        double evalSeconds = Median(repeats, () => EvaluationSeconds(dataset, device));
+        SampleGpuMemory();
         double peak = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
         Console.WriteLine();
         Console.WriteLine($"evaluate the LSTM on {dataset.Test.Count:N0} test images: {evalSeconds:F3} s ({dataset.Test.Count / evalSeconds:N0} images/s)");
         Console.WriteLine($"peak working set: {peak:F0} MB");
+        var gpu = cuda ? GpuMemory.Read() : null;
+        if (gpu is { } total)
+            Console.WriteLine($"GPU memory in use (whole device, sampled after each measurement): peak {gpuPeakMb:F0} MB of {total.TotalMb:F0} MB");
+        else if (cuda)
+            Console.WriteLine("GPU memory: no CUDA runtime library found to ask");
 
         if (jsonPath is not null)
         {
             var stepProfile = StepProfile.Operations.Select((name, i) => (name, Math.Round(profile[i], 4))).ToDictionary(p => p.name, p => p.Item2);
-            var report = new BenchReport(get_num_threads(), Environment.ProcessorCount, Math.Round(loadSeconds, 4), Math.Round(sgemm, 1), rows,
-                stepProfile, Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), peak);
+            var report = new BenchReport(device.ToString(), stepMode.ToString(), get_num_threads(), Environment.ProcessorCount, Math.Round(loadSeconds, 4),
+                Math.Round(sgemm, 1), rows, stepProfile, Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), peak,
+                gpu is null ? null : gpuPeakMb, gpu?.TotalMb);
             JsonOutput.Write(jsonPath, report, "--json");
         }
         return ExitCodes.Success;
@@ -101,47 +121,59 @@ internal sealed class BenchCommand
         return values[values.Length / 2];
     }
 
-    // C = A·B into a preallocated C (addmm_ with beta 0), so only the product itself is timed.
-    private static double Sgemm()
+    // C = A·B into a preallocated C (addmm_ with beta 0), so only the product itself is timed; on a GPU the clock
+    // stops when the device has finished, not when the launches were queued.
+    private static double Sgemm(Device device)
     {
         using var scope = NewDisposeScope();
-        var a = randn(SgemmSize, SgemmSize);
-        var b = randn(SgemmSize, SgemmSize);
-        var c = empty(SgemmSize, SgemmSize);
-        for (int i = 0; i < 2; i++) c.addmm_(a, b, beta: 0); // warm-up: thread pool, caches
-        const int products = 10;
+        var a = randn(SgemmSize, SgemmSize, device: device);
+        var b = randn(SgemmSize, SgemmSize, device: device);
+        var c = empty(SgemmSize, SgemmSize, device: device);
+        for (int i = 0; i < 2; i++) c.addmm_(a, b, beta: 0); // warm-up: thread pool, caches, cuBLAS handles
+        Synchronize(device);
+        int products = device.type == TorchSharp.DeviceType.CUDA ? 100 : 10;
         double seconds = Time(() =>
         {
             for (int i = 0; i < products; i++) c.addmm_(a, b, beta: 0);
+            Synchronize(device);
         });
         return products * 2.0 * Math.Pow(SgemmSize, 3) / seconds / 1e9;
     }
 
     // The real training loop (Trainer with the default clipping and metrics), timed between the end of
     // the warm-up steps and the last step, so start-up and the first allocations are left out.
-    private static double TrainingThroughput(MnistDataset dataset, CellKind cell, int batch, int samples)
+    // The clock is read when a step is reported: in the synchronous mode as each step ends, in the resident mode when
+    // a batch of steps is read back, after the device has finished them. Both ends are then such points: the warm-up
+    // fills exactly one batch, and the last step is always read back.
+    private static double TrainingThroughput(MnistDataset dataset, Device device, StepExecution stepMode, CellKind cell, int batch, int samples)
     {
-        int warmup = Math.Max(5, 2000 / batch), measured = Math.Max(10, samples / batch);
+        int warmup = stepMode == StepExecution.DeviceResident ? Trainer.MaxPendingSteps : Math.Max(5, 2000 / batch);
+        int measured = Math.Max(10, samples / batch);
         var trainer = new Trainer(new TrainingOptions
         {
-            Model = cell, BatchSize = batch, Steps = warmup + measured, Device = DeviceChoice.Cpu, StallWindow = 0,
-            LogCadence = LogCadence.EveryNSteps(int.MaxValue),
+            Model = cell, BatchSize = batch, Steps = warmup + measured, StallWindow = 0, StepExecution = stepMode,
+            LogCadence = LogCadence.EveryNSteps(int.MaxValue), CheckpointEvery = 0,
         });
-        using var model = trainer.CreateModel(CPU, dataset);
-        TimeSpan start = TimeSpan.Zero, end = TimeSpan.Zero;
+        using var model = trainer.CreateModel(device, dataset);
+        var clock = new Stopwatch();
         trainer.StepCompleted += m =>
         {
-            if (m.Step == warmup) start = m.Elapsed;
-            if (m.Step == warmup + measured - 1) end = m.Elapsed;
+            if (m.Step == warmup) clock.Start();
+            if (m.Step == warmup + measured) clock.Stop();
         };
         trainer.Train(model, dataset.Train);
-        return (measured - 1) * (double)batch / (end - start).TotalSeconds;
+        return measured * (double)batch / clock.Elapsed.TotalSeconds;
     }
 
-    private static double EvaluationSeconds(MnistDataset dataset)
+    private static double EvaluationSeconds(MnistDataset dataset, Device device)
     {
-        var trainer = new Trainer(new TrainingOptions { Steps = 1, Device = DeviceChoice.Cpu, StallWindow = 0 });
-        using var model = trainer.CreateModel(CPU, dataset);
+        var trainer = new Trainer(new TrainingOptions { Steps = 1, StallWindow = 0 });
+        using var model = trainer.CreateModel(device, dataset);
         return Time(() => ModelEvaluation.Evaluate(model, dataset.Test));
+    }
+
+    private static void Synchronize(Device device)
+    {
+        if (device.type == TorchSharp.DeviceType.CUDA) cuda.synchronize(device);
     }
 }

@@ -5,6 +5,8 @@ internal sealed record BenchRow(string Cell, int Batch, double SamplesPerSecond,
 
 /// <summary>What <c>bench --json</c> writes, so runs on different machines or commits can be compared.</summary>
 internal sealed record BenchReport(
+    string Device,
+    string StepMode,
     int Threads,
     int LogicalCores,
     double LoadSeconds,
@@ -13,4 +15,6 @@ internal sealed record BenchReport(
     IReadOnlyDictionary<string, double> LstmStepMilliseconds,
     double EvaluationSeconds,
     double EvaluationImagesPerSecond,
-    double PeakWorkingSetMb);
+    double PeakWorkingSetMb,
+    double? GpuMemoryInUsePeakMb,
+    double? GpuMemoryTotalMb);

@@ -14,11 +14,13 @@ public sealed class BenchCommandTests
         var result = RunnerProcess.Run("bench", "--samples", "1000", "--repeats", "1", "--threads", "1", "--json", json);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
-        Assert.That(result.Output, Does.StartWith("threads 1, ").And.Contain("load and verify MNIST: ").And.Contain("sgemm 2048x2048x2048 float32: ")
+        Assert.That(result.Output, Does.StartWith("device cpu, step mode Synchronous, threads 1, ").And.Contain("load and verify MNIST: ").And.Contain("sgemm 2048x2048x2048 float32: ")
             .And.Contain("where an LSTM step of batch 100 spends its ").And.Contain("evaluate the LSTM on 10,000 test images: ").And.Contain("peak working set: "));
         using var report = JsonDocument.Parse(File.ReadAllText(json));
         var root = report.RootElement;
         Assert.That(root.GetProperty("threads").GetInt32(), Is.EqualTo(1));
+        Assert.That(root.GetProperty("device").GetString(), Is.EqualTo("cpu"));
+        Assert.That(root.GetProperty("gpu_memory_in_use_peak_mb").ValueKind, Is.EqualTo(JsonValueKind.Null), "no GPU, no GPU memory figure");
         foreach (string key in new[] { "load_seconds", "sgemm_gflops", "evaluation_seconds", "evaluation_images_per_second", "peak_working_set_mb" })
             Assert.That(root.GetProperty(key).GetDouble(), Is.GreaterThan(0), key);
         var rows = root.GetProperty("training").EnumerateArray().ToList();

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using MnistRnn.Training;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Runner;
+
+/// <summary>
+/// <c>--device auto|cpu|cuda</c> and <c>--step-mode sync|resident</c>, with one meaning on every command that
+/// runs a model.
+/// </summary>
+internal static class DeviceOption
+{
+    public static Option<string> Create() => new("--device")
+    {
+        Description = "auto (CUDA when this build and the machine have it), cpu or cuda.",
+        HelpName = "auto|cpu|cuda",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static Option<string> CreateStepMode() => new("--step-mode")
+    {
+        Description = "How training steps are driven: sync reads the loss back after every step; resident keeps parameters, clipping, " +
+            "Adam and the skip of non-finite steps on the device and reads metrics back in batches.",
+        HelpName = "sync|resident",
+        DefaultValueFactory = _ => "sync",
+    };
+
+    /// <exception cref="UserErrorException">The value is not a device.</exception>
+    public static DeviceChoice Parse(ParseResult parse, Option<string> option)
+    {
+        string name = parse.GetValue(option)!;
+        return Enum.TryParse<DeviceChoice>(name, ignoreCase: true, out var device) && Enum.IsDefined(device) && !name.All(char.IsDigit)
+            ? device
+            : throw new UserErrorException(ExitCodes.InvalidArguments, $"--device: unknown device '{name}'; use auto, cpu or cuda.");
+    }
+
+    /// <exception cref="UserErrorException">The value is not a device.</exception>
+    /// <exception cref="DeviceUnavailableException">CUDA was asked for and is not available.</exception>
+    public static Device Resolve(ParseResult parse, Option<string> option) => DeviceSelection.Resolve(Parse(parse, option));
+
+    /// <exception cref="UserErrorException">The value is not a step mode.</exception>
+    public static StepExecution ParseStepMode(ParseResult parse, Option<string> option) => parse.GetValue(option) switch
+    {
+        "sync" => StepExecution.Synchronous,
+        "resident" => StepExecution.DeviceResident,
+        var other => throw new UserErrorException(ExitCodes.InvalidArguments, $"--step-mode: unknown mode '{other}'; use sync or resident."),
+    };
+}
