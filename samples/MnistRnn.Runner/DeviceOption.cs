@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Runner;
 
 /// <summary>
-/// <c>--device auto|cpu|cuda</c> and <c>--step-mode sync|resident</c>, with one meaning on every command that
+/// <c>--device auto|cpu|cuda</c> and <c>--step-mode auto|sync|resident</c>, with one meaning on every command that
 /// runs a model.
 /// </summary>
 internal static class DeviceOption
@@ -19,10 +19,10 @@ internal static class DeviceOption
 
     public static Option<string> CreateStepMode() => new("--step-mode")
     {
-        Description = "How training steps are driven: sync reads the loss back after every step; resident keeps parameters, clipping, " +
-            "Adam and the skip of non-finite steps on the device and reads metrics back in batches.",
-        HelpName = "sync|resident",
-        DefaultValueFactory = _ => "sync",
+        Description = "How training steps are driven: auto (resident on a GPU, sync on the CPU); sync reads the loss back after every step; " +
+            "resident keeps parameters, clipping, Adam and the skip of non-finite steps on the device and reads metrics back in batches.",
+        HelpName = "auto|sync|resident",
+        DefaultValueFactory = _ => "auto",
     };
 
     /// <exception cref="UserErrorException">The value is not a device.</exception>
@@ -41,8 +41,9 @@ internal static class DeviceOption
     /// <exception cref="UserErrorException">The value is not a step mode.</exception>
     public static StepExecution ParseStepMode(ParseResult parse, Option<string> option) => parse.GetValue(option) switch
     {
+        "auto" => StepExecution.Auto,
         "sync" => StepExecution.Synchronous,
         "resident" => StepExecution.DeviceResident,
-        var other => throw new UserErrorException(ExitCodes.InvalidArguments, $"--step-mode: unknown mode '{other}'; use sync or resident."),
+        var other => throw new UserErrorException(ExitCodes.InvalidArguments, $"--step-mode: unknown mode '{other}'; use auto, sync or resident."),
     };
 }

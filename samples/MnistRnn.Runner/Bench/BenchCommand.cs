@@ -51,7 +51,7 @@ internal sealed class BenchCommand
         string dataFolder = DataFolder.Resolve(parse.GetValue(_data));
         string? jsonPath = parse.GetValue(_json) is { } given ? Path.GetFullPath(given) : null;
         var device = DeviceOption.Resolve(parse, _device);
-        var stepMode = DeviceOption.ParseStepMode(parse, _stepMode);
+        var stepMode = StepExecutionChoice.Resolve(DeviceOption.ParseStepMode(parse, _stepMode), device);
         bool cuda = device.type == TorchSharp.DeviceType.CUDA;
 
         Console.WriteLine($"device {device}, step mode {stepMode}, threads {get_num_threads()}, {Environment.ProcessorCount} logical cores, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, libtorch {__version__}");

@@ -58,7 +58,7 @@ public sealed class AdamOptimizer : IDisposable
     public AdamOptimizer(IEnumerable<Parameter> parameters, double learningRate, StepExecution execution, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     {
         if (execution is not (StepExecution.Synchronous or StepExecution.DeviceResident))
-            throw new ArgumentOutOfRangeException(nameof(execution), execution, "unknown step execution.");
+            throw new ArgumentOutOfRangeException(nameof(execution), execution, "must be Synchronous or DeviceResident; resolve Auto for the device first.");
         if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "must be positive.");
         if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "must be in [0, 1).");
         if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "must be in [0, 1).");

@@ -1,13 +1,18 @@
+using static TorchSharp.torch;
+
 namespace MnistRnn.Training;
 
 /// <summary>How a training step is driven: from the host after every step, or kept on the device.</summary>
 public enum StepExecution
 {
+    /// <summary><see cref="DeviceResident"/> on a GPU, where it measured faster; <see cref="Synchronous"/> on the CPU.</summary>
+    Auto,
+
     /// <summary>
     /// After every step the loss, accuracy and gradient norm are read back, and the host decides whether to apply
     /// the update; Adam updates each parameter tensor in turn with host-side scalars, computing bit for bit what
-    /// <c>torch.optim.Adam</c> computes. The default: on a CPU the read-backs cost nothing, and on the GPUs measured
-    /// the alternative was no faster (see the README's CUDA section).
+    /// <c>torch.optim.Adam</c> computes. On a CPU, where every operation finishes before the next starts, the
+    /// read-backs cost nothing.
     /// </summary>
     Synchronous,
 
@@ -20,4 +25,15 @@ public enum StepExecution
     /// in another order, so results agree to rounding.
     /// </summary>
     DeviceResident,
+}
+
+/// <summary>Resolves <see cref="StepExecution.Auto"/>.</summary>
+public static class StepExecutionChoice
+{
+    /// <summary>The execution <paramref name="execution"/> means for tensors on <paramref name="device"/>.</summary>
+    public static StepExecution Resolve(StepExecution execution, Device device) => execution switch
+    {
+        StepExecution.Auto => device.type == TorchSharp.DeviceType.CUDA ? StepExecution.DeviceResident : StepExecution.Synchronous,
+        _ => execution,
+    };
 }

@@ -98,7 +98,7 @@ public sealed class Trainer
         var options = Options;
         TrainingLog.Starting(_logger, options.Model.ToName(), train.Images.device.ToString(), options.Steps, options.BatchSize,
             options.LearningRate, options.ClipNorm?.ToString() ?? "off", options.ClipValue?.ToString() ?? "off", options.Seed);
-        var execution = options.StepExecution;
+        var execution = StepExecutionChoice.Resolve(options.StepExecution, train.Images.device);
         using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate, execution);
         using var batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
         using var layout = SequenceLayout.For(train, options.Order);

@@ -79,8 +79,8 @@ public sealed record TrainingOptions
     /// </summary>
     public IReadOnlyList<int> GradientFlowSteps { get; init; } = [];
 
-    /// <summary>How each step is driven; see <see cref="Training.StepExecution"/>. Default: <see cref="StepExecution.Synchronous"/>.</summary>
-    public StepExecution StepExecution { get; init; } = StepExecution.Synchronous;
+    /// <summary>How each step is driven; see <see cref="Training.StepExecution"/>. Default: <see cref="StepExecution.Auto"/>.</summary>
+    public StepExecution StepExecution { get; init; } = StepExecution.Auto;
 
     /// <summary>The problems with these options, each naming the property at fault; empty when they are valid.</summary>
     public IReadOnlyList<OptionProblem> Problems()

@@ -30,6 +30,6 @@ public sealed class DeviceOptionTests
     [TestCase("bench")]
     public void An_unknown_step_mode_is_a_usage_error(string command)
     {
-        UserErrorAssert.OneSentence(RunnerProcess.Run(command, "--step-mode", "fast"), 2, "--step-mode: unknown mode 'fast'; use sync or resident.");
+        UserErrorAssert.OneSentence(RunnerProcess.Run(command, "--step-mode", "fast"), 2, "--step-mode: unknown mode 'fast'; use auto, sync or resident.");
     }
 }

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Training;
 
 /// <summary>
-/// <see cref="StepExecution.DeviceResident"/> run on the CPU: the same code as on a GPU, so everything but
+/// <see cref="StepExecution.DeviceResident"/>, the GPU's default, run on the CPU: the same code, so everything but
 /// its speed is checked here.
 /// </summary>
 public sealed class DeviceResidentTrainingTests
@@ -154,5 +154,13 @@ public sealed class DeviceResidentTrainingTests
         Assert.That(reportedAt.Select(r => r.Step), Is.EqualTo(Enumerable.Range(1, Trainer.MaxPendingSteps + 20)));
         Assert.That(reportedAt.Max(r => r.Completed - r.Step), Is.EqualTo(Trainer.MaxPendingSteps - 1));
         Assert.That(reportedAt.Last().Completed, Is.EqualTo(Trainer.MaxPendingSteps + 20), "the last step is reported when it completes");
+    }
+
+    [Test]
+    public void Auto_keeps_steps_on_the_device_on_a_gpu_only()
+    {
+        Assert.That(StepExecutionChoice.Resolve(StepExecution.Auto, CPU), Is.EqualTo(StepExecution.Synchronous));
+        Assert.That(StepExecutionChoice.Resolve(StepExecution.Auto, new Device(DeviceType.CUDA, 0)), Is.EqualTo(StepExecution.DeviceResident));
+        Assert.That(StepExecutionChoice.Resolve(StepExecution.DeviceResident, CPU), Is.EqualTo(StepExecution.DeviceResident));
     }
 }
