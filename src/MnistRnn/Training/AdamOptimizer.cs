@@ -34,6 +34,8 @@ public sealed class AdamOptimizer : IDisposable
     private readonly Scalar _oneMinusBeta2;
     private readonly Scalar _eps;
     private readonly Scalar _one;
+    private readonly Device _device;
+    private readonly ScalarType _dtype;
     private readonly FlatParameters? _flat;
     private readonly Tensor? _flatExpAvg;
     private readonly Tensor? _flatExpAvgSq;
@@ -63,6 +65,8 @@ public sealed class AdamOptimizer : IDisposable
         if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "must be in [0, 1).");
         if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "must be in [0, 1).");
         _parameters = parameters.ToArray();
+        if (_parameters.Length == 0) throw new ArgumentException("there are no parameters to optimize.", nameof(parameters));
+        (_device, _dtype) = (_parameters[0].device, _parameters[0].dtype);
         LearningRate = learningRate;
         _beta1 = beta1;
         _beta2 = beta2;
@@ -111,8 +115,17 @@ public sealed class AdamOptimizer : IDisposable
     public IReadOnlyList<Parameter> Parameters => _parameters;
 
     /// <summary>Zeroes every parameter's gradient.</summary>
+    /// <exception cref="InvalidOperationException">The model was moved to another device or dtype after this optimizer was made.</exception>
     public void ZeroGrad()
     {
+        // Moving a module replaces or re-types its parameters; an optimizer still holding the old ones would fail
+        // with "empty handle", or worse, update tensors the model no longer uses. ZeroGrad starts every step.
+        foreach (var parameter in _parameters)
+        {
+            if (parameter.IsInvalid || parameter.device_type != _device.type || parameter.device_index != _device.index || parameter.dtype != _dtype)
+                throw new InvalidOperationException(
+                    "the model was moved to another device or dtype after this optimizer was created; create the optimizer after the model's last move.");
+        }
         if (_flat is not null)
         {
             _flat.Gradients.zero_();

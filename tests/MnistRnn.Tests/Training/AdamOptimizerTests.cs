@@ -48,6 +48,19 @@ public sealed class AdamOptimizerTests
         Assert.That(layer.weight!.allclose(before, rtol: 0, atol: 0), Is.True);
     }
 
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void Says_so_when_the_model_moved_after_it_was_created(StepExecution execution)
+    {
+        using var model = new MnistRnn.Models.RecurrentClassifier(MnistRnn.Models.CellKind.Lstm, inputSize: 4, hiddenSize: 8, classes: 3);
+        using var adam = new AdamOptimizer(model.parameters(), learningRate: 0.01, execution);
+        model.to(ScalarType.Float64);
+
+        var error = Assert.Throws<InvalidOperationException>(adam.ZeroGrad)!;
+
+        Assert.That(error.Message, Does.Contain("create the optimizer after the model's last move"));
+    }
+
     [Test]
     public void Refuses_a_non_positive_learning_rate()
     {
