@@ -16,13 +16,7 @@ internal static class TrainingStep
     public static StepMetrics Run(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, SequenceLayout layout,
         TrainingOptions options, int step, bool measureState, Stopwatch clock)
     {
-        int epoch = batches.Epoch;
-        var (images, labels) = batches.Next();
-        var sequences = layout.Arrange(images);
-        optimizer.ZeroGrad();
-        var (logits, outputs) = model.ForwardWithOutputs(sequences);
-        var loss = nn.functional.cross_entropy(logits, labels);
-        loss.backward();
+        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, layout);
         var (gradNorm, clipped) = GradientClipping.Apply(optimizer.Parameters, options.ClipNorm, options.ClipValue);
         double lossValue = loss.item<float>();
         // A NaN or infinite loss or gradient would poison every weight and Adam's moments for good: skip it.
@@ -51,13 +45,7 @@ internal static class TrainingStep
     public static void RunOnDevice(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, SequenceLayout layout,
         TrainingOptions options, int step, bool measureState, Stopwatch clock, PendingMetrics pending)
     {
-        int epoch = batches.Epoch;
-        var (images, labels) = batches.Next();
-        var sequences = layout.Arrange(images);
-        optimizer.ZeroGrad();
-        var (logits, outputs) = model.ForwardWithOutputs(sequences);
-        var loss = nn.functional.cross_entropy(logits, labels);
-        loss.backward();
+        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, layout);
         var (gradNorm, clipped) = GradientClipping.ApplyOnDevice(optimizer.FlatGradients!, options.ClipNorm, options.ClipValue);
 
         using var noGrad = no_grad();
@@ -66,5 +54,19 @@ internal static class TrainingStep
         var accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean();
         pending.Add(step, epoch, clock.Elapsed, loss.detach(), accuracy, gradNorm, clipped, finite,
             measureState ? StateStatistics.Measure(model, sequences, outputs) : null);
+    }
+
+    // The part both modes share: the next batch, zeroed gradients, forward, loss, backward.
+    private static (int Epoch, Tensor Sequences, Tensor Labels, Tensor Logits, Tensor Outputs, Tensor Loss) ForwardAndBackward(
+        RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, SequenceLayout layout)
+    {
+        int epoch = batches.Epoch;
+        var (images, labels) = batches.Next();
+        var sequences = layout.Arrange(images);
+        optimizer.ZeroGrad();
+        var (logits, outputs) = model.ForwardWithOutputs(sequences);
+        var loss = nn.functional.cross_entropy(logits, labels);
+        loss.backward();
+        return (epoch, sequences, labels, logits, outputs, loss);
     }
 }

@@ -16,11 +16,7 @@ public sealed class CheckpointTests
     public void SetUp()
     {
         _folder = new TempFolder();
-        using var scope = NewDisposeScope();
-        using var generator = new Generator(21);
-        var images = rand([96, 5, 4], generator: generator);
-        var labels = images.sum([1, 2]).gt(10).to(ScalarType.Int64); // a learnable rule: overall brightness
-        _data = new DatasetSplit(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+        _data = LearnableTasks.Brightness(seed: 21);
     }
 
     [TearDown]

@@ -6,8 +6,9 @@ namespace MnistRnn.Tests.Training;
 
 public sealed class AdamOptimizerTests
 {
-    [Test]
-    public void Takes_the_same_steps_as_torchsharps_adam()
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void Takes_the_same_steps_as_torchsharps_adam(StepExecution execution)
     {
         using var ours = nn.Linear(6, 3);
         using var theirs = nn.Linear(6, 3);
@@ -16,7 +17,7 @@ public sealed class AdamOptimizerTests
             theirs.weight!.copy_(ours.weight!);
             theirs.bias!.copy_(ours.bias!);
         }
-        using var adam = new AdamOptimizer(ours.parameters(), learningRate: 0.01);
+        using var adam = new AdamOptimizer(ours.parameters(), learningRate: 0.01, execution);
         using var reference = optim.Adam(theirs.parameters(), lr: 0.01);
         var input = randn(8, 6);
         var target = randn(8, 3);

@@ -10,17 +10,6 @@ namespace MnistRnn.Tests.Training;
 
 public sealed class TrainerTests
 {
-    // A task a recurrent net learns in a few dozen steps: the class is which of four rows holds the brightest pixel.
-    private static DatasetSplit BrightestRowTask(int count, long seed)
-    {
-        using var scope = NewDisposeScope();
-        using var generator = new Generator((ulong)seed);
-        var labels = randint(0, 4, [count], ScalarType.Int64, generator: generator);
-        var images = rand([count, 4, 4], generator: generator).mul_(0.5);
-        images.index_put_(ones(count), arange(count), labels, randint(0, 4, [count], ScalarType.Int64, generator: generator));
-        return new DatasetSplit(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
-    }
-
     private static Trainer TinyTrainer(CellKind kind, int steps, ILogger<Trainer>? logger = null, LogCadence? cadence = null, int hidden = 16) =>
         new(new TrainingOptions
         {
@@ -37,7 +26,7 @@ public sealed class TrainerTests
     [TestCase(CellKind.Gru)]
     public void Training_lowers_the_loss_on_a_learnable_task(CellKind kind)
     {
-        using var data = BrightestRowTask(256, seed: 5);
+        using var data = LearnableTasks.BrightestRow(256, seed: 5);
         // 32 units: with 16, the LSTM learned this task in 150 steps on one CPU and stayed near chance on another
         // (accuracy 0.37 to 0.50 over seeds 1 to 5, and no better after 600 steps); with 32, every cell and seed 1 to 5
         // ends with its loss cut to 0.07 to 0.14 of the start and accuracy 0.93 to 0.98.
@@ -60,7 +49,7 @@ public sealed class TrainerTests
     [Test]
     public void The_same_seed_trains_to_the_same_weights()
     {
-        using var data = BrightestRowTask(128, seed: 2);
+        using var data = LearnableTasks.BrightestRow(128, seed: 2);
         float[] Train()
         {
             var trainer = TinyTrainer(CellKind.Lstm, steps: 20);
@@ -75,7 +64,7 @@ public sealed class TrainerTests
     [Test]
     public void Live_tensors_do_not_grow_across_training_steps()
     {
-        using var data = BrightestRowTask(128, seed: 3);
+        using var data = LearnableTasks.BrightestRow(128, seed: 3);
         var trainer = TinyTrainer(CellKind.Lstm, steps: 60);
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var live = new List<long>();
@@ -90,7 +79,7 @@ public sealed class TrainerTests
     [Test]
     public void Step_lines_follow_the_experiments_format_and_cadence()
     {
-        using var data = BrightestRowTask(256, seed: 4);
+        using var data = LearnableTasks.BrightestRow(256, seed: 4);
         var log = new ListLogger<Trainer>();
         var trainer = TinyTrainer(CellKind.Rnn, steps: 250, log);
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
@@ -109,7 +98,7 @@ public sealed class TrainerTests
     [Test]
     public void Metrics_record_clipping_against_the_norm_before_clipping()
     {
-        using var data = BrightestRowTask(64, seed: 6);
+        using var data = LearnableTasks.BrightestRow(64, seed: 6);
         var trainer = new Trainer(new TrainingOptions { Model = CellKind.Rnn, Steps = 10, BatchSize = 16, HiddenSize = 8, ClipNorm = 1e-3 });
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var history = new List<StepMetrics>();
@@ -124,7 +113,7 @@ public sealed class TrainerTests
     [Test]
     public void Cancellation_stops_before_the_next_step()
     {
-        using var data = BrightestRowTask(64, seed: 7);
+        using var data = LearnableTasks.BrightestRow(64, seed: 7);
         var trainer = TinyTrainer(CellKind.Gru, steps: 1000);
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         using var cancellation = new CancellationTokenSource();
@@ -138,7 +127,7 @@ public sealed class TrainerTests
     [Test]
     public void State_statistics_are_measured_on_logged_steps_only()
     {
-        using var data = BrightestRowTask(64, seed: 8);
+        using var data = LearnableTasks.BrightestRow(64, seed: 8);
         var trainer = TinyTrainer(CellKind.Lstm, steps: 12, cadence: LogCadence.EveryNSteps(5));
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var measured = new List<int>();
@@ -152,7 +141,7 @@ public sealed class TrainerTests
     [Test]
     public void Gradient_flow_is_measured_before_training_and_after_the_chosen_steps()
     {
-        using var data = BrightestRowTask(64, seed: 9);
+        using var data = LearnableTasks.BrightestRow(64, seed: 9);
         var trainer = new Trainer(new TrainingOptions
         {
             Model = CellKind.Rnn, Steps = 6, BatchSize = 16, HiddenSize = 8, GradientFlowSteps = [0, 3, 6],
@@ -171,7 +160,7 @@ public sealed class TrainerTests
     [Test]
     public void Labels_that_cannot_be_learned_raise_one_stall_warning()
     {
-        using var task = BrightestRowTask(256, seed: 10);
+        using var task = LearnableTasks.BrightestRow(256, seed: 10);
         // The same images with labels drawn at random: nothing to learn, so the loss stays near ln 4.
         using var noise = new DatasetSplit(task.Images.clone(), randint(0, 4, [256], ScalarType.Int64, generator: new Generator(11)));
         var log = new ListLogger<Trainer>();
@@ -191,7 +180,7 @@ public sealed class TrainerTests
     [TestCase(SequenceOrder.Permuted)]
     public void Pixel_orders_train_a_model_reading_one_pixel_per_step(SequenceOrder order)
     {
-        using var data = BrightestRowTask(64, seed: 12);
+        using var data = LearnableTasks.BrightestRow(64, seed: 12);
         var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 3, BatchSize = 16, HiddenSize = 8, Order = order });
         using var model = trainer.CreateModel(CPU, inputSize: 1, classes: 4);
 
