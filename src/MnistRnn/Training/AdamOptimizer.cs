@@ -184,12 +184,14 @@ public sealed class AdamOptimizer : IDisposable
         _deviceStepCount!.add_(applied);
         // In float64, as the host computes them: beta^t as exp(t ln beta) for both betas at once, from at least one
         // step so that a run whose every step so far was skipped divides by no zero; then 1 / (1 - beta^t).
-        var inverseCorrections = _deviceStepCount.clamp_min(1).mul(_logBetas!).exp_().neg_().add_(1).reciprocal_();
+        var inverseCorrections = _deviceStepCount.clamp_min(_one).mul(_logBetas!).exp_().neg_().add_(_one).reciprocal_();
+        // A double passed to a tensor operation becomes a Scalar that only the finalizer frees (see the remarks).
+        using var negativeLearningRate = (-LearningRate).ToScalar();
         // decay of m and v (beta, or 1 when skipped), gain of m and v (1 - beta, or 0), negative step size (or 0),
         // 1 / sqrt(bias correction 2); converted once to the parameters' dtype, so no kernel mixes dtypes.
         var coefficients = cat([
             addcmul(_coefficientOffsets!, applied, _coefficientSlopes!, _one),
-            inverseCorrections.narrow(0, 0, 1).mul(applied).mul_(-LearningRate),
+            inverseCorrections.narrow(0, 0, 1).mul(applied).mul_(negativeLearningRate),
             inverseCorrections.narrow(0, 1, 1).sqrt_(),
         ]).to(_flat.Values.dtype);
         var (decay1, decay2, gain1, gain2, negativeStepSize, inverseBiasCorrection2Sqrt) =

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -34,15 +35,20 @@ public static class GradientClipping
         if (maxNorm is double limit)
         {
             // libtorch's clip_grad_norm_ factor, min(1, max / (norm + 1e-6)), applied unconditionally: times 1 is exact.
-            gradients.mul_(norm.add(1e-6).reciprocal_().mul_(limit).clamp_max_(1));
-            clipped = norm.gt(limit);
+            // Scalars made here and disposed: left to the finalizer, they are what made training leak (see AdamOptimizer).
+            using Scalar epsilon = 1e-6, maximum = limit, one = 1;
+            gradients.mul_(norm.add(epsilon).reciprocal_().mul_(maximum).clamp_max_(one));
+            clipped = norm.gt(maximum);
         }
         else
         {
             clipped = zeros([], ScalarType.Bool, gradients.device);
         }
         if (maxValue is double value)
-            gradients.clamp_(-value, value);
+        {
+            using Scalar low = -value, high = value;
+            gradients.clamp_(low, high);
+        }
         return (norm, clipped);
     }
 }
