@@ -47,18 +47,32 @@ public sealed class TrainerTests
     }
 
     [Test]
-    public void The_same_seed_trains_to_the_same_weights()
+    public void The_same_configuration_trains_bit_for_bit_alike_twice_in_one_process()
     {
-        using var data = LearnableTasks.BrightestRow(128, seed: 2);
-        float[] Train()
+        // What this project promises to repeat exactly: the same seed, build, machine and thread count. The
+        // experiment's shapes (28x28, batch 100, 128 units), so that libtorch splits its kernels across threads.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(4);
+        using var data = new DatasetSplit(rand([300, 28, 28], generator: generator), randint(0, 10, [300], ScalarType.Int64, generator: generator));
+        (long[] Losses, long[] GradNorms, int[] Weights) Train()
         {
-            var trainer = TinyTrainer(CellKind.Lstm, steps: 20);
-            using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+            var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 30, Device = DeviceChoice.Cpu, LogCadence = LogCadence.EveryNSteps(1) });
+            using var model = trainer.CreateModel(CPU);
+            var steps = new List<StepMetrics>();
+            trainer.StepCompleted += steps.Add;
             trainer.Train(model, data);
-            return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+            return (steps.Select(m => BitConverter.DoubleToInt64Bits(m.Loss)).ToArray(),
+                steps.Select(m => BitConverter.DoubleToInt64Bits(m.GradNorm)).ToArray(),
+                model.parameters().SelectMany(p => p.data<float>().ToArray()).Select(BitConverter.SingleToInt32Bits).ToArray());
         }
 
-        Assert.That(Train(), Is.EqualTo(Train()));
+        var first = Train();
+        var second = Train();
+
+        Assert.That(first.Losses, Has.Length.EqualTo(30));
+        Assert.That(second.Losses, Is.EqualTo(first.Losses), "loss of every step, bit for bit");
+        Assert.That(second.GradNorms, Is.EqualTo(first.GradNorms), "gradient norm of every step, bit for bit");
+        Assert.That(second.Weights, Is.EqualTo(first.Weights), "final weights, bit for bit");
     }
 
     [Test]
@@ -178,16 +192,26 @@ public sealed class TrainerTests
 
     [TestCase(SequenceOrder.Pixels)]
     [TestCase(SequenceOrder.Permuted)]
-    public void Pixel_orders_train_a_model_reading_one_pixel_per_step(SequenceOrder order)
+    public void Pixel_orders_learn_from_one_pixel_per_step(SequenceOrder order)
     {
-        using var data = LearnableTasks.BrightestRow(64, seed: 12);
-        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 3, BatchSize = 16, HiddenSize = 8, Order = order });
+        // The class is the row of the brightest pixel, but this model reads one pixel per step (input size 1,
+        // which a row would not fit), so it must remember when the bright pixel went by: 16 steps for a 4x4
+        // image, in reading order or in the fixed shuffle. Measured with seeds 1 to 3: chance (0.23 to 0.26)
+        // before training, 1.000 and a loss of 0.005 to 0.012 (from 1.39) after 300 steps, in both orders.
+        using var data = LearnableTasks.BrightestRow(512, seed: 12);
+        var trainer = new Trainer(new TrainingOptions
+        {
+            Model = CellKind.Lstm, Steps = 300, BatchSize = 32, HiddenSize = 32, Order = order, Device = DeviceChoice.Cpu,
+        });
         using var model = trainer.CreateModel(CPU, inputSize: 1, classes: 4);
+        var before = trainer.Evaluate(model, data);
 
         var result = trainer.Train(model, data);
-        var evaluation = trainer.Evaluate(model, data);
+        var after = trainer.Evaluate(model, data);
 
-        Assert.That(result.LastStep.Step, Is.EqualTo(3));
-        Assert.That(evaluation.Count, Is.EqualTo(64));
+        Assert.That(result.LastStep.Step, Is.EqualTo(300));
+        Assert.That(after.Count, Is.EqualTo(512));
+        Assert.That(after.Loss, Is.LessThan(before.Loss * 0.25), $"loss {before.Loss:F3} -> {after.Loss:F3}");
+        Assert.That(after.Accuracy, Is.GreaterThan(0.9), $"accuracy {before.Accuracy:F3} -> {after.Accuracy:F3}");
     }
 }
