@@ -14,13 +14,16 @@ internal static class AllocatorOption
         Recursive = true,
     };
 
+    /// <summary>The allocator in effect: tuned only where glibc accepted the tuning.</summary>
+    public static string InEffect { get; private set; } = "system";
+
     /// <exception cref="UserErrorException">The value is neither tuned nor system.</exception>
     public static void Apply(ParseResult parse)
     {
         switch (parse.GetValue(Option))
         {
             case "tuned":
-                NativeMemory.KeepFreedMemoryInProcess();
+                if (NativeMemory.KeepFreedMemoryInProcess()) InEffect = "tuned";
                 break;
             case "system":
                 break;

@@ -13,7 +13,7 @@ var root = new RootCommand("mnist-rnn: train recurrent classifiers (tanh RNN, LS
     new PredictCommand().Build(),
     new BenchCommand().Build(),
 };
-root.Options.Add(Threads.Option);
+root.Options.Add(ThreadsOption.Option);
 root.Options.Add(AllocatorOption.Option);
 
 var parse = root.Parse(args);
@@ -30,8 +30,9 @@ if (parse.Errors.Count > 0)
 
 try
 {
-    Threads.Apply(parse);
+    // The allocator first: glibc's tuning must be in place before anything (the thread probe included) allocates.
     AllocatorOption.Apply(parse);
+    ThreadsOption.Apply(parse);
     // A new InvocationConfiguration has no termination timeout, which leaves Ctrl+C to kill the process
     // mid-step; with one, Ctrl+C and SIGTERM cancel the token and the step in flight finishes first.
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) });

@@ -84,7 +84,7 @@ internal sealed class TrainCommand
         {
             var summary = new RunSummary(
                 options.Model.ToName(), training.Steps, options.BatchSize, options.LearningRate, options.ClipNorm, options.ClipValue,
-                options.Seed, device.ToString(), dataset.IsVerifiedMnist, evaluation.Loss, evaluation.Accuracy,
+                options.Seed, device.ToString(), TorchSharp.torch.get_num_threads(), ThreadsOption.Source, AllocatorOption.InEffect, dataset.IsVerifiedMnist, evaluation.Loss, evaluation.Accuracy,
                 Math.Round(training.TrainSeconds, 3), Math.Round(training.SamplesPerSecond, 1),
                 Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep, trainer.LastCheckpoint);
             JsonOutput.Write(summaryPath, summary, "--summary");

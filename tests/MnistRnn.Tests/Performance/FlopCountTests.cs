@@ -27,12 +27,4 @@ public sealed class FlopCountTests
         Assert.That(FlopCount.Gates(kind), Is.EqualTo(gates));
         Assert.That(model.RecurrentWeights[1].shape, Is.EqualTo(new long[] { gates * 7, 7 }));
     }
-
-    [Test]
-    public void Glibc_can_be_told_to_keep_freed_memory()
-    {
-        Assume.That(OperatingSystem.IsLinux(), "glibc tuning applies on Linux only");
-
-        Assert.That(NativeMemory.KeepFreedMemoryInProcess(), Is.True);
-    }
 }

@@ -6,5 +6,9 @@ internal static class RunnerProcess
     public static DotnetProcess.Result Run(params string[] args) => RunIn(AppContext.BaseDirectory, args);
 
     public static DotnetProcess.Result RunIn(string workingDirectory, params string[] args) =>
-        DotnetProcess.Run(workingDirectory, TimeSpan.FromMinutes(5), [Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), .. args]);
+        RunFor(TimeSpan.FromMinutes(5), workingDirectory, args);
+
+    /// <summary>For the long runs: a full training run may take ten times longer on a busy machine.</summary>
+    public static DotnetProcess.Result RunFor(TimeSpan timeout, string workingDirectory, params string[] args) =>
+        DotnetProcess.Run(workingDirectory, timeout, [Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), .. args]);
 }
