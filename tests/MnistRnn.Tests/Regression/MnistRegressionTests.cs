@@ -1,108 +1,94 @@
-using MnistRnn.Data;
-using MnistRnn.Models;
+using System.Text.Json;
 using MnistRnn.Tests.Support;
-using MnistRnn.Training;
-using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Regression;
 
 /// <summary>
-/// The experiment this project reproduces, on the vendored MNIST with fixed seeds: 5000 steps of
-/// batch 100, Adam at 0.01, hidden 128. Each run takes under a minute on two CPU cores.
+/// The experiment this project reproduces, on the vendored MNIST: the runner trains in a child process as a
+/// user runs it, at its default threads and allocator (5000 steps of batch 100, Adam at 0.01, hidden 128 unless
+/// a test says otherwise). A training result is a distribution, not a number: another CPU or thread count rounds
+/// differently, and after thousands of steps that is as good as another seed. So every threshold below stands
+/// on the distribution <c>tests/accuracy-sweep.sh</c> measured on the reference machine (seeds 1 to 5, 1 and 2
+/// threads, both allocators; the README's "Results" table), placed beyond the whole seed-to-seed range, and an
+/// outcome that scatters widely is asserted on the median of three seeds.
 /// </summary>
 [Category("Regression")]
 [NonParallelizable]
 public sealed class MnistRegressionTests
 {
-    private MnistDataset _mnist = null!;
-
-    [OneTimeSetUp]
-    public void LoadMnist()
+    private static double Train(params string[] flags)
     {
-        // As the runner does: without it, glibc maps and unmaps every large activation each step.
-        MnistRnn.Performance.NativeMemory.KeepFreedMemoryInProcess();
-        _mnist = MnistDataset.Load(RepositoryPaths.Mnist);
+        using var folder = new TempFolder();
+        string summaryPath = folder.File("summary.json");
+        // Ten times the quiet machine's time: a full GRU run takes about two minutes on one busy core.
+        var result = RunnerProcess.RunFor(TimeSpan.FromMinutes(20), AppContext.BaseDirectory,
+            ["train", .. flags, "--out", folder.File("run"), "--summary", summaryPath]);
+        Assert.That(result.ExitCode, Is.EqualTo(0), $"train {string.Join(' ', flags)}: {result.Error}");
+        using var summary = JsonDocument.Parse(File.ReadAllText(summaryPath));
+        var root = summary.RootElement;
+        double accuracy = root.GetProperty("test_accuracy").GetDouble();
+        TestContext.Out.WriteLine($"train {string.Join(' ', flags)}: test accuracy {accuracy:F4}, test loss {root.GetProperty("test_loss").GetDouble():F5}, " +
+            $"{root.GetProperty("train_seconds").GetDouble():F1} s on {root.GetProperty("threads").GetInt32()} threads");
+        return accuracy;
     }
 
-    [OneTimeTearDown]
-    public void Release() => _mnist.Dispose();
-
-    private EvaluationResult TrainAndEvaluate(TrainingOptions options)
+    private static double MedianOfSeeds1To3(params string[] flags)
     {
-        var trainer = new Trainer(options with { Device = DeviceChoice.Cpu });
-        using var model = trainer.CreateModel(CPU);
-        var training = trainer.Train(model, _mnist.Train);
-        var result = ModelEvaluation.Evaluate(model, _mnist.Test);
-        TestContext.Out.WriteLine(
-            $"{options.Model.ToName()} batch {options.BatchSize} steps {options.Steps} lr {options.LearningRate} {options.Schedule} clip {options.ClipNorm?.ToString() ?? "off"}: test loss {result.Loss:F5}, accuracy {result.Accuracy:F5}, " +
-            $"{training.TrainSeconds:F1} s, {training.SamplesPerSecond:F0} samples/s");
-        return result;
+        var accuracies = new[] { 1, 2, 3 }.Select(seed => Train([.. flags, "--seed", seed.ToString()])).Order().ToArray();
+        return accuracies[1];
     }
 
     [Test]
-    public void Lstm_reaches_the_experiments_accuracy()
+    public void The_lstm_learns_where_the_tanh_rnn_collapses_and_clipping_lifts_the_rnn()
     {
-        // The original experiment's LSTM ended at 0.9839. With the default clipping (norm 5.0, which
-        // this run never reaches) this project measured 0.9845 on 2 CPU threads; unclipped seeds 2 and 3
-        // gave 0.9823 and 0.9838.
-        var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Lstm });
+        // The experiment's story, with a learner in the same harness so that a trainer that learns nothing
+        // cannot pass. Measured (README, "Results"): the LSTM 0.9807 to 0.9847 over seeds 1 to 5; the unclipped
+        // tanh RNN 0.0980 to 0.3195 (seed 3 escapes), median of seeds 1 to 3 0.1135; clipped at norm 1.0,
+        // 0.3613 to 0.4478 (0.2624 for seed 1 on another machine), median of seeds 1 to 3 0.4204.
+        double lstm = Train("--model", "lstm");
+        double unclipped = MedianOfSeeds1To3("--model", "rnn", "--clip-norm", "0");
+        double clipped = MedianOfSeeds1To3("--model", "rnn", "--clip-norm", "1");
 
-        Assert.That(result.Count, Is.EqualTo(10_000));
-        Assert.That(result.Accuracy, Is.GreaterThanOrEqualTo(0.98));
+        Assert.Multiple(() =>
+        {
+            Assert.That(lstm, Is.GreaterThanOrEqualTo(0.975), "LSTM");
+            Assert.That(unclipped, Is.LessThan(0.2), "median of the unclipped tanh RNN");
+            Assert.That(clipped, Is.GreaterThan(0.25), "median of the tanh RNN clipped at norm 1");
+        });
     }
 
     [Test]
     public void Gru_reaches_the_lstms_accuracy_at_half_the_learning_rate()
     {
-        // At the experiment's lr 0.01 the GRU's gradients explode mid-run (norms near 100) and it ends
-        // at 0.81, 0.65 and 0.83 (seeds 1-3, clipping at 1.0; 0.95 unclipped, seed 1). At lr 0.005 it
-        // measured 0.9837 (seed 1, default clipping; 0.9832 with norm 1.0).
-        var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Gru, LearningRate = 0.005 });
+        // At the experiment's lr 0.01 the GRU's gradients explode mid-run and its accuracy scatters (0.65 to
+        // 0.96 over seeds and clipping settings), so the test trains at lr 0.005: measured 0.9834 to 0.9852.
+        double gru = Train("--model", "gru", "--lr", "0.005");
 
-        Assert.That(result.Accuracy, Is.GreaterThanOrEqualTo(0.98));
-    }
-
-    [Test]
-    public void Tanh_rnn_without_clipping_collapses_to_chance()
-    {
-        // The original experiment's tanh RNN ended at 0.1032: its hidden state saturated and its
-        // gradients vanished. Measured here (seed 1, no clipping): 0.0980, against 0.98 and more for
-        // the gated cells, so a gap of at least 0.78 is asserted.
-        var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Rnn, ClipNorm = null });
-
-        Assert.That(result.Accuracy, Is.LessThan(0.2));
-    }
-
-    [Test]
-    public void Tight_clipping_lets_the_tanh_rnn_learn()
-    {
-        // The fix for exploding gradients, measured for the tanh RNN (seed 1): 0.4204 with norm 1.0,
-        // against 0.0980 unclipped and 0.1945 with the default norm 5.0.
-        var result = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Rnn, ClipNorm = 1.0 });
-
-        Assert.That(result.Accuracy, Is.GreaterThan(0.3));
+        Assert.That(gru, Is.GreaterThanOrEqualTo(0.975));
     }
 
     [Test]
     public void A_lower_learning_rate_rescues_the_tanh_rnn_and_the_irnn_does_better_still()
     {
-        // At lr 0.001 (default clipping) the tanh RNN no longer saturates: measured 0.9623 (0.9480 at
-        // 0.0005). The IRNN at the same settings measured 0.9757, a margin of 0.0134; at lr 0.01 it
-        // measured 0.9072 and at 0.0001 0.9321. Both runs repeat bit for bit on this machine.
-        var rnn = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Rnn, LearningRate = 0.001 });
-        var irnn = TrainAndEvaluate(new TrainingOptions { Model = CellKind.Irnn, LearningRate = 0.001 });
+        // At lr 0.001 (default clipping) the tanh RNN no longer saturates: measured 0.9579 to 0.9634. The IRNN
+        // at the same settings: 0.9717 to 0.9788, so every IRNN run beat every tanh RNN run, by 0.0083 to 0.0209.
+        double rnn = Train("--model", "rnn", "--lr", "0.001");
+        double irnn = Train("--model", "irnn", "--lr", "0.001");
 
-        Assert.That(rnn.Accuracy, Is.GreaterThan(0.95));
-        Assert.That(irnn.Accuracy, Is.GreaterThanOrEqualTo(0.97));
-        Assert.That(irnn.Accuracy - rnn.Accuracy, Is.GreaterThanOrEqualTo(0.01));
+        Assert.Multiple(() =>
+        {
+            Assert.That(rnn, Is.GreaterThan(0.95), "tanh RNN");
+            Assert.That(irnn, Is.GreaterThanOrEqualTo(0.965), "IRNN");
+            Assert.That(irnn, Is.GreaterThan(rnn), "IRNN against tanh RNN");
+        });
     }
 
     [Test]
     public void The_fast_recipe_reaches_the_experiments_accuracy()
     {
-        // Measured 0.9856 (10.7 s of training on 2 cores; the time is the benchmark's to report, not a test's).
-        var result = TrainAndEvaluate(TrainingRecipes.Fast);
+        // Measured 0.9848 to 0.9856 (the time is the benchmark's to report, not a test's).
+        double fast = Train("--recipe", "fast");
 
-        Assert.That(result.Accuracy, Is.GreaterThanOrEqualTo(0.984));
+        Assert.That(fast, Is.GreaterThanOrEqualTo(0.98));
     }
 }
