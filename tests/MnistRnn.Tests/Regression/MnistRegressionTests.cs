@@ -39,21 +39,20 @@ public sealed class MnistRegressionTests
     }
 
     [Test]
-    public void The_lstm_learns_where_the_tanh_rnn_collapses_and_clipping_lifts_the_rnn()
+    public void The_lstm_learns_where_the_tanh_rnn_fails()
     {
         // The experiment's story, with a learner in the same harness so that a trainer that learns nothing
-        // cannot pass. Measured (README, "Results"): the LSTM 0.9807 to 0.9847 over seeds 1 to 5; the unclipped
-        // tanh RNN 0.0980 to 0.3195 (seed 3 escapes), median of seeds 1 to 3 0.1135; clipped at norm 1.0,
-        // 0.3613 to 0.4478 (0.2624 for seed 1 on another machine), median of seeds 1 to 3 0.4204.
+        // cannot pass. Measured (README, "Results"): the LSTM 0.9804 to 0.9847 over seeds 1 to 5 at 1 and 2
+        // threads. The unclipped tanh RNN is chaotic: 0.0980 to 0.4578 over the same ten runs, near chance in
+        // six (seed 1 in both, 0.0980), half-learned in four; so its median of seeds 1 to 3 is asserted
+        // (0.1135 at 2 threads, 0.3075 at 1), below the worst single run ever seen rather than below 0.2.
         double lstm = Train("--model", "lstm");
-        double unclipped = MedianOfSeeds1To3("--model", "rnn", "--clip-norm", "0");
-        double clipped = MedianOfSeeds1To3("--model", "rnn", "--clip-norm", "1");
+        double rnn = MedianOfSeeds1To3("--model", "rnn", "--clip-norm", "0");
 
         Assert.Multiple(() =>
         {
             Assert.That(lstm, Is.GreaterThanOrEqualTo(0.975), "LSTM");
-            Assert.That(unclipped, Is.LessThan(0.2), "median of the unclipped tanh RNN");
-            Assert.That(clipped, Is.GreaterThan(0.25), "median of the tanh RNN clipped at norm 1");
+            Assert.That(rnn, Is.LessThan(0.5), "median of the unclipped tanh RNN");
         });
     }
 
@@ -61,7 +60,7 @@ public sealed class MnistRegressionTests
     public void Gru_reaches_the_lstms_accuracy_at_half_the_learning_rate()
     {
         // At the experiment's lr 0.01 the GRU's gradients explode mid-run and its accuracy scatters (0.65 to
-        // 0.96 over seeds and clipping settings), so the test trains at lr 0.005: measured 0.9834 to 0.9852.
+        // 0.96 over seeds and clipping settings), so the test trains at lr 0.005: measured 0.9818 to 0.9869.
         double gru = Train("--model", "gru", "--lr", "0.005");
 
         Assert.That(gru, Is.GreaterThanOrEqualTo(0.975));
@@ -70,8 +69,10 @@ public sealed class MnistRegressionTests
     [Test]
     public void A_lower_learning_rate_rescues_the_tanh_rnn_and_the_irnn_does_better_still()
     {
-        // At lr 0.001 (default clipping) the tanh RNN no longer saturates: measured 0.9579 to 0.9634. The IRNN
-        // at the same settings: 0.9717 to 0.9788, so every IRNN run beat every tanh RNN run, by 0.0083 to 0.0209.
+        // The fix for the tanh RNN that holds on every seed: a tenth of the learning rate (default clipping), where
+        // it no longer saturates: measured 0.9579 to 0.9634 over seeds 1 to 5 at 1 and 2 threads. (Clipping at
+        // norm 1.0 at lr 0.01 does not hold: 0.1135 to 0.4498.) The IRNN at the same settings: 0.9716 to 0.9788,
+        // so every IRNN run beat every tanh RNN run.
         double rnn = Train("--model", "rnn", "--lr", "0.001");
         double irnn = Train("--model", "irnn", "--lr", "0.001");
 
@@ -86,7 +87,7 @@ public sealed class MnistRegressionTests
     [Test]
     public void The_fast_recipe_reaches_the_experiments_accuracy()
     {
-        // Measured 0.9848 to 0.9856 (the time is the benchmark's to report, not a test's).
+        // Measured 0.9841 to 0.9865 (the time is the benchmark's to report, not a test's).
         double fast = Train("--recipe", "fast");
 
         Assert.That(fast, Is.GreaterThanOrEqualTo(0.98));
