@@ -13,7 +13,7 @@ internal static class ThreadCountProbe
 {
     private const int Rounds = 3;
     private const int OperationsPerRound = 40;
-    // A smaller count must beat the full one clearly, so that noise on a quiet machine never halves its speed.
+    // A smaller count must beat the best larger one clearly, so that noise on a quiet machine never halves its speed.
     private const double RequiredGain = 0.9;
 
     /// <summary>The fastest of <paramref name="cores"/>, half of it, a quarter, ... and 1.</summary>
