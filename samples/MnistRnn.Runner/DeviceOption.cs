@@ -29,9 +29,13 @@ internal static class DeviceOption
     public static DeviceChoice Parse(ParseResult parse, Option<string> option)
     {
         string name = parse.GetValue(option)!;
-        return Enum.TryParse<DeviceChoice>(name, ignoreCase: true, out var device) && Enum.IsDefined(device) && !name.All(char.IsDigit)
-            ? device
-            : throw new UserErrorException(ExitCodes.InvalidArguments, $"--device: unknown device '{name}'; use auto, cpu or cuda.");
+        return name.ToLowerInvariant() switch
+        {
+            "auto" => DeviceChoice.Auto,
+            "cpu" => DeviceChoice.Cpu,
+            "cuda" => DeviceChoice.Cuda,
+            _ => throw new UserErrorException(ExitCodes.InvalidArguments, $"--device: unknown device '{name}'; use auto, cpu or cuda."),
+        };
     }
 
     /// <exception cref="UserErrorException">The value is not a device.</exception>

@@ -28,6 +28,12 @@ if (parse.Errors.Count > 0)
     return ExitCodes.InvalidArguments;
 }
 
+if (EmptyValues.Find(parse) is { } emptyValue)
+{
+    Console.Error.WriteLine($"{emptyValue}: the value is empty; give a path or value, or leave the option out.");
+    return ExitCodes.InvalidArguments;
+}
+
 try
 {
     // The allocator first: glibc's tuning must be in place before anything (the thread probe included) allocates.

@@ -21,17 +21,11 @@ internal sealed class TrainFlags
     };
     private readonly Option<int> _steps = new("--steps") { Description = "Training steps (mini-batches).", DefaultValueFactory = _ => Defaults.Steps };
     private readonly Option<int> _batchSize = new("--batch-size") { Description = "Sequences per mini-batch.", DefaultValueFactory = _ => Defaults.BatchSize };
-    private readonly Option<double> _lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => Defaults.LearningRate };
-    private readonly Option<double> _clipNorm = new("--clip-norm")
-    {
-        Description = "Rescale gradients whose global L2 norm exceeds this; 0 turns norm clipping off.",
-        DefaultValueFactory = _ => Defaults.ClipNorm ?? 0,
-    };
-    private readonly Option<double> _clipValue = new("--clip-value")
-    {
-        Description = "Clamp each gradient element to [-v, v] after norm clipping; 0 turns it off.",
-        DefaultValueFactory = _ => Defaults.ClipValue ?? 0,
-    };
+    private readonly Option<double> _lr = DecimalOption.Create("--lr", "Adam learning rate.", Defaults.LearningRate);
+    private readonly Option<double> _clipNorm = DecimalOption.Create("--clip-norm",
+        "Rescale gradients whose global L2 norm exceeds this; 0 turns norm clipping off.", Defaults.ClipNorm ?? 0);
+    private readonly Option<double> _clipValue = DecimalOption.Create("--clip-value",
+        "Clamp each gradient element to [-v, v] after norm clipping; 0 turns it off.", Defaults.ClipValue ?? 0);
     private readonly Option<int> _hidden = new("--hidden") { Description = "Hidden state width.", DefaultValueFactory = _ => Defaults.HiddenSize };
     private readonly Option<long> _seed = new("--seed") { Description = "Seed for initial weights and batch order.", DefaultValueFactory = _ => Defaults.Seed };
     private readonly Option<string> _device = DeviceOption.Create();

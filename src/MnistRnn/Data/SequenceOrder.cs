@@ -21,5 +21,5 @@ public static class SequenceOrderNames
 
     /// <summary>Parses a name in any case; false when it names no order.</summary>
     public static bool TryParse(string name, out SequenceOrder order) =>
-        Enum.TryParse(name, ignoreCase: true, out order) && Enum.IsDefined(order);
+        Models.EnumNames.TryParse(name, out order);
 }

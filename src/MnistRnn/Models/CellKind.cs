@@ -28,5 +28,5 @@ public static class CellKindNames
 
     /// <summary>Parses a lowercase or mixed-case name; false when it names no cell kind.</summary>
     public static bool TryParse(string name, out CellKind kind) =>
-        Enum.TryParse(name, ignoreCase: true, out kind) && Enum.IsDefined(kind);
+        EnumNames.TryParse(name, out kind);
 }

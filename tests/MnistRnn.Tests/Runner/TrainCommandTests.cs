@@ -28,6 +28,21 @@ public sealed class TrainCommandTests
     [TestCase("--data", "/no/such/folder", "--data: folder /no/such/folder does not exist")]
     [TestCase("--order", "columns", "--order: unknown order 'columns'")]
     [TestCase("--stall-window", "-1", "--stall-window must not be negative")]
+    // A comma is a decimal separator in much of the world; read as a thousands separator it made 0,01 into 1.
+    [TestCase("--lr", "0,01", "--lr: '0,01' is not a number; write it as 0.01 or 1e-3 with a point")]
+    [TestCase("--clip-norm", "NaN", "--clip-norm: 'NaN' is not a number")]
+    [TestCase("--clip-norm", "1e400", "--clip-norm: '1e400' is not a number")]
+    // Numbers and comma lists are not names, though Enum.TryParse takes them.
+    [TestCase("--model", "2", "--model: unknown cell '2'")]
+    [TestCase("--model", "rnn,lstm", "--model: unknown cell 'rnn,lstm'")]
+    [TestCase("--order", "1", "--order: unknown order '1'")]
+    [TestCase("--device", "-1", "--device: unknown device '-1'")]
+    // An unset shell variable: an empty path would resolve to the current folder or crash.
+    [TestCase("--out", "", "--out: the value is empty")]
+    [TestCase("--data", "", "--data: the value is empty")]
+    [TestCase("--summary", " ", "--summary: the value is empty")]
+    [TestCase("--resume", "", "--resume: the value is empty")]
+    [TestCase("--logdir", "", "--logdir: the value is empty")]
     public void Invalid_options_get_one_sentence_and_exit_code_2(string flag, string value, string message) =>
         UserErrorAssert.OneSentence(RunnerProcess.Run("train", flag, value), 2, message);
 
