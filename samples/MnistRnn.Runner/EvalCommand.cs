@@ -58,8 +58,8 @@ internal sealed class EvalCommand
         Console.Write(ConfusionTable(confusion, csv: false));
         try
         {
-            File.WriteAllText(Path.Combine(outFolder, "per-class.csv"), PerClassTable(confusion, csv: true));
-            File.WriteAllText(Path.Combine(outFolder, "confusion.csv"), ConfusionTable(confusion, csv: true));
+            AtomicFile.WriteAllText(Path.Combine(outFolder, "per-class.csv"), PerClassTable(confusion, csv: true));
+            AtomicFile.WriteAllText(Path.Combine(outFolder, "confusion.csv"), ConfusionTable(confusion, csv: true));
             ConfusionPlot.Save(confusion, Path.Combine(outFolder, "confusion.png"), $"{info.Architecture}, step {info.Step}: test accuracy {result.Accuracy * 100:F2}%");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using MnistRnn.Inference;
 using static TorchSharp.torch;
 
@@ -98,8 +97,7 @@ internal sealed class PredictCommand
     {
         if (json)
         {
-            var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-            Console.WriteLine(JsonSerializer.Serialize(answers, options));
+            Console.WriteLine(JsonOutput.Serialize(answers));
             return;
         }
         foreach (var answer in answers)

@@ -42,11 +42,8 @@ internal sealed class TrainCommand
         using var dataset = DataFolder.Load(dataFolder, device, options.BatchSize);
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Checkpoints = checkpoints };
         using var model = trainer.CreateModel(device, dataset);
-        if (logDir is not null)
-        {
-            var tensorBoard = new TensorBoardWriter(logDir, model);
-            trainer.StepCompleted += tensorBoard.Write;
-        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tensorBoard = TensorBoardLog.Attach(logDir, model, trainer, stop);
         // Working set after step 500 and after the last step: the window in which memory must stay flat.
         double? workingSetAtStep500 = null, workingSetAtLastStep = null;
         trainer.StepCompleted += metrics =>
@@ -57,11 +54,14 @@ internal sealed class TrainCommand
         TrainingResult training;
         try
         {
-            training = trainer.Train(model, dataset.Train, cancellationToken, resume);
+            training = trainer.Train(model, dataset.Train, stop.Token, resume);
         }
         catch (OperationCanceledException)
         {
-            throw new UserErrorException(ExitCodes.Canceled, trainer.LastCheckpoint is { } saved
+            string? saved = trainer.LastCheckpoint;
+            if (tensorBoard?.Failure is not null)
+                throw tensorBoard.Error(saved is null ? "Nothing was saved." : $"Checkpoint saved to {saved}; continue with --resume {checkpoints.Folder}");
+            throw new UserErrorException(ExitCodes.Canceled, saved is not null
                 ? $"Interrupted after step {trainer.CompletedSteps} of {options.Steps}; checkpoint saved to {saved}. Continue with --resume {checkpoints.Folder}"
                 : $"Interrupted before the first step finished; nothing was saved.");
         }
@@ -89,6 +89,10 @@ internal sealed class TrainCommand
                 Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep, trainer.LastCheckpoint);
             JsonOutput.Write(summaryPath, summary, "--summary");
         }
+        // Finite steps can still leave weights that overflow on other inputs; that is not a trained model.
+        if (!double.IsFinite(evaluation.Loss))
+            throw new UserErrorException(ExitCodes.Diverged,
+                $"Training diverged: the trained model's test loss is {evaluation.Loss}. Lower the learning rate (--lr) or clip tighter (--clip-norm).");
         return ExitCodes.Success;
     }
 
@@ -113,9 +117,10 @@ internal sealed class TrainCommand
         try
         {
             string full = Path.GetFullPath(path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            if (Directory.Exists(full))
+            // Checked before anything is created, so a refused path leaves no new folder behind.
+            if (Directory.Exists(full) || Path.EndsInDirectorySeparator(path))
                 throw new UserErrorException(ExitCodes.InvalidArguments, $"--summary: {path} is a folder; give a file path such as {Path.Combine(path, "summary.json")}.");
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             return full;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -44,8 +44,8 @@ internal sealed class CompareCommand
             throw new UserErrorException(ExitCodes.InvalidArguments, $"--runs: '{duplicate.First().Label}' is given twice; each configuration must differ.");
         var runOptions = specs.Select(spec => ValidOptions(spec, shared)).ToList();
         string dataFolder = DataFolder.Resolve(parse.GetValue(_flags.Data));
-        string outFolder = EmptyFolder.Prepare(parse.GetValue(_out) ?? $"compare-{DateTime.Now:yyyyMMdd-HHmmss}", "--out");
         string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
+        string outFolder = EmptyFolder.Prepare(parse.GetValue(_out) ?? $"compare-{DateTime.Now:yyyyMMdd-HHmmss}", "--out");
         var device = DeviceSelection.Resolve(shared.Device);
 
         using var loggers = ConsoleLogging.Create();
@@ -60,6 +60,11 @@ internal sealed class CompareCommand
                 outcomes.Add(ComparisonRun.Execute(spec, runOptions[i], dataset, device, Path.Combine(outFolder, "runs", spec.Slug),
                     logDir is null ? null : Path.Combine(logDir, spec.Slug), loggers, cancellationToken));
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UserErrorException(ExitCodes.OutputNotWritable,
+                    $"--out: cannot write the files of run {i + 1} of {specs.Count} ({e.Message}); the metrics of the runs before it are in {Path.Combine(outFolder, "runs")}.");
+            }
             catch (OperationCanceledException)
             {
                 throw new UserErrorException(ExitCodes.Canceled,
@@ -67,7 +72,14 @@ internal sealed class CompareCommand
             }
         }
         var report = new ComparisonReport(outcomes, shared, dataFolder);
-        report.WriteTo(outFolder);
+        try
+        {
+            report.WriteTo(outFolder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException(ExitCodes.OutputNotWritable, $"--out: cannot write the report into {outFolder} ({e.Message}).");
+        }
         Console.WriteLine();
         Console.Write(report.Table.ToConsoleText());
         Console.WriteLine($"Report written to {outFolder}");

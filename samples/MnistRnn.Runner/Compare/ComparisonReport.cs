@@ -12,9 +12,9 @@ internal sealed class ComparisonReport(IReadOnlyList<RunOutcome> runs, TrainingO
     /// <summary>Writes every file into <paramref name="folder"/>.</summary>
     public void WriteTo(string folder)
     {
-        File.WriteAllText(Path.Combine(folder, "report.csv"), Table.ToCsv());
+        AtomicFile.WriteAllText(Path.Combine(folder, "report.csv"), Table.ToCsv());
         ComparisonPlots.Write(folder, runs);
-        File.WriteAllText(Path.Combine(folder, "report.md"), Markdown());
+        AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), Markdown());
     }
 
     private string Markdown()

@@ -22,7 +22,8 @@ internal static class ComparisonRun
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>());
         using var model = trainer.CreateModel(device, dataset);
         using var metricsWriter = new MetricsWriter(runFolder);
-        var tensorBoard = tensorBoardFolder is null ? null : new TensorBoardWriter(tensorBoardFolder, model);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tensorBoard = TensorBoardLog.Attach(tensorBoardFolder, model, trainer, stop);
         var steps = new List<StepMetrics>(options.Steps);
         var flows = new List<GradientFlowMeasurement>();
         Stall? stall = null;
@@ -30,12 +31,19 @@ internal static class ComparisonRun
         {
             steps.Add(metrics);
             metricsWriter.Write(metrics);
-            tensorBoard?.Write(metrics);
         };
         trainer.GradientFlowMeasured += flows.Add;
         trainer.StallDetected += s => stall = s;
 
-        var training = trainer.Train(model, dataset.Train, cancellationToken);
+        TrainingResult training;
+        try
+        {
+            training = trainer.Train(model, dataset.Train, stop.Token);
+        }
+        catch (OperationCanceledException) when (tensorBoard?.Failure is not null)
+        {
+            throw tensorBoard.Error($"The metrics of the runs so far are in {Path.GetDirectoryName(runFolder)}.");
+        }
         var test = trainer.Evaluate(model, dataset.Test);
         WriteGradientFlow(Path.Combine(runFolder, "gradient-flow.csv"), flows);
         return new RunOutcome(spec, options, steps, flows, stall, test, training, FinalHiddenState(model, dataset.Test, options.Order));

@@ -175,6 +175,9 @@ public sealed class Trainer
             if (due && nonFiniteInARow == 0) SaveCheckpoint(state, step);
         }
         clock.Stop();
+        // Ending inside a run of skipped updates is divergence too, only cut short by the step count: the
+        // last step's loss is not finite and no final checkpoint was written.
+        if (nonFiniteInARow > 0) throw new TrainingDivergedException(options.Steps, nonFiniteInARow, LastCheckpoint);
         return new TrainingResult(options.Steps - first + 1, options.BatchSize, clock.Elapsed.TotalSeconds, metrics!);
     }
 

@@ -96,8 +96,9 @@ public sealed record TrainingOptions
         // Above 10 an Adam step size overflows float32 arithmetic; useful rates are far below 1.
         Require(LearningRate > 0 && LearningRate <= MaxLearningRate, nameof(LearningRate), $"must be a positive number up to {MaxLearningRate}, got {LearningRate}.");
         Require(HiddenSize >= 1, nameof(HiddenSize), $"must be at least 1, got {HiddenSize}.");
-        Require(ClipNorm is null || (double.IsFinite(ClipNorm.Value) && ClipNorm > 0), nameof(ClipNorm), $"must be a positive number, got {ClipNorm}.");
-        Require(ClipValue is null || (double.IsFinite(ClipValue.Value) && ClipValue > 0), nameof(ClipValue), $"must be a positive number, got {ClipValue}.");
+        // Clipping thresholds become float32 scalars, so they must fit one.
+        Require(ClipNorm is null || (ClipNorm > 0 && ClipNorm <= float.MaxValue), nameof(ClipNorm), $"must be a positive number up to {float.MaxValue:G3}, got {ClipNorm}.");
+        Require(ClipValue is null || (ClipValue > 0 && ClipValue <= float.MaxValue), nameof(ClipValue), $"must be a positive number up to {float.MaxValue:G3}, got {ClipValue}.");
         Require(Seed >= 0, nameof(Seed), $"must not be negative, got {Seed}.");
         Require(Enum.IsDefined(Device), nameof(Device), $"unknown device {Device}.");
         Require(Enum.IsDefined(Order), nameof(Order), $"unknown sequence order {Order}.");

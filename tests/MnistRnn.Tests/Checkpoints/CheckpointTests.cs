@@ -201,6 +201,19 @@ public sealed class CheckpointTests
         Assert.That(Weights(model), Is.EqualTo(before), "no update was applied");
     }
 
+    [Test]
+    public void A_run_that_ends_inside_a_run_of_non_finite_steps_has_diverged_too()
+    {
+        using var poisoned = new DatasetSplit(full(96, 5, 4, float.NaN), zeros(96, ScalarType.Int64));
+        var trainer = new Trainer(Options() with { Steps = 2, MaxNonFiniteSteps = 10 }, null) { Checkpoints = new CheckpointStore(_folder.Path) };
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
+
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.Train(model, poisoned))!;
+
+        Assert.That(error.Message, Does.StartWith("Training diverged: steps 1 to 2 all had a non-finite loss or gradient"));
+        Assert.That(CheckpointStore.List(_folder.Path), Is.Empty, "no checkpoint of a diverged state");
+    }
+
     /// <summary>Passes writes through until a byte budget runs out, then fails like a full disk or a killed process.</summary>
     private sealed class FailingStream(Stream inner, int failAfterBytes) : Stream
     {

@@ -47,6 +47,26 @@ public sealed class TrainCommandTests
         UserErrorAssert.OneSentence(RunnerProcess.Run("train", flag, value), 2, message);
 
     [Test]
+    public void A_logdir_that_takes_no_files_is_refused_before_anything_is_created()
+    {
+        // /proc refuses new files even to root, where a read-only permission would not.
+        string output = _folder.File("out");
+
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--logdir", "/proc", "--out", output, "--steps", "1"), 5,
+            "--logdir: cannot write event files in /proc");
+        Assert.That(Directory.Exists(output), Is.False, "no checkpoint folder was left behind");
+    }
+
+    [Test]
+    public void A_summary_path_ending_in_a_separator_is_refused_without_creating_the_folder()
+    {
+        string summary = _folder.File("new-folder") + "/";
+
+        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--summary", summary, "--steps", "1"), 2, "is a folder; give a file path");
+        Assert.That(Directory.Exists(summary), Is.False);
+    }
+
+    [Test]
     public void An_unknown_flag_is_a_usage_error() =>
         UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--learning-rate", "0.1"), 2,
             "Unrecognized command or argument '--learning-rate'. Run 'mnist-rnn train --help' for the options.");

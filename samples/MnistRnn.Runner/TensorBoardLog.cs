@@ -1,0 +1,65 @@
+using MnistRnn.Diagnostics;
+using MnistRnn.Models;
+using MnistRnn.Training;
+
+namespace MnistRnn.Runner;
+
+/// <summary>
+/// The --logdir event files of one training run. A folder that cannot take them is refused before training
+/// starts; a write that fails later (a full disk) stops training the way Ctrl+C does, so the checkpoint is
+/// written first, and the failure is reported as --logdir's, not as a checkpoint's.
+/// </summary>
+internal sealed class TensorBoardLog
+{
+    private readonly TensorBoardWriter _writer;
+    private readonly CancellationTokenSource _stop;
+
+    private TensorBoardLog(TensorBoardWriter writer, CancellationTokenSource stop)
+    {
+        _writer = writer;
+        _stop = stop;
+    }
+
+    /// <summary>What made the events stop, or null while they are written.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>
+    /// Writes <paramref name="trainer"/>'s steps into <paramref name="folder"/> (nothing when null); a failed write
+    /// cancels <paramref name="stop"/>, which must be the token training runs with.
+    /// </summary>
+    /// <exception cref="UserErrorException">The folder cannot take event files (exit 5).</exception>
+    public static TensorBoardLog? Attach(string? folder, RecurrentClassifier model, Trainer trainer, CancellationTokenSource stop)
+    {
+        if (folder is null) return null;
+        TensorBoardWriter writer;
+        try
+        {
+            writer = new TensorBoardWriter(folder, model);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException(ExitCodes.OutputNotWritable, $"--logdir: cannot write event files in {folder} ({e.Message}).");
+        }
+        var log = new TensorBoardLog(writer, stop);
+        trainer.StepCompleted += log.Write;
+        return log;
+    }
+
+    /// <summary>The error to report once training has stopped because of <see cref="Failure"/>.</summary>
+    public UserErrorException Error(string whatWasKept) =>
+        new(ExitCodes.OutputNotWritable, $"--logdir: cannot write event files in {_writer.Folder} ({Failure!.Message}); training stopped. {whatWasKept}");
+
+    private void Write(StepMetrics metrics)
+    {
+        if (Failure is not null) return;
+        try
+        {
+            _writer.Write(metrics);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Failure = e;
+            _stop.Cancel();
+        }
+    }
+}
