@@ -60,7 +60,12 @@ internal sealed class PredictCommand
         // decoded before any prediction, so a bad one stops the command before it prints anything.
         var indices = inputs.Where(i => i.StartsWith(IdxPrefix, StringComparison.Ordinal)).Distinct().ToDictionary(i => i, ParseIndex);
         var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint");
-        var pictures = inputs.Where(i => !indices.ContainsKey(i)).Distinct().ToDictionary(i => i, ImageFile.Read);
+        var pictureInputs = inputs.Where(i => !indices.ContainsKey(i)).Distinct().ToList();
+        if (pictureInputs.Count > 0 && (checkpoint.Info.ImageRows < DigitImagePreparation.MinSide || checkpoint.Info.ImageColumns < DigitImagePreparation.MinSide))
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"{pictureInputs[0]}: the checkpoint's model was trained on {checkpoint.Info.ImageRows}x{checkpoint.Info.ImageColumns} images, too small to draw a " +
+                $"digit picture into (at least {DigitImagePreparation.MinSide}x{DigitImagePreparation.MinSide}); give idx:N inputs instead.");
+        var pictures = pictureInputs.ToDictionary(i => i, ImageFile.Read);
 
         using var dataset = indices.Count == 0 ? null : DataFolder.Load(DataFolder.Resolve(parse.GetValue(_data)), CPU);
         using var classifier = TrainedClassifier.From(checkpoint, device);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MnistRnn.Data;
+using MnistRnn.IO;
 using MnistRnn.Models;
 using MnistRnn.Training;
 using TorchSharp;
@@ -92,11 +93,11 @@ public static class CheckpointFile
         byte[] bytes;
         try
         {
-            var file = new FileInfo(path);
-            if (!file.Exists) throw new CheckpointException($"{path}: no such checkpoint file.");
-            if (file.Length > MaxBytes)
-                throw new CheckpointException($"{path}: {file.Length:N0} bytes is far too large for a checkpoint; is it the right file?");
-            bytes = File.ReadAllBytes(path);
+            bytes = RegularFile.ReadAllBytes(path, MaxBytes, "checkpoint");
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+        {
+            throw new CheckpointException(e.Message, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

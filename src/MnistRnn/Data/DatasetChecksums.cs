@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text;
+using MnistRnn.IO;
 
 namespace MnistRnn.Data;
 
@@ -10,6 +12,9 @@ public static class DatasetChecksums
 {
     /// <summary>The manifest file name, in the format <c>sha256sum</c> writes and checks.</summary>
     public const string ManifestFileName = "SHA256SUMS";
+
+    /// <summary>The largest manifest accepted; one line per file is a few hundred bytes.</summary>
+    public const long MaxManifestBytes = 1 << 20;
 
     // SHA-256 of the original MNIST distribution (Y. LeCun et al.), both gzip and raw forms.
     private static readonly HashSet<string> KnownMnist = new(StringComparer.OrdinalIgnoreCase)
@@ -25,9 +30,11 @@ public static class DatasetChecksums
     };
 
     /// <summary>Lowercase hex SHA-256 of a file.</summary>
+    /// <exception cref="FileNotFoundException">It does not exist.</exception>
+    /// <exception cref="InvalidDataException">It is empty, not a regular file, or larger than <see cref="IdxFile.MaxFileBytes"/>.</exception>
     public static string Sha256(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = RegularFile.OpenRead(path, IdxFile.MaxFileBytes, "data");
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
@@ -49,12 +56,17 @@ public static class DatasetChecksums
         return actual;
     }
 
+    /// <summary>True when a manifest beside <paramref name="path"/> lists it.</summary>
+    /// <exception cref="InvalidDataException">The manifest is not a regular file of at most <see cref="MaxManifestBytes"/>.</exception>
+    public static bool IsListed(string path) => ExpectedFromManifest(path) is not null;
+
     private static string? ExpectedFromManifest(string path)
     {
         string manifest = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, ManifestFileName);
         if (!File.Exists(manifest)) return null;
         string name = Path.GetFileName(path);
-        foreach (string line in File.ReadLines(manifest))
+        string text = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(manifest, MaxManifestBytes, "checksum manifest"));
+        foreach (string line in text.Split('\n'))
         {
             // "<hash>  <name>" or "<hash> *<name>" (binary mode).
             var parts = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using MnistRnn.IO;
 
 namespace MnistRnn.Data;
 
@@ -21,6 +22,13 @@ public static class IdxFile
 
     /// <summary>The largest image side accepted, in pixels.</summary>
     public const int MaxSide = 4096;
+
+    /// <summary>The largest file accepted (compressed or not): one array's worth.</summary>
+    public const long MaxFileBytes = int.MaxValue;
+
+    // Compressed bodies are read in pieces of this size, so memory follows the data that really arrives,
+    // not what a header claims.
+    private const int ChunkBytes = 1 << 24;
 
     /// <summary>Reads a labels file (magic 2049): one byte per item.</summary>
     /// <exception cref="InvalidDataException">The file is not a well-formed IDX labels file.</exception>
@@ -51,9 +59,7 @@ public static class IdxFile
 
     private static Stream Open(string path)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{path} does not exist.", path);
-        Stream file = File.OpenRead(path);
+        Stream file = RegularFile.OpenRead(path, MaxFileBytes, "IDX");
         int first = file.ReadByte();
         int second = file.ReadByte();
         file.Position = 0;
@@ -91,14 +97,26 @@ public static class IdxFile
 
     private static byte[] ReadBody(Stream stream, string path, int length)
     {
-        var body = new byte[length];
-        int read = ReadFully(stream, body, path);
-        if (read < length)
-            throw new InvalidDataException($"{path}: header promises {length} bytes of data but the file holds {read}; it is truncated.");
+        // A raw file's size is known: a header that promises more than the file holds is refused before
+        // anything is allocated. A compressed body grows only as its data inflates.
+        if (stream is FileStream file && file.Length - file.Position < length)
+            throw Truncated(path, length, file.Length - file.Position);
+        var body = new byte[Math.Min(length, stream is FileStream ? length : ChunkBytes)];
+        int read = 0;
+        while (true)
+        {
+            read += ReadFully(stream, body.AsMemory(read), path);
+            if (read < body.Length || body.Length == length) break;
+            Array.Resize(ref body, (int)Math.Min(length, 2L * body.Length));
+        }
+        if (read < length) throw Truncated(path, length, read);
         if (stream.ReadByte() >= 0)
             throw new InvalidDataException($"{path}: file holds more data than its header declares ({length} bytes).");
         return body;
     }
+
+    private static InvalidDataException Truncated(string path, int length, long held) =>
+        new($"{path}: header promises {length} bytes of data but the file holds {held}; it is truncated.");
 
     private static int ReadFully(Stream stream, Memory<byte> buffer, string path)
     {

@@ -86,9 +86,19 @@ public sealed class MnistDataset : IDisposable
     private static string Locate(string folder, string name)
     {
         string raw = Path.Combine(folder, name);
-        if (File.Exists(raw)) return raw;
         string gz = raw + ".gz";
-        if (File.Exists(gz)) return gz;
+        bool hasRaw = File.Exists(raw), hasGz = File.Exists(gz);
+        if (hasRaw && hasGz)
+        {
+            // Both forms: read the one the manifest vouches for, never an unchecked one beside a checked one.
+            bool rawListed = DatasetChecksums.IsListed(raw), gzListed = DatasetChecksums.IsListed(gz);
+            if (rawListed) return raw;
+            if (gzListed) return gz;
+            throw new InvalidDataException(
+                $"{folder} holds both {name} and {name}.gz and no {DatasetChecksums.ManifestFileName} there says which to trust; remove one of them.");
+        }
+        if (hasRaw) return raw;
+        if (hasGz) return gz;
         throw new FileNotFoundException($"{folder} has neither {name} nor {name}.gz.", gz);
     }
 

@@ -13,11 +13,14 @@ public static class DigitImagePreparation
     /// <summary>Ink fainter than this fraction of the brightest pixel is treated as background when finding the digit's box.</summary>
     public const double InkThreshold = 0.2;
 
+    /// <summary>The smallest frame side a digit can be drawn into: a 20/28 box inside it must hold at least a few pixels.</summary>
+    public const int MinSide = 4;
+
     /// <summary>The image as a (rows, columns) float tensor in MNIST's style. The result belongs to the caller's dispose scope.</summary>
     public static Tensor ToMnistStyle(GrayscaleImage image, InkPolarity polarity = InkPolarity.Auto, int rows = 28, int columns = 28)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 4);
-        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 4);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, MinSide);
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, MinSide);
         using var scope = NewDisposeScope();
         var pixels = tensor(image.Pixels).reshape(image.Height, image.Width).to(ScalarType.Float32).div(255);
         if (polarity == InkPolarity.DarkOnLight || (polarity == InkPolarity.Auto && BorderMean(pixels) > 0.5))

@@ -59,9 +59,20 @@ public sealed class TrainedClassifier : IDisposable
         return new Prediction(best, probabilities);
     }
 
+    /// <summary>
+    /// True when pictures can be prepared for this model: it was trained on images of at least
+    /// <see cref="DigitImagePreparation.MinSide"/> pixels a side.
+    /// </summary>
+    public bool AcceptsPictures => Info.ImageRows >= DigitImagePreparation.MinSide && Info.ImageColumns >= DigitImagePreparation.MinSide;
+
     /// <summary>The prediction for a picture of any size, prepared as MNIST was (see <see cref="DigitImagePreparation"/>).</summary>
+    /// <exception cref="InvalidOperationException">The model does not accept pictures (see <see cref="AcceptsPictures"/>).</exception>
     public Prediction Predict(GrayscaleImage image, InkPolarity polarity = InkPolarity.Auto)
     {
+        if (!AcceptsPictures)
+            throw new InvalidOperationException(
+                $"This model was trained on {Info.ImageRows}x{Info.ImageColumns} images; a picture can be prepared only for images of at least " +
+                $"{DigitImagePreparation.MinSide}x{DigitImagePreparation.MinSide}. Pass image tensors of its size instead.");
         using var scope = NewDisposeScope();
         return Predict(DigitImagePreparation.ToMnistStyle(image, polarity, Info.ImageRows, Info.ImageColumns));
     }

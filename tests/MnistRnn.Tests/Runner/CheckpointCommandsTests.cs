@@ -213,7 +213,7 @@ public sealed class CheckpointCommandsTests
 
     [TestCase("idx:x", 2, "idx:x: write idx:N with N a test image number")]
     [TestCase("idx:500", 2, "idx:500: the test set has images 0 to 19")]
-    [TestCase("missing.png", 7, "missing.png: no such file")]
+    [TestCase("missing.png", 7, "missing.png: no such picture file")]
     public void Predict_bad_inputs_get_one_sentence(string input, int exitCode, string message)
     {
         string folder = Train(_folder.File("run"));
