@@ -3,24 +3,47 @@ namespace MnistRnn.Runner;
 /// <summary>Output folders that must start empty, so no earlier results are overwritten or pruned.</summary>
 internal static class EmptyFolder
 {
-    /// <summary>Creates <paramref name="path"/> or accepts it if empty; returns its full path.</summary>
-    /// <exception cref="UserErrorException">It holds files (exit 2) or cannot be created (exit 5); the message names <paramref name="flag"/>.</exception>
-    public static string Prepare(string path, string flag)
+    /// <summary>
+    /// Creates <paramref name="path"/> or accepts it if empty, and locks it for this run. Emptiness is checked
+    /// again once the lock is held: two runs started together both find the folder empty, and only the one
+    /// that locks it first may use it.
+    /// </summary>
+    /// <exception cref="UserErrorException">
+    /// It holds files or another run holds it (exit 2), or it cannot be created (exit 5); the message names <paramref name="flag"/>.
+    /// </exception>
+    public static FolderLock Claim(string path, string flag)
     {
         string full = Path.GetFullPath(path);
         if (File.Exists(full))
             throw new UserErrorException(ExitCodes.InvalidArguments, $"{flag}: {path} is a file; give a folder that does not exist yet.");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"{flag}: folder {path} already holds files; give a new folder so earlier results are not overwritten.");
+        EnsureEmpty(full, path, flag);
+        bool isNew = !Directory.Exists(full);
         try
         {
             Directory.CreateDirectory(full);
-            return full;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserErrorException(ExitCodes.OutputNotWritable, $"{flag}: cannot create folder {path} ({e.Message}).");
         }
+        var claim = FolderLock.Acquire(full, flag, isNew);
+        try
+        {
+            EnsureEmpty(full, path, flag);
+            return claim;
+        }
+        catch
+        {
+            claim.Dispose();
+            throw;
+        }
+    }
+
+    // An earlier run's lock file alone does not make a folder hold results.
+    private static void EnsureEmpty(string full, string path, string flag)
+    {
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any(e => Path.GetFileName(e) != FolderLock.FileName))
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"{flag}: folder {path} already holds files; give a new folder so earlier results are not overwritten.");
     }
 }

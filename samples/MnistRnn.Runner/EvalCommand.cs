@@ -37,8 +37,9 @@ internal sealed class EvalCommand
         var device = DeviceOption.Resolve(parse, _device);
         var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint");
         string dataFolder = DataFolder.Resolve(parse.GetValue(_data));
-        string outFolder = EmptyFolder.Prepare(
+        using var claim = EmptyFolder.Claim(
             parse.GetValue(_out) ?? $"eval-{Path.GetFileNameWithoutExtension(checkpoint.Path)}", "--out");
+        string outFolder = claim.Folder;
 
         using var dataset = DataFolder.Load(dataFolder, device);
         var info = checkpoint.Info;

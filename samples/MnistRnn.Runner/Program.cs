@@ -39,6 +39,7 @@ try
     // The allocator first: glibc's tuning must be in place before anything (the thread probe included) allocates.
     AllocatorOption.Apply(parse);
     ThreadsOption.Apply(parse);
+    HangupSignal.TreatLikeTermination();
     // A new InvocationConfiguration has no termination timeout, which leaves Ctrl+C to kill the process
     // mid-step; with one, Ctrl+C and SIGTERM cancel the token and the step in flight finishes first.
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) });
@@ -52,6 +53,11 @@ catch (CheckpointException e)
 {
     Console.Error.WriteLine(e.Message);
     return ExitCodes.BadCheckpoint;
+}
+catch (InsufficientMemoryException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return ExitCodes.InvalidArguments;
 }
 catch (DeviceUnavailableException e)
 {

@@ -35,7 +35,8 @@ internal sealed class TrainCommand
         string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
         int keep = parse.GetValue(_flags.Keep);
         if (keep < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--keep must be at least 1, got {keep}.");
-        var checkpoints = new CheckpointStore(CheckpointFolder(parse.GetValue(_flags.Out), resume, options), keep);
+        using var claim = ClaimCheckpointFolder(parse.GetValue(_flags.Out), resume, options);
+        var checkpoints = new CheckpointStore(claim.Folder, keep);
         var device = DeviceSelection.Resolve(options.Device);
 
         using var loggers = ConsoleLogging.Create();
@@ -97,16 +98,57 @@ internal sealed class TrainCommand
     }
 
     // A new run gets a new, empty folder, so keeping the newest K never prunes another run's checkpoints;
-    // a resumed run continues in its checkpoint's folder unless --out says otherwise.
-    private static string CheckpointFolder(string? given, Checkpoint? resume, TrainingOptions options)
+    // a resumed run continues in its checkpoint's folder unless --out says otherwise. Either way the run
+    // holds the folder's lock until it ends.
+    private static FolderLock ClaimCheckpointFolder(string? given, Checkpoint? resume, TrainingOptions options)
     {
-        if (given is null && resume is not null) return Path.GetDirectoryName(Path.GetFullPath(resume.Path))!;
-        if (given is not null) return EmptyFolder.Prepare(given, "--out");
+        if (given is not null) return EmptyFolder.Claim(given, "--out");
+        if (resume is not null) return ClaimResumeFolder(resume);
         // Runs started within the same second get -2, -3, ... rather than sharing a folder.
         string stem = Path.Combine("runs", $"{options.Model.ToName()}-{DateTime.Now:yyyyMMdd-HHmmss}");
-        string folder = stem;
-        for (int n = 2; Directory.Exists(folder); n++) folder = $"{stem}-{n}";
-        return EmptyFolder.Prepare(folder, "--out");
+        for (int n = 1; ; n++)
+        {
+            string folder = n == 1 ? stem : $"{stem}-{n}";
+            if (Directory.Exists(folder)) continue;
+            try
+            {
+                return EmptyFolder.Claim(folder, "--out");
+            }
+            catch (UserErrorException e) when (e.ExitCode == ExitCodes.InvalidArguments && n < 100)
+            {
+                // Another run claimed it between the check and the lock: take the next name.
+            }
+        }
+    }
+
+    // Continuing from an older checkpoint in place would overwrite the newer ones with a different history.
+    // A newer file that does not read as a checkpoint holds nothing to lose (resuming a folder skips it).
+    private static FolderLock ClaimResumeFolder(Checkpoint resume)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(resume.Path))!;
+        var claim = FolderLock.Acquire(folder, "--resume");
+        string? newest = CheckpointStore.List(folder).TakeWhile(f => CheckpointStore.StepOf(f) > resume.Info.Step).FirstOrDefault(ReadsCleanly);
+        if (newest is not null)
+        {
+            claim.Dispose();
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--resume: {folder} already holds {Path.GetFileName(newest)}, newer than step {resume.Info.Step}, and continuing there would overwrite it; " +
+                $"resume the newest with --resume {folder}, or branch from step {resume.Info.Step} into a new folder with --out.");
+        }
+        return claim;
+    }
+
+    private static bool ReadsCleanly(string checkpoint)
+    {
+        try
+        {
+            CheckpointFile.Read(checkpoint);
+            return true;
+        }
+        catch (CheckpointException)
+        {
+            return false;
+        }
     }
 
     private static double Megabytes(long bytes) => Math.Round(bytes / 1048576.0, 1);

@@ -45,7 +45,8 @@ internal sealed class CompareCommand
         var runOptions = specs.Select(spec => ValidOptions(spec, shared)).ToList();
         string dataFolder = DataFolder.Resolve(parse.GetValue(_flags.Data));
         string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
-        string outFolder = EmptyFolder.Prepare(parse.GetValue(_out) ?? $"compare-{DateTime.Now:yyyyMMdd-HHmmss}", "--out");
+        using var claim = EmptyFolder.Claim(parse.GetValue(_out) ?? $"compare-{DateTime.Now:yyyyMMdd-HHmmss}", "--out");
+        string outFolder = claim.Folder;
         var device = DeviceSelection.Resolve(shared.Device);
 
         using var loggers = ConsoleLogging.Create();

@@ -37,15 +37,25 @@ public sealed partial class CheckpointStore
     /// <summary>The file name of the checkpoint after <paramref name="step"/> steps.</summary>
     public static string FileName(int step) => $"checkpoint-step-{step:D7}{CheckpointFile.Extension}";
 
-    /// <summary>Checkpoint files in <paramref name="folder"/>, newest (highest step) first; none when it does not exist.</summary>
+    /// <summary>
+    /// Checkpoint files in <paramref name="folder"/>, newest (highest step) first; none when it does not exist.
+    /// Names whose step is not a number a run can reach (checkpoint-step-99999999999.ckpt) are not checkpoints.
+    /// </summary>
     public static IReadOnlyList<string> List(string folder) =>
         !Directory.Exists(folder) ? []
         : Directory.EnumerateFiles(folder, $"checkpoint-step-*{CheckpointFile.Extension}")
-            .Select(f => (File: f, Match: StepPattern().Match(Path.GetFileName(f))))
-            .Where(f => f.Match.Success)
-            .OrderByDescending(f => int.Parse(f.Match.Groups[1].Value, CultureInfo.InvariantCulture))
+            .Select(f => (File: f, Step: StepOf(f)))
+            .Where(f => f.Step >= 0)
+            .OrderByDescending(f => f.Step)
             .Select(f => f.File)
             .ToList();
+
+    /// <summary>The step in a checkpoint file's name, or -1 when the name is not one this store writes.</summary>
+    public static int StepOf(string path)
+    {
+        var match = StepPattern().Match(Path.GetFileName(path));
+        return match.Success && int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out int step) ? step : -1;
+    }
 
     /// <summary>Writes <paramref name="state"/> atomically, then removes checkpoints beyond <see cref="Keep"/>; returns the path.</summary>
     internal string Save(TrainingState state, string device)
@@ -72,6 +82,6 @@ public sealed partial class CheckpointStore
         return path;
     }
 
-    [GeneratedRegex(@"^checkpoint-step-(\d+)\.ckpt$")]
+    [GeneratedRegex(@"^checkpoint-step-([0-9]+)\.ckpt$")]
     private static partial Regex StepPattern();
 }

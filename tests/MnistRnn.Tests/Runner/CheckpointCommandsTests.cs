@@ -35,7 +35,7 @@ public sealed class CheckpointCommandsTests
         string folder = Train(_folder.File("run"), "--summary", _folder.File("summary.json"));
 
         Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Order(),
-            Is.EqualTo(new[] { "checkpoint-step-0000004.ckpt", "checkpoint-step-0000006.ckpt" }));
+            Is.EqualTo(new[] { ".lock", "checkpoint-step-0000004.ckpt", "checkpoint-step-0000006.ckpt" }));
         using var summary = JsonDocument.Parse(File.ReadAllText(_folder.File("summary.json")));
         Assert.That(summary.RootElement.GetProperty("checkpoint").GetString(), Is.EqualTo(Path.Combine(folder, "checkpoint-step-0000006.ckpt")));
     }
@@ -50,7 +50,7 @@ public sealed class CheckpointCommandsTests
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Output, Does.StartWith("step 7, ").And.Contain("step 8, "));
         Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Order(),
-            Is.EqualTo(new[] { "checkpoint-step-0000006.ckpt", "checkpoint-step-0000008.ckpt" }));
+            Is.EqualTo(new[] { ".lock", "checkpoint-step-0000006.ckpt", "checkpoint-step-0000008.ckpt" }));
     }
 
     [TestCase("--hidden", "16", "--hidden 16 contradicts the checkpoint's 8")]

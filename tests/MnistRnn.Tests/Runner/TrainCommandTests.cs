@@ -179,13 +179,16 @@ public sealed class TrainCommandTests
         Assert.That(result.Output, Does.Contain("final loss "));
     }
 
-    [Test]
+    // Ctrl+C, a service manager's stop, and the terminal closing (SIGHUP, which used to kill the run with no checkpoint).
+    [TestCase("INT", 2)]
+    [TestCase("TERM", 15)]
+    [TestCase("HUP", 1)]
     [Platform("Linux,MacOsX")]
-    public void Ctrl_c_stops_after_the_step_in_flight_with_exit_code_130()
+    public void A_stop_signal_ends_training_after_the_step_in_flight_with_a_checkpoint_and_exit_code_130(string signal, int number)
     {
-        // A shell without job control starts background commands with SIGINT ignored, and children inherit that:
-        // the runner then rightly never sees Ctrl+C (seen when this suite was started with '&' from a script).
-        Assume.That(SigIntIsIgnored(), Is.False, "this test process was started with SIGINT ignored, so its children cannot be interrupted");
+        // A shell without job control starts background commands with SIGINT ignored, and nohup ignores SIGHUP;
+        // children inherit that, and the runner then rightly never sees the signal.
+        Assume.That(SignalIsIgnored(number), Is.False, $"this test process was started with SIG{signal} ignored, so its children cannot be stopped by it");
         string data = IdxWriter.Folder(_folder.Path, trainCount: 40, testCount: 20);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), "train", "--data", data,
@@ -195,7 +198,7 @@ public sealed class TrainCommandTests
         var error = process.StandardError.ReadToEndAsync();
         Assert.That(process.StandardOutput.ReadLine(), Does.StartWith("step 10, "), "training started");
 
-        using (var kill = Process.Start("kill", $"-INT {process.Id}")) kill.WaitForExit();
+        using (var kill = Process.Start("kill", $"-{signal} {process.Id}")) kill.WaitForExit();
         process.StandardOutput.ReadToEndAsync();
         bool exited = process.WaitForExit(TimeSpan.FromSeconds(30));
 
@@ -209,11 +212,11 @@ public sealed class TrainCommandTests
         Assert.That(MnistRnn.Checkpoints.CheckpointFile.Read(checkpoint).Info.Step, Is.EqualTo(int.Parse(message.Groups[1].Value)));
     }
 
-    /// <summary>Whether SIGINT (bit 2 of the SigIgn mask in /proc/self/status) is ignored by this process.</summary>
-    private static bool SigIntIsIgnored()
+    /// <summary>Whether signal <paramref name="number"/> (bit number - 1 of the SigIgn mask in /proc/self/status) is ignored by this process.</summary>
+    private static bool SignalIsIgnored(int number)
     {
         if (!OperatingSystem.IsLinux()) return false;
         string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (number - 1))) != 0;
     }
 }
