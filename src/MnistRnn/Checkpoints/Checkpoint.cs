@@ -72,6 +72,10 @@ public sealed class Checkpoint
             throw new CheckpointException(
                 $"{Path}: the checkpoint was trained on {Info.TrainCount} images of {Info.ImageRows}x{Info.ImageColumns}, " +
                 $"not this data's {state.Train.Count} of {state.Train.Images.shape[1]}x{state.Train.Images.shape[2]}; resume with the same --data.");
+        if (Info.DataFingerprint is not null && Info.DataFingerprint != state.DataFingerprint)
+            throw new CheckpointException(
+                $"{Path}: the checkpoint was trained on other images or labels of the same shape (fingerprint {Info.DataFingerprint[..12]}, " +
+                $"this data's {state.DataFingerprint[..12]}); resume with the same --data.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         LoadWeights(state.Model);

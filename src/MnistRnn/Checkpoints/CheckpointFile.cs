@@ -66,6 +66,7 @@ public static class CheckpointFile
             LibraryVersion = typeof(CheckpointFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             TorchSharpVersion = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
             LibTorchVersion = __version__,
+            DataFingerprint = state.DataFingerprint,
             Device = device,
             CreatedUtc = DateTimeOffset.UtcNow,
             Tensors = cpuTensors.Select(t => new TensorEntry { Name = t.Name, Dtype = DtypeName(t.Tensor.dtype), Shape = t.Tensor.shape }).ToList(),
@@ -125,14 +126,23 @@ public static class CheckpointFile
         {
             throw new CheckpointException($"{path}: the checkpoint's header is not valid ({e.Message}).", e);
         }
-        var entries = new Dictionary<string, (long Offset, TensorEntry Entry)>();
+        var problem = CheckpointRules.MissingPart(header);
+        if (problem is not null) throw new CheckpointException($"{path}: the checkpoint's header is not valid ({problem}).");
+        var tensors = new Dictionary<string, (long Offset, long[] Shape, ScalarType Dtype)>();
         long offset = Prelude + headerLength;
         foreach (var entry in header.Tensors)
         {
-            if (entry.Shape.Any(d => d < 0) || DtypeOf(entry.Dtype) is not { } dtype)
-                throw new CheckpointException($"{path}: tensor {entry.Name} has an invalid shape or type.");
-            long length = entry.Shape.Aggregate(1L, (a, d) => checked(a * d)) * ElementSize(dtype);
-            entries[entry.Name] = (offset, entry);
+            // Each size is bounded before it is multiplied, so no product can overflow or wrap to a small number.
+            if (DtypeOf(entry.Dtype) is not { } dtype || entry.Shape.Length > 8 || entry.Shape.Any(d => d < 0 || d > MaxBytes)
+                || tensors.ContainsKey(entry.Name))
+                throw new CheckpointException($"{path}: tensor {entry.Name} has an invalid shape or type, or appears twice.");
+            long length = ElementSize(dtype);
+            foreach (long d in entry.Shape)
+            {
+                length *= d;
+                if (length > payloadEnd) throw new CheckpointException($"{path}: tensor {entry.Name} is larger than the file.");
+            }
+            tensors[entry.Name] = (offset, entry.Shape, dtype);
             offset += length;
             if (offset > payloadEnd) break;
         }
@@ -140,11 +150,13 @@ public static class CheckpointFile
             throw new CheckpointException($"{path}: the tensors the header lists do not fill the file exactly.");
         var options = header.Options.ToTrainingOptions(path);
         var info = new CheckpointInfo(header.Step, options, header.InputSize, header.Classes, header.ImageRows, header.ImageColumns,
-            header.TrainCount, header.LibraryVersion, header.TorchSharpVersion, header.LibTorchVersion, header.Device, header.CreatedUtc);
-        if (header.Step < 0 || header.Step > options.Steps || header.InputSize < 1 || header.Classes < 2)
-            throw new CheckpointException($"{path}: the checkpoint's header is not valid (step {header.Step}, input size {header.InputSize}, classes {header.Classes}).");
-        return new Checkpoint(path, info, bytes, entries.ToDictionary(e => e.Key, e => (e.Value.Offset, e.Value.Entry.Shape, DtypeOf(e.Value.Entry.Dtype)!.Value)),
-            header.Epoch, header.Position, header.AdamSteps);
+            header.TrainCount, header.LibraryVersion, header.TorchSharpVersion, header.LibTorchVersion, header.Device, header.CreatedUtc)
+        {
+            DataFingerprint = header.DataFingerprint,
+        };
+        problem = CheckpointRules.NumbersProblem(info, header.Epoch, header.Position, header.AdamSteps) ?? CheckpointRules.TensorsProblem(info, tensors, bytes);
+        if (problem is not null) throw new CheckpointException($"{path}: the checkpoint's header is not valid ({problem}).");
+        return new Checkpoint(path, info, bytes, tensors, header.Epoch, header.Position, header.AdamSteps);
     }
 
     private static string DtypeName(ScalarType type) => type switch
@@ -165,7 +177,7 @@ public static class CheckpointFile
 
     internal static int ElementSize(ScalarType type) => type switch { ScalarType.Float32 => 4, ScalarType.Int64 => 8, _ => 1 };
 
-    private sealed class CheckpointHeader
+    internal sealed class CheckpointHeader
     {
         public int Step { get; set; }
         public int Epoch { get; set; }
@@ -182,10 +194,11 @@ public static class CheckpointFile
         public string LibTorchVersion { get; set; } = "";
         public string Device { get; set; } = "";
         public DateTimeOffset CreatedUtc { get; set; }
+        public string? DataFingerprint { get; set; }
         public List<TensorEntry> Tensors { get; set; } = [];
     }
 
-    private sealed class TensorEntry
+    internal sealed class TensorEntry
     {
         public string Name { get; set; } = "";
         public string Dtype { get; set; } = "";

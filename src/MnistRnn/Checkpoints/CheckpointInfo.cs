@@ -31,6 +31,12 @@ public sealed record CheckpointInfo(
     string Device,
     DateTimeOffset CreatedUtc)
 {
+    /// <summary>
+    /// SHA-256 of the training split it was trained on (images as float32, then labels as int64), which a
+    /// resumed run must match; null in checkpoints written before it was recorded.
+    /// </summary>
+    public string? DataFingerprint { get; init; }
+
     /// <summary>The cell, hidden size, input size, classes and sequence order, as one line for messages.</summary>
     public string Architecture =>
         $"{Options.Model.ToName()}, hidden {Options.HiddenSize}, {InputSize} input features, {Classes} classes, {Options.Order.ToName()} order";

@@ -11,4 +11,5 @@ internal sealed record TrainingState(
     ShuffledBatches Batches,
     int Step,
     TrainingOptions Options,
-    DatasetSplit Train);
+    DatasetSplit Train,
+    string DataFingerprint);

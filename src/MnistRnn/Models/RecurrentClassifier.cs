@@ -46,6 +46,16 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
         if (kind == CellKind.Irnn) InitialiseAsIdentity();
     }
 
+    /// <summary>
+    /// The number of weights a classifier of this architecture has, computed without building it: per gate,
+    /// input and recurrent matrices and two bias vectors (TorchSharp's and PyTorch's layout), plus the linear layer.
+    /// </summary>
+    public static long ParameterCount(CellKind kind, int inputSize, int hiddenSize, int classes)
+    {
+        long gates = kind switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+        return gates * hiddenSize * ((long)inputSize + hiddenSize + 2) + (long)classes * (hiddenSize + 1);
+    }
+
     // Le, Jaitly and Hinton (2015), section 2: identity recurrence, zero biases, small input weights.
     private void InitialiseAsIdentity()
     {

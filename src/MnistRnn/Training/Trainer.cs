@@ -68,6 +68,9 @@ public sealed class Trainer
     /// </summary>
     public RecurrentClassifier CreateModel(Device device, int inputSize = 28, int classes = 10)
     {
+        if (device.type == DeviceType.CPU)
+            MemoryEstimate.EnsureFits(RecurrentClassifier.ParameterCount(Options.Model, inputSize, Options.HiddenSize, classes) * (double)sizeof(float),
+                $"the weights of the {Options.Model.ToName()} model of hidden size {Options.HiddenSize}", "use a smaller hidden size");
         random.manual_seed(Options.Seed);
         var model = new RecurrentClassifier(Options.Model, inputSize, Options.HiddenSize, classes);
         model.to(device);
@@ -93,17 +96,25 @@ public sealed class Trainer
     /// <exception cref="TrainingDivergedException">Too many consecutive steps had a non-finite loss or gradient.</exception>
     /// <exception cref="CheckpointException"><paramref name="resume"/> does not fit the model or data.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The batch size exceeds the training set.</exception>
+    /// <exception cref="InsufficientMemoryException">Training this model on this batch size cannot fit in the CPU memory available.</exception>
     public TrainingResult Train(RecurrentClassifier model, DatasetSplit train, CancellationToken cancellationToken = default, Checkpoint? resume = null)
     {
         var options = Options;
         TrainingLog.Starting(_logger, options.Model.ToName(), train.Images.device.ToString(), options.Steps, options.BatchSize,
             options.LearningRate, options.ClipNorm?.ToString() ?? "off", options.ClipValue?.ToString() ?? "off", options.Seed);
+        if (train.Images.device.type == DeviceType.CPU)
+        {
+            using var sequences = SequenceLayout.For(train, options.Order);
+            MemoryEstimate.EnsureFits(MemoryEstimate.TrainingBytes(model.Kind, model.InputSize, model.HiddenSize, model.Classes, sequences.Steps, options.BatchSize),
+                $"training the {model.Kind.ToName()} model of hidden size {model.HiddenSize} on batches of {options.BatchSize} sequences of {sequences.Steps} steps",
+                "use a smaller batch or hidden size");
+        }
         var execution = StepExecutionChoice.Resolve(options.StepExecution, train.Images.device);
         using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate, execution);
         using var batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
         using var layout = SequenceLayout.For(train, options.Order);
         using var pending = execution == StepExecution.DeviceResident ? new PendingMetrics(MaxPendingSteps, train.Images.device, model.Kind) : null;
-        var state = new TrainingState(model, optimizer, batches, 0, options, train);
+        var state = new TrainingState(model, optimizer, batches, 0, options, train, DataFingerprint.Of(train));
         if (resume is not null)
         {
             resume.Restore(state);

@@ -19,6 +19,9 @@ public sealed record TrainingOptions
     /// <summary>Largest learning rate accepted.</summary>
     public const double MaxLearningRate = 10;
 
+    /// <summary>The widest hidden state accepted: an LSTM this wide has 4.3 billion recurrent weights, far past any machine's memory.</summary>
+    public const int MaxHiddenSize = 1 << 15;
+
     /// <summary>The recurrent cell. Default: LSTM.</summary>
     public CellKind Model { get; init; } = CellKind.Lstm;
 
@@ -95,7 +98,7 @@ public sealed record TrainingOptions
         Require(BatchSize >= 1, nameof(BatchSize), $"must be at least 1, got {BatchSize}.");
         // Above 10 an Adam step size overflows float32 arithmetic; useful rates are far below 1.
         Require(LearningRate > 0 && LearningRate <= MaxLearningRate, nameof(LearningRate), $"must be a positive number up to {MaxLearningRate}, got {LearningRate}.");
-        Require(HiddenSize >= 1, nameof(HiddenSize), $"must be at least 1, got {HiddenSize}.");
+        Require(HiddenSize is >= 1 and <= MaxHiddenSize, nameof(HiddenSize), $"must be 1 to {MaxHiddenSize}, got {HiddenSize}.");
         // Clipping thresholds become float32 scalars, so they must fit one.
         Require(ClipNorm is null || (ClipNorm > 0 && ClipNorm <= float.MaxValue), nameof(ClipNorm), $"must be a positive number up to {float.MaxValue:G3}, got {ClipNorm}.");
         Require(ClipValue is null || (ClipValue > 0 && ClipValue <= float.MaxValue), nameof(ClipValue), $"must be a positive number up to {float.MaxValue:G3}, got {ClipValue}.");

@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using MnistRnn.Data;
+using MnistRnn.Models;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Checkpoints;
+
+/// <summary>
+/// What a checkpoint's header may say, checked against hard bounds and against itself before anything
+/// is allocated: a valid SHA-256 proves the file is what its writer wrote, not that the writer told the
+/// truth. The weights must be exactly those the architecture implies, the batch order a permutation and
+/// the generator states ones libtorch accepts (it aborts the process on a bad one rather than throwing).
+/// </summary>
+internal static class CheckpointRules
+{
+    /// <summary>The most classes a checkpoint may declare.</summary>
+    public const int MaxClasses = 1 << 16;
+
+    private static readonly Lazy<long> GeneratorStateBytes = new(() =>
+    {
+        using var generator = new Generator(0);
+        using var state = generator.get_state();
+        return state.numel();
+    });
+
+    /// <summary>A missing part of the header (JSON null), or null when nothing is missing.</summary>
+    public static string? MissingPart(CheckpointFile.CheckpointHeader header) =>
+        header.Options is null ? "it has no options"
+        : header.Options.Model is null || header.Options.Order is null ? "it names no cell or order"
+        : header.Tensors is null ? "it has no tensor list"
+        : header.Tensors.Any(t => t is null || t.Name is null || t.Dtype is null || t.Shape is null) ? "a tensor has no name, type or shape"
+        : header.LibraryVersion is null || header.TorchSharpVersion is null || header.LibTorchVersion is null || header.Device is null ? "a version or device is missing"
+        : null;
+
+    /// <summary>What is wrong with the header's numbers, or null.</summary>
+    public static string? NumbersProblem(CheckpointInfo info, int epoch, int position, long adamSteps)
+    {
+        var options = info.Options;
+        int features = options.Order == SequenceOrder.Rows ? info.ImageColumns : 1;
+        return info.Step < 0 || info.Step > options.Steps ? $"step {info.Step} of {options.Steps}"
+            : info.ImageRows is < 1 or > IdxFile.MaxSide || info.ImageColumns is < 1 or > IdxFile.MaxSide ? $"images of {info.ImageRows}x{info.ImageColumns}"
+            : info.TrainCount is < 1 or > IdxFile.MaxItems ? $"{info.TrainCount} training images"
+            : options.BatchSize > info.TrainCount ? $"batches of {options.BatchSize} from {info.TrainCount} images"
+            : info.Classes is < 2 or > MaxClasses ? $"{info.Classes} classes"
+            : info.InputSize != features ? $"input size {info.InputSize} where {options.Order.ToName()} order of {info.ImageColumns}-pixel rows gives {features}"
+            : epoch < 0 || position < 0 || position > info.TrainCount ? $"batch position {position} of {info.TrainCount} in epoch {epoch}"
+            : adamSteps < 0 || adamSteps > info.Step ? $"{adamSteps} optimizer steps after {info.Step} training steps"
+            : null;
+    }
+
+    /// <summary>What is wrong with the tensors the header lists, read from <paramref name="bytes"/> where needed, or null.</summary>
+    public static string? TensorsProblem(CheckpointInfo info, IReadOnlyDictionary<string, (long Offset, long[] Shape, ScalarType Dtype)> tensors, byte[] bytes)
+    {
+        var weights = tensors.Where(t => t.Key.StartsWith("model/", StringComparison.Ordinal)).ToList();
+        long expected = RecurrentClassifier.ParameterCount(info.Options.Model, info.InputSize, info.Options.HiddenSize, info.Classes);
+        long stored = weights.Sum(w => Count(w.Value.Shape));
+        if (weights.Any(w => w.Value.Dtype != ScalarType.Float32) || stored != expected)
+            return $"{stored} float32 weights where a {info.Architecture} model has {expected}";
+        var known = new HashSet<string>(weights.Select(w => w.Key)) { "batches/generator", "torch/generator", "batches/order" };
+        for (int i = 0; i < weights.Count; i++)
+        {
+            foreach (string name in new[] { $"adam/m/{i}", $"adam/v/{i}" })
+            {
+                if (!tensors.TryGetValue(name, out var moment) || moment.Dtype != ScalarType.Float32)
+                    return $"optimizer state {name} is missing or not float32";
+                known.Add(name);
+            }
+        }
+        if (tensors.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown) return $"unknown tensor {unknown}";
+        foreach (string name in new[] { "batches/generator", "torch/generator" })
+        {
+            if (!tensors.TryGetValue(name, out var generator) || GeneratorProblem(generator, bytes) is not { } problem) continue;
+            return $"{name}: {problem}";
+        }
+        if (!tensors.ContainsKey("batches/generator") || !tensors.ContainsKey("torch/generator")) return "a generator state is missing";
+        return tensors.TryGetValue("batches/order", out var order) ? OrderProblem(order, info.TrainCount, bytes) : null;
+    }
+
+    private static long Count(long[] shape) => shape.Aggregate(1L, (a, d) => a * d);
+
+    // The layout of libtorch's CPUGeneratorImplState: seed (u64), left (i32), seeded (i32), next (u64), then
+    // the Mersenne Twister's 624 words; set_state requires 1 <= left <= 624, seeded and next <= 624.
+    private static string? GeneratorProblem((long Offset, long[] Shape, ScalarType Dtype) entry, byte[] bytes)
+    {
+        if (entry.Dtype != ScalarType.Byte || entry.Shape.Length != 1 || entry.Shape[0] != GeneratorStateBytes.Value)
+            return $"not a generator state of {GeneratorStateBytes.Value} bytes";
+        var state = bytes.AsSpan((int)entry.Offset, (int)entry.Shape[0]);
+        int left = BinaryPrimitives.ReadInt32LittleEndian(state[8..]);
+        int seeded = BinaryPrimitives.ReadInt32LittleEndian(state[12..]);
+        ulong next = BinaryPrimitives.ReadUInt64LittleEndian(state[16..]);
+        return left is >= 1 and <= 624 && seeded != 0 && next <= 624 ? null : "not a valid Mersenne Twister state";
+    }
+
+    private static string? OrderProblem((long Offset, long[] Shape, ScalarType Dtype) entry, int count, byte[] bytes)
+    {
+        if (entry.Dtype != ScalarType.Int64 || entry.Shape.Length != 1 || entry.Shape[0] != count)
+            return $"the batch order is not {count} int64 indices";
+        var seen = new bool[count];
+        var order = bytes.AsSpan((int)entry.Offset, count * sizeof(long));
+        for (int i = 0; i < count; i++)
+        {
+            long index = BinaryPrimitives.ReadInt64LittleEndian(order[(i * sizeof(long))..]);
+            if (index < 0 || index >= count || seen[index]) return "the batch order is not a permutation of the training images";
+            seen[index] = true;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using MnistRnn.Checkpoints;
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Tests.Support;
+using MnistRnn.Training;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Tests.Hostile;
+
+/// <summary>
+/// Checkpoints whose header lies, each re-sealed with a valid SHA-256 so the hash cannot catch it: every
+/// field set to boundary and random values. Reading, building the model and resuming must either work or
+/// refuse with a <see cref="CheckpointException"/> naming the file, in bounded time and memory; never
+/// another exception, and never a native abort (which would take this test process down).
+/// </summary>
+public sealed class CheckpointFuzzTests
+{
+    private const int Prelude = 16;
+    private TempFolder _folder = null!;
+    private DatasetSplit _data = null!;
+    private byte[] _genuine = null!;
+
+    [OneTimeSetUp]
+    public void TrainOnce()
+    {
+        _folder = new TempFolder();
+        _data = LearnableTasks.Brightness(seed: 3);
+        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 6, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu },
+            null) { Checkpoints = new CheckpointStore(_folder.File("genuine")) };
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
+        trainer.Train(model, _data);
+        _genuine = File.ReadAllBytes(trainer.LastCheckpoint!);
+    }
+
+    [OneTimeTearDown]
+    public void CleanUp()
+    {
+        _data.Dispose();
+        _folder.Dispose();
+    }
+
+    private static readonly JsonNode?[] Boundaries =
+        [null, -1, 0, 1, 2, 3, int.MaxValue, int.MinValue, 1_000_000_000, 1L << 40, long.MaxValue, 1.5, "x", new JsonArray(), new JsonObject()];
+
+    // Every number, string and array in the header, as a path of property names and indices.
+    private static IEnumerable<object[]> Fields(JsonNode node, object[] path)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                yield return path;
+                foreach (var (name, child) in obj)
+                    foreach (var nested in child is null ? [[.. path, name]] : Fields(child, [.. path, name])) yield return nested;
+                break;
+            case JsonArray array:
+                yield return path;
+                for (int i = 0; i < array.Count; i++)
+                    foreach (var nested in Fields(array[i]!, [.. path, i])) yield return nested;
+                break;
+            default:
+                yield return path;
+                break;
+        }
+    }
+
+    private static void Set(JsonNode root, object[] path, JsonNode? value)
+    {
+        var parent = path[..^1].Aggregate(root, (node, key) => key is int i ? node[i]! : node[(string)key]!);
+        if (path[^1] is int index) parent.AsArray()[index] = value?.DeepClone();
+        else parent.AsObject()[(string)path[^1]] = value?.DeepClone();
+    }
+
+    private JsonNode Header() => JsonNode.Parse(_genuine.AsSpan(Prelude, HeaderLength()))!;
+
+    private int HeaderLength() => BitConverter.ToInt32(_genuine, 12);
+
+    // The genuine payload (or a replacement) under a new header, sealed with a valid SHA-256.
+    private byte[] Seal(JsonNode header, byte[]? payload = null)
+    {
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        payload ??= _genuine[(Prelude + HeaderLength())..^32];
+        byte[] body = [.. _genuine[..12], .. BitConverter.GetBytes(json.Length), .. json, .. payload];
+        return [.. body, .. SHA256.HashData(body)];
+    }
+
+    private static IEnumerable<TestCaseData> Cases()
+    {
+        var fuzz = new CheckpointFuzzTests();
+        fuzz.TrainOnce();
+        try
+        {
+            var header = fuzz.Header();
+            var random = new Random(11);
+            var fields = Fields(header, []).Where(p => p.Length > 0).ToList();
+            foreach (var path in fields)
+                foreach (var value in Boundaries)
+                    yield return new TestCaseData(path, value).SetArgDisplayNames(string.Join('.', path), value?.ToJsonString() ?? "null");
+            for (int i = 0; i < 150; i++)
+            {
+                var path = fields[random.Next(fields.Count)];
+                JsonNode value = random.Next(3) switch { 0 => random.NextInt64(long.MinValue, long.MaxValue), 1 => random.Next(-3, 5000), _ => random.NextDouble() * 1e6 };
+                yield return new TestCaseData(path, value).SetArgDisplayNames(string.Join('.', path), value.ToJsonString(), $"random {i}");
+            }
+        }
+        finally
+        {
+            fuzz.CleanUp();
+        }
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void A_lying_header_with_a_valid_hash_is_refused_or_works(object[] path, JsonNode? value)
+    {
+        var header = Header();
+        Set(header, path, value);
+        AssertRefusedOrUsable(Seal(header));
+    }
+
+    [Test]
+    public void Generator_states_and_batch_orders_with_random_bytes_are_refused_or_work()
+    {
+        var header = Header();
+        var tensors = header["tensors"]!.AsArray();
+        long offset = 0;
+        var spans = new Dictionary<string, (long Offset, long Length)>();
+        foreach (var tensor in tensors)
+        {
+            long count = tensor!["shape"]!.AsArray().Aggregate(1L, (a, d) => a * (long)d!);
+            long length = count * (tensor["dtype"]!.GetValue<string>() switch { "float32" => 4, "int64" => 8, _ => 1 });
+            spans[tensor["name"]!.GetValue<string>()] = (offset, length);
+            offset += length;
+        }
+        var random = new Random(5);
+        foreach (string name in new[] { "batches/generator", "torch/generator", "batches/order" })
+        {
+            for (int trial = 0; trial < 20; trial++)
+            {
+                byte[] payload = _genuine[(Prelude + HeaderLength())..^32];
+                var (start, length) = spans[name];
+                // Either a few bytes at the front (where the generator's counters are) or anywhere.
+                int position = (int)start + (trial % 2 == 0 ? random.Next(24) : random.Next((int)length));
+                payload[position] = (byte)random.Next(256);
+                if (trial % 3 == 0) BitConverter.GetBytes(random.NextInt64()).CopyTo(payload, (int)start + 8 * random.Next((int)Math.Min(3, length / 8)));
+                AssertRefusedOrUsable(Seal(header, payload));
+            }
+        }
+    }
+
+    private void AssertRefusedOrUsable(byte[] crafted)
+    {
+        string path = _folder.File($"crafted-{Guid.NewGuid():N}.ckpt");
+        File.WriteAllBytes(path, crafted);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var checkpoint = CheckpointFile.Read(path);
+            using (var model = checkpoint.CreateModel()) { }
+            var options = checkpoint.Info.Options with { Steps = checkpoint.Info.Step + 1, Device = DeviceChoice.Cpu, CheckpointEvery = 0 };
+            var trainer = new Trainer(options, null);
+            using var resumed = trainer.CreateModel(CPU, checkpoint.Info.InputSize, checkpoint.Info.Classes);
+            trainer.Train(resumed, _data, resume: checkpoint);
+        }
+        catch (CheckpointException e)
+        {
+            Assert.That(e.Message, Does.StartWith(path).And.Not.Contain("\n"));
+        }
+        catch (TrainingDivergedException)
+        {
+            // Weights that are numbers but not good ones: a typed, one-sentence end of training.
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "bounded time");
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(64L << 20), "bounded managed memory");
+    }
+}
