@@ -45,6 +45,8 @@ internal static class CheckpointRules
             : info.InputSize != features ? $"input size {info.InputSize} where {options.Order.ToName()} order of {info.ImageColumns}-pixel rows gives {features}"
             : epoch < 0 || position < 0 || position > info.TrainCount ? $"batch position {position} of {info.TrainCount} in epoch {epoch}"
             : adamSteps < 0 || adamSteps > info.Step ? $"{adamSteps} optimizer steps after {info.Step} training steps"
+            : info.DataFingerprint is { } fingerprint && (fingerprint.Length != 64 || !fingerprint.All(char.IsAsciiHexDigitLower))
+                ? "a data fingerprint that is not a SHA-256 in lowercase hex"
             : null;
     }
 

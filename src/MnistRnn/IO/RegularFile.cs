@@ -17,6 +17,8 @@ public static class RegularFile
     public static long Check(string path, long maxBytes, string what)
     {
         var file = new FileInfo(path);
+        // A link's own size is the length of its target's name: judge the file it finally points to.
+        if (file.Exists && file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) file = target;
         if (!file.Exists)
             throw new FileNotFoundException(Directory.Exists(path) ? $"{path} is a folder, not a {what} file." : $"{path}: no such {what} file.", path);
         long length = file.Length;
