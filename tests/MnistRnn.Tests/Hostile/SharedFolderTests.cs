@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using MnistRnn.Checkpoints;
 using MnistRnn.Tests.Support;
@@ -21,20 +20,12 @@ public sealed class SharedFolderTests
     [TearDown]
     public void TearDown() => _folder.Dispose();
 
-    private static ProcessStartInfo Runner(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        return start;
-    }
-
     [Test]
     public void A_second_run_on_a_folder_in_use_is_refused_and_the_first_is_untouched()
     {
         string shared = _folder.File("shared");
-        using var first = Process.Start(Runner("train", "--data", _data, "--steps", "1000000", "--batch-size", "10", "--log-every", "10",
-            "--device", "cpu", "--out", shared))!;
+        using var first = RunnerProcess.Start("train", "--data", _data, "--steps", "1000000", "--batch-size", "10", "--log-every", "10",
+            "--device", "cpu", "--out", shared);
         var firstError = first.StandardError.ReadToEndAsync();
         try
         {
@@ -56,8 +47,8 @@ public sealed class SharedFolderTests
     public void Of_two_runs_started_together_on_one_folder_exactly_one_trains_and_its_checkpoint_is_its_own()
     {
         string shared = _folder.File("shared");
-        var runs = Enumerable.Range(1, 2).Select(i => Process.Start(Runner("train", "--data", _data, "--steps", "20", "--batch-size", "10",
-            "--device", "cpu", "--seed", $"{i}", "--out", shared, "--summary", _folder.File($"summary-{i}.json")))!).ToList();
+        var runs = Enumerable.Range(1, 2).Select(i => RunnerProcess.Start("train", "--data", _data, "--steps", "20", "--batch-size", "10",
+            "--device", "cpu", "--seed", $"{i}", "--out", shared, "--summary", _folder.File($"summary-{i}.json"))).ToList();
         var errors = runs.Select(r => r.StandardError.ReadToEndAsync()).ToList();
         foreach (var run in runs)
         {

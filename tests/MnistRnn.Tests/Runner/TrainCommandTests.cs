@@ -58,6 +58,27 @@ public sealed class TrainCommandTests
     }
 
     [Test]
+    public void A_logdir_that_fails_mid_run_stops_training_with_a_checkpoint_and_is_named_as_the_cause()
+    {
+        string data = IdxWriter.Folder(_folder.File("data"), trainCount: 40, testCount: 20);
+        string logDir = _folder.File("events");
+        using var process = RunnerProcess.Start("train", "--data", data, "--steps", "1000000", "--batch-size", "10", "--log-every", "10",
+            "--device", "cpu", "--out", _folder.File("checkpoints"), "--logdir", logDir);
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.That(process.StandardOutput.ReadLine(), Does.StartWith("step 10, "), "training started");
+
+        // The folder vanishing is the portable stand-in for a full disk: the next event write fails.
+        Directory.Delete(logDir, recursive: true);
+        process.StandardOutput.ReadToEndAsync();
+        bool exited = process.WaitForExit(TimeSpan.FromSeconds(60));
+
+        Assert.That(exited, Is.True);
+        Assert.That(process.ExitCode, Is.EqualTo(5), error.Result);
+        Assert.That(error.Result, Does.StartWith($"--logdir: cannot write event files in {logDir}").And.Contain("training stopped. Checkpoint saved to"));
+        Assert.That(MnistRnn.Checkpoints.CheckpointStore.List(_folder.File("checkpoints")), Is.Not.Empty);
+    }
+
+    [Test]
     public void A_summary_path_ending_in_a_separator_is_refused_without_creating_the_folder()
     {
         string summary = _folder.File("new-folder") + "/";
@@ -190,11 +211,8 @@ public sealed class TrainCommandTests
         // children inherit that, and the runner then rightly never sees the signal.
         Assume.That(SignalIsIgnored(number), Is.False, $"this test process was started with SIG{signal} ignored, so its children cannot be stopped by it");
         string data = IdxWriter.Folder(_folder.Path, trainCount: 40, testCount: 20);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), "train", "--data", data,
-                     "--steps", "1000000", "--batch-size", "10", "--log-every", "10", "--device", "cpu", "--out", _folder.File("checkpoints") })
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
+        using var process = RunnerProcess.Start("train", "--data", data, "--steps", "1000000", "--batch-size", "10", "--log-every", "10",
+            "--device", "cpu", "--out", _folder.File("checkpoints"));
         var error = process.StandardError.ReadToEndAsync();
         Assert.That(process.StandardOutput.ReadLine(), Does.StartWith("step 10, "), "training started");
 
