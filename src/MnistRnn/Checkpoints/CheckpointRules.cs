@@ -30,7 +30,11 @@ internal static class CheckpointRules
         : header.Tensors is null ? "it has no tensor list"
         : header.Tensors.Any(t => t is null || t.Name is null || t.Dtype is null || t.Shape is null) ? "a tensor has no name, type or shape"
         : header.LibraryVersion is null || header.TorchSharpVersion is null || header.LibTorchVersion is null || header.Device is null ? "a version or device is missing"
+        // Names end up in messages, which must stay one line.
+        : !IsPlain(header.Options.Model) || !IsPlain(header.Options.Order) || !header.Tensors.All(t => IsPlain(t.Name)) ? "a name with control characters or over 64 characters"
         : null;
+
+    private static bool IsPlain(string name) => name.Length <= 64 && !name.Any(char.IsControl);
 
     /// <summary>What is wrong with the header's numbers, or null.</summary>
     public static string? NumbersProblem(CheckpointInfo info, int epoch, int position, long adamSteps)

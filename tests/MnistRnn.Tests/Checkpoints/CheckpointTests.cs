@@ -156,7 +156,6 @@ public sealed class CheckpointTests
     }
 
     [TestCase(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0 })]
-    [TestCase(new byte[0])]
     [TestCase(new byte[] { (byte)'M', (byte)'N', (byte)'R' })]
     public void A_file_that_is_not_a_checkpoint_says_so(byte[] content)
     {
@@ -164,6 +163,15 @@ public sealed class CheckpointTests
         File.WriteAllBytes(path, content);
 
         Assert.That(ReadError(path), Is.EqualTo($"{path}: not an MnistRnn checkpoint (it does not start with \"MNRNNCKP\")."));
+    }
+
+    [Test]
+    public void An_empty_file_is_refused_before_it_is_read()
+    {
+        string path = Sub("empty.ckpt");
+        File.WriteAllBytes(path, []);
+
+        Assert.That(ReadError(path), Is.EqualTo($"{path} is empty or not a regular file (a pipe or a device); give a checkpoint file."));
     }
 
     [Test]

@@ -135,6 +135,6 @@ public sealed class IdxFileTests
 
         var error = Assert.Throws<FileNotFoundException>(() => IdxFile.ReadLabels(path))!;
 
-        Assert.That(error.Message, Is.EqualTo($"{path} does not exist."));
+        Assert.That(error.Message, Is.EqualTo($"{path}: no such IDX file."));
     }
 }

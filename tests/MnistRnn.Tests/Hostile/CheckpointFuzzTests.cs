@@ -42,7 +42,7 @@ public sealed class CheckpointFuzzTests
     }
 
     private static readonly JsonNode?[] Boundaries =
-        [null, -1, 0, 1, 2, 3, int.MaxValue, int.MinValue, 1_000_000_000, 1L << 40, long.MaxValue, 1.5, "x", new JsonArray(), new JsonObject()];
+        [null, -1, 0, 1, 2, 3, int.MaxValue, int.MinValue, 1_000_000_000, 1L << 40, long.MaxValue, 1.5, "x", "a\nb", new JsonArray(), new JsonObject()];
 
     // Every number, string and array in the header, as a path of property names and indices.
     private static IEnumerable<object[]> Fields(JsonNode node, object[] path)
