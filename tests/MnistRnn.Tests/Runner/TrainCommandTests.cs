@@ -67,8 +67,9 @@ public sealed class TrainCommandTests
         var error = process.StandardError.ReadToEndAsync();
         Assert.That(process.StandardOutput.ReadLine(), Does.StartWith("step 10, "), "training started");
 
-        // The folder vanishing is the portable stand-in for a full disk: the next event write fails.
-        Directory.Delete(logDir, recursive: true);
+        // The folder vanishing is the portable stand-in for a full disk: the next event write fails. A rename is
+        // atomic, where a recursive delete can race the runner's next write.
+        Directory.Move(logDir, logDir + "-gone");
         process.StandardOutput.ReadToEndAsync();
         bool exited = process.WaitForExit(TimeSpan.FromSeconds(60));
 
