@@ -44,7 +44,7 @@ public static class MemoryEstimate
         double available = AvailableBytes();
         if (bytes > UsableShare * available)
             throw new InsufficientMemoryException(
-                $"{Capitalised(work)} needs about {Gigabytes(bytes)} of memory and {Gigabytes(available)} is available; {advice}.");
+                $"{Capitalised(work)} needs about {Gigabytes(bytes)} of memory, more than {UsableShare * 100:0}% of the {Gigabytes(available)} available; {advice}.");
     }
 
     private static string Capitalised(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];

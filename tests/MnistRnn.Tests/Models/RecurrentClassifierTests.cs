@@ -20,6 +20,18 @@ public sealed class RecurrentClassifierTests
         Assert.That(outputs.shape, Is.EqualTo(new long[] { 5, 28, 16 }));
     }
 
+    [TestCase(CellKind.Rnn)]
+    [TestCase(CellKind.Lstm)]
+    [TestCase(CellKind.Gru)]
+    [TestCase(CellKind.Irnn)]
+    public void Counts_its_weights_without_being_built(CellKind kind)
+    {
+        // Checkpoint validation relies on the count to refuse a lying header before allocating a model.
+        using var model = new RecurrentClassifier(kind, inputSize: 7, hiddenSize: 12, classes: 5);
+
+        Assert.That(RecurrentClassifier.ParameterCount(kind, 7, 12, 5), Is.EqualTo(model.parameters().Sum(p => p.numel())));
+    }
+
     [TestCase(CellKind.Rnn, 2)]
     [TestCase(CellKind.Lstm, 2)]
     [TestCase(CellKind.Gru, 2)]

@@ -80,6 +80,19 @@ public sealed class TrainCommandTests
     }
 
     [Test]
+    public void Training_that_cannot_fit_in_memory_is_refused_before_it_starts()
+    {
+        // Pixel order at batch 60000 and hidden 4096 would keep about 20 PB of activations: no machine has that,
+        // and the weights (270 MB) are all that is allocated before the refusal.
+        string output = _folder.File("out");
+
+        UserErrorAssert.OneSentence(
+            RunnerProcess.Run("train", "--order", "pixels", "--hidden", "4096", "--batch-size", "60000", "--steps", "1", "--out", output), 2,
+            "Training the lstm model of hidden size 4096 on batches of 60000 sequences of 784 steps needs about");
+        Assert.That(Directory.Exists(output), Is.False, "the folder it claimed is removed again");
+    }
+
+    [Test]
     public void A_summary_path_ending_in_a_separator_is_refused_without_creating_the_folder()
     {
         string summary = _folder.File("new-folder") + "/";
