@@ -26,8 +26,8 @@ public static class IdxFile
     /// <summary>The largest file accepted (compressed or not): one array's worth.</summary>
     public const long MaxFileBytes = int.MaxValue;
 
-    // Compressed bodies are read in pieces of this size, so memory follows the data that really arrives,
-    // not what a header claims.
+    // A compressed body's buffer starts at this size and doubles only while data keeps arriving, so memory
+    // follows what the stream really holds, not what its header claims.
     private const int ChunkBytes = 1 << 24;
 
     /// <summary>Reads a labels file (magic 2049): one byte per item.</summary>
