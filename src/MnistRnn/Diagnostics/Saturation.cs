@@ -24,8 +24,11 @@ public static class Saturation
     /// <param name="model">The classifier that produced <paramref name="outputs"/>.</param>
     /// <param name="input">The batch it read, (batch, steps, features).</param>
     /// <param name="outputs">Its recurrent outputs, (batch, steps, hidden), from <see cref="RecurrentClassifier.ForwardWithOutputs"/>.</param>
+    /// <returns>The fraction, or NaN for a model of several layers or two directions, whose layers it does not see.</returns>
     public static double Measure(RecurrentClassifier model, Tensor input, Tensor outputs)
     {
+        // The gates are recomputed from the first layer's weights and the outputs, which are the first layer's only in a one-layer, one-direction model.
+        if (model.Options.Layers > 1 || model.Options.Bidirectional) return double.NaN;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         return model.Kind switch

@@ -16,11 +16,16 @@ public static class MemoryEstimate
     /// reference machine (peak working set over 3 steps): an LSTM (26 by this count) keeps 26, a tanh RNN
     /// (8 by this count) about 5.5, so the estimate errs on the high side.
     /// </summary>
-    public static double TrainingBytes(CellKind kind, int inputSize, int hiddenSize, int classes, int sequenceLength, int batchSize)
+    public static double TrainingBytes(CellKind kind, int inputSize, int hiddenSize, int classes, int sequenceLength, int batchSize) =>
+        TrainingBytes(new RecurrentClassifierOptions(kind, inputSize, hiddenSize, classes), sequenceLength, batchSize);
+
+    /// <summary>As above for any architecture: activations are kept for every layer and direction.</summary>
+    public static double TrainingBytes(RecurrentClassifierOptions architecture, int sequenceLength, int batchSize)
     {
-        double gates = kind switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
-        double weights = RecurrentClassifier.ParameterCount(kind, inputSize, hiddenSize, classes) * (double)sizeof(float);
-        return 6 * weights + (double)batchSize * sequenceLength * hiddenSize * (6 * gates + 2) * sizeof(float);
+        double gates = architecture.Cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+        double weights = architecture.ParameterCount * (double)sizeof(float);
+        double units = (double)architecture.HiddenSize * architecture.Layers * architecture.Directions;
+        return 6 * weights + (double)batchSize * sequenceLength * units * (6 * gates + 2) * sizeof(float);
     }
 
     /// <summary>Bytes this process can still allocate: the system's available memory, within its container's limit.</summary>

@@ -18,7 +18,7 @@ public sealed class GradientFlowTests
     [Test]
     public void Gives_one_norm_per_time_step()
     {
-        using var model = new RecurrentClassifier(CellKind.Lstm, inputSize: 3, hiddenSize: 8);
+        using var model = new RecurrentClassifier(CellKind.Lstm, inputSize: 3, hiddenSize: 8, classes: 10);
         using var scope = NewDisposeScope();
         var (input, labels) = Probe(3);
 
@@ -31,7 +31,7 @@ public sealed class GradientFlowTests
     [Test]
     public void Through_an_identity_irnn_the_gradient_does_not_vanish()
     {
-        using var model = new RecurrentClassifier(CellKind.Irnn, inputSize: 3, hiddenSize: 16);
+        using var model = new RecurrentClassifier(CellKind.Irnn, inputSize: 3, hiddenSize: 16, classes: 10);
         using var scope = NewDisposeScope();
         var (input, labels) = Probe(3);
 
@@ -44,7 +44,7 @@ public sealed class GradientFlowTests
     [Test]
     public void Through_a_saturated_tanh_rnn_the_gradient_vanishes_toward_early_steps()
     {
-        using var model = new RecurrentClassifier(CellKind.Rnn, inputSize: 3, hiddenSize: 16);
+        using var model = new RecurrentClassifier(CellKind.Rnn, inputSize: 3, hiddenSize: 16, classes: 10);
         using var scope = NewDisposeScope();
         using (no_grad())
         {
@@ -61,7 +61,7 @@ public sealed class GradientFlowTests
     [Test]
     public void Leaves_the_parameter_gradients_untouched()
     {
-        using var model = new RecurrentClassifier(CellKind.Gru, inputSize: 3, hiddenSize: 8);
+        using var model = new RecurrentClassifier(CellKind.Gru, inputSize: 3, hiddenSize: 8, classes: 10);
         using var scope = NewDisposeScope();
         var (input, labels) = Probe(3);
 

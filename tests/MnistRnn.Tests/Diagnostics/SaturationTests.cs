@@ -24,7 +24,7 @@ public sealed class SaturationTests
     [Test]
     public void A_tanh_rnn_driven_hard_is_saturated_almost_everywhere()
     {
-        using var model = new RecurrentClassifier(CellKind.Rnn, inputSize: 4, hiddenSize: 8);
+        using var model = new RecurrentClassifier(CellKind.Rnn, inputSize: 4, hiddenSize: 8, classes: 10);
         using var scope = NewDisposeScope();
         SetRecurrent(model, inputWeight: 5, hiddenWeight: 5, bias: 1);
 
@@ -34,7 +34,7 @@ public sealed class SaturationTests
     [Test]
     public void A_tanh_rnn_with_small_weights_is_not_saturated()
     {
-        using var model = new RecurrentClassifier(CellKind.Rnn, inputSize: 4, hiddenSize: 8);
+        using var model = new RecurrentClassifier(CellKind.Rnn, inputSize: 4, hiddenSize: 8, classes: 10);
         using var scope = NewDisposeScope();
         SetRecurrent(model, inputWeight: 0.01, hiddenWeight: 0.01, bias: 0);
 
@@ -44,7 +44,7 @@ public sealed class SaturationTests
     [Test]
     public void An_irnn_whose_units_are_all_negative_before_relu_is_fully_flat()
     {
-        using var model = new RecurrentClassifier(CellKind.Irnn, inputSize: 4, hiddenSize: 8);
+        using var model = new RecurrentClassifier(CellKind.Irnn, inputSize: 4, hiddenSize: 8, classes: 10);
         using var scope = NewDisposeScope();
         SetRecurrent(model, inputWeight: 0, hiddenWeight: 0, bias: -1);
 
@@ -55,7 +55,7 @@ public sealed class SaturationTests
     [TestCase(CellKind.Gru)]
     public void Gates_pinned_by_large_biases_count_as_saturated_and_gates_at_rest_do_not(CellKind kind)
     {
-        using var model = new RecurrentClassifier(kind, inputSize: 4, hiddenSize: 8);
+        using var model = new RecurrentClassifier(kind, inputSize: 4, hiddenSize: 8, classes: 10);
         using var scope = NewDisposeScope();
         var input = rand(16, 10, 4);
 
@@ -74,7 +74,7 @@ public sealed class SaturationTests
     {
         // Half the gates pinned: biases of +20 on the first half of every gate's units, 0 on the rest,
         // so only a recomputation that splits the gates the way the layer does gets exactly one half.
-        using var model = new RecurrentClassifier(CellKind.Lstm, inputSize: 4, hiddenSize: 8);
+        using var model = new RecurrentClassifier(CellKind.Lstm, inputSize: 4, hiddenSize: 8, classes: 10);
         using var scope = NewDisposeScope();
         SetRecurrent(model, inputWeight: 0, hiddenWeight: 0, bias: 0);
         using (no_grad())

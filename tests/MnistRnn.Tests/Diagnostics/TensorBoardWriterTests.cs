@@ -24,7 +24,7 @@ public sealed class TensorBoardWriterTests
     public void Writes_scalars_every_step_and_histograms_on_logged_steps_into_an_event_file()
     {
         using var folder = new TempFolder();
-        using var model = new RecurrentClassifier(CellKind.Rnn, inputSize: 4, hiddenSize: 8);
+        using var model = new RecurrentClassifier(CellKind.Rnn, inputSize: 4, hiddenSize: 8, classes: 10);
         var writer = new TensorBoardWriter(folder.Path, model);
         var state = new StateStatistics(0.01, 0.2, -0.1, 0.3, 0.05);
 

@@ -35,7 +35,7 @@ public sealed class RecurrentClassifierTests
     [TestCase(CellKind.Irnn, 2)]
     public void Exposes_the_recurrent_weight_matrices_and_names_its_parts(CellKind kind, int weightCount)
     {
-        using var model = new RecurrentClassifier(kind, hiddenSize: 8);
+        using var model = new RecurrentClassifier(kind, inputSize: 28, hiddenSize: 8, classes: 10);
         int gates = kind switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
 
         Assert.That(model.RecurrentWeights, Has.Count.EqualTo(weightCount));
@@ -47,7 +47,7 @@ public sealed class RecurrentClassifierTests
     [Test]
     public void The_outputs_cover_every_step_and_the_last_one_reads_the_whole_sequence()
     {
-        using var model = new RecurrentClassifier(CellKind.Gru, inputSize: 3, hiddenSize: 4);
+        using var model = new RecurrentClassifier(CellKind.Gru, inputSize: 3, hiddenSize: 4, classes: 10);
         using var scope = NewDisposeScope();
         var input = rand(2, 6, 3);
 
@@ -67,7 +67,7 @@ public sealed class RecurrentClassifierTests
     [TestCase(CellKind.Irnn)]
     public void Unrolling_step_by_step_computes_the_same_as_the_fused_layer(CellKind kind)
     {
-        using var model = new RecurrentClassifier(kind, inputSize: 3, hiddenSize: 5);
+        using var model = new RecurrentClassifier(kind, inputSize: 3, hiddenSize: 5, classes: 10);
         using var scope = NewDisposeScope();
         var input = rand(4, 7, 3);
 
@@ -83,7 +83,7 @@ public sealed class RecurrentClassifierTests
     [Test]
     public void The_irnn_starts_from_identity_recurrence_zero_biases_and_small_input_weights()
     {
-        using var model = new RecurrentClassifier(CellKind.Irnn, inputSize: 28, hiddenSize: 64);
+        using var model = new RecurrentClassifier(CellKind.Irnn, inputSize: 28, hiddenSize: 64, classes: 10);
         using var scope = NewDisposeScope();
 
         Assert.That(model.RecurrentParameter("weight_hh_l0").eq(eye(64)).all().item<bool>(), Is.True);
@@ -96,7 +96,7 @@ public sealed class RecurrentClassifierTests
     [Test]
     public void Refuses_input_of_the_wrong_shape()
     {
-        using var model = new RecurrentClassifier(CellKind.Lstm);
+        using var model = new RecurrentClassifier(CellKind.Lstm, inputSize: 28, hiddenSize: 128, classes: 10);
 
         var error = Assert.Throws<ArgumentException>(() => model.call(rand(4, 28)))!;
 

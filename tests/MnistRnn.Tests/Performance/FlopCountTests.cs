@@ -22,7 +22,7 @@ public sealed class FlopCountTests
     [TestCase(CellKind.Lstm, 4)]
     public void Gate_blocks_match_the_weight_matrices(CellKind kind, int gates)
     {
-        using var model = new RecurrentClassifier(kind, inputSize: 5, hiddenSize: 7);
+        using var model = new RecurrentClassifier(kind, inputSize: 5, hiddenSize: 7, classes: 10);
 
         Assert.That(FlopCount.Gates(kind), Is.EqualTo(gates));
         Assert.That(model.RecurrentWeights[1].shape, Is.EqualTo(new long[] { gates * 7, 7 }));
