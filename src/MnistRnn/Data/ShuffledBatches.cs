@@ -34,6 +34,13 @@ public sealed class ShuffledBatches : IDisposable
     /// </summary>
     public (Tensor Images, Tensor Labels) Next()
     {
+        var (images, labels, _) = NextWithLengths();
+        return (images, labels);
+    }
+
+    /// <summary>As <see cref="Next"/>, with the batch's lengths (on the CPU) when the split has them.</summary>
+    internal (Tensor Images, Tensor Labels, Tensor? Lengths) NextWithLengths()
+    {
         if (_order is null || _next + _batchSize > _split.Count)
         {
             if (_order is not null) Epoch++;
@@ -46,7 +53,7 @@ public sealed class ShuffledBatches : IDisposable
         }
         using var indices = _order.narrow(0, _next, _batchSize);
         _next += _batchSize;
-        return (_split.Images.index_select(0, indices), _split.Labels.index_select(0, indices));
+        return (_split.Images.index_select(0, indices), _split.Labels.index_select(0, indices), _split.Lengths?.index_select(0, indices.cpu()));
     }
 
     /// <summary>Position within the current order (for checkpoints).</summary>

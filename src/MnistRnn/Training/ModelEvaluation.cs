@@ -14,7 +14,19 @@ public static class ModelEvaluation
     public static EvaluationResult Evaluate(RecurrentClassifier model, DatasetSplit split, SequenceOrder order = SequenceOrder.Rows, int chunkSize = 1000) =>
         EvaluateWithConfusion(model, split, order, chunkSize).Result;
 
-    /// <summary>As <see cref="Evaluate"/>, also counting every (true class, predicted class) pair.</summary>
+    /// <summary>Evaluates <paramref name="model"/> on every sequence of <paramref name="data"/>, each read to its own length, in chunks of <paramref name="chunkSize"/>.</summary>
+    /// <exception cref="ArgumentException">The model does not fit the data.</exception>
+    public static EvaluationResult Evaluate(RecurrentClassifier model, SequenceDataset data, int chunkSize = 1000) =>
+        EvaluateWithConfusion(model, data, chunkSize).Result;
+
+    /// <summary>As <see cref="Evaluate(RecurrentClassifier, SequenceDataset, int)"/>, also counting every (true class, predicted class) pair.</summary>
+    public static (EvaluationResult Result, ConfusionMatrix Confusion) EvaluateWithConfusion(RecurrentClassifier model, SequenceDataset data, int chunkSize = 1000)
+    {
+        Trainer.EnsureFits(model, data);
+        return EvaluateWithConfusion(model, data.Split, SequenceOrder.Rows, chunkSize);
+    }
+
+    /// <summary>As <see cref="Evaluate(RecurrentClassifier, DatasetSplit, SequenceOrder, int)"/>, also counting every (true class, predicted class) pair.</summary>
     public static (EvaluationResult Result, ConfusionMatrix Confusion) EvaluateWithConfusion(RecurrentClassifier model, DatasetSplit split,
         SequenceOrder order = SequenceOrder.Rows, int chunkSize = 1000)
     {
@@ -34,7 +46,7 @@ public static class ModelEvaluation
                 int length = Math.Min(chunkSize, split.Count - start);
                 var images = split.Images.narrow(0, start, length);
                 var labels = split.Labels.narrow(0, start, length);
-                var logits = model.call(layout.Arrange(images));
+                var logits = model.forward(layout.Arrange(images), split.Lengths?.narrow(0, start, length));
                 lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
                 var predicted = logits.argmax(1);
                 correct += predicted.eq(labels).sum().item<long>();

@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Diagnostics;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -49,7 +50,7 @@ public sealed class Trainer
     /// <summary>The last checkpoint this trainer wrote, or null.</summary>
     public string? LastCheckpoint { get; private set; }
 
-    /// <summary>Steps completed so far by the current or last call of <see cref="Train"/>, counting a resumed checkpoint's.</summary>
+    /// <summary>Steps completed so far by the current or last call of <c>Train</c>, counting a resumed checkpoint's.</summary>
     public int CompletedSteps { get; private set; }
 
     /// <summary>
@@ -63,25 +64,72 @@ public sealed class Trainer
     public const int ProbeSize = 100;
 
     /// <summary>
-    /// Seeds torch's global generator with <see cref="TrainingOptions.Seed"/> and builds the
-    /// classifier the options describe on <paramref name="device"/>, so one seed fixes the initial weights.
+    /// Seeds torch's global generator with <see cref="TrainingOptions.Seed"/> and builds the classifier the options
+    /// describe (see <see cref="TrainingOptions.Architecture"/>) on <paramref name="device"/>, so one seed fixes the initial weights.
     /// </summary>
-    public RecurrentClassifier CreateModel(Device device, int inputSize = 28, int classes = 10)
+    /// <param name="device">Where the model lives.</param>
+    /// <param name="inputSize">Features per step of the data.</param>
+    /// <param name="classes">Classes of the data.</param>
+    /// <exception cref="ArgumentException">The input size or class count is out of range.</exception>
+    /// <exception cref="InsufficientMemoryException">The weights cannot fit in the CPU memory available.</exception>
+    public RecurrentClassifier CreateModel(Device device, int inputSize, int classes)
     {
+        var architecture = Options.Architecture(inputSize, classes);
+        architecture.EnsureValid();
         if (device.type == DeviceType.CPU)
-            MemoryEstimate.EnsureFits(RecurrentClassifier.ParameterCount(Options.Model, inputSize, Options.HiddenSize, classes) * (double)sizeof(float),
+            MemoryEstimate.EnsureFits(architecture.ParameterCount * (double)sizeof(float),
                 $"the weights of the {Options.Model.ToName()} model of hidden size {Options.HiddenSize}", "use a smaller hidden size");
         random.manual_seed(Options.Seed);
-        var model = new RecurrentClassifier(Options.Model, inputSize, Options.HiddenSize, classes);
+        var model = new RecurrentClassifier(architecture);
         model.to(device);
         return model;
     }
+
+    /// <summary>Builds the classifier for <paramref name="data"/>'s features and classes on its device, as <see cref="CreateModel(Device, int, int)"/>.</summary>
+    public RecurrentClassifier CreateModel(SequenceDataset data) => CreateModel(data.Device, data.Features, data.Classes);
 
     /// <summary>Builds the classifier for <paramref name="dataset"/> read in <see cref="TrainingOptions.Order"/>, as <see cref="CreateModel(Device, int, int)"/>.</summary>
     public RecurrentClassifier CreateModel(Device device, MnistDataset dataset)
     {
         using var layout = SequenceLayout.For(dataset.Train, Options.Order);
         return CreateModel(device, layout.Features, dataset.Classes);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="data"/> up to <see cref="TrainingOptions.Steps"/> steps,
+    /// from the start or from <paramref name="resume"/>, reading each sequence up to its own length when the data has lengths.
+    /// </summary>
+    /// <param name="model">The classifier, on the device <paramref name="data"/> is on, with its features and classes.</param>
+    /// <param name="data">The training sequences.</param>
+    /// <param name="cancellationToken">Checked before every step; on cancellation a checkpoint is written first (with <see cref="Checkpoints"/>).</param>
+    /// <param name="resume">A checkpoint of this run to continue from.</param>
+    /// <exception cref="ArgumentException">The model does not fit the data, or <see cref="TrainingOptions.Order"/> asks to rearrange images.</exception>
+    /// <inheritdoc cref="Train(RecurrentClassifier, DatasetSplit, CancellationToken, Checkpoint)" path="/exception"/>
+    public TrainingResult Train(RecurrentClassifier model, SequenceDataset data, CancellationToken cancellationToken = default, Checkpoint? resume = null)
+    {
+        EnsureFits(model, data);
+        if (Options.Order != SequenceOrder.Rows)
+            throw new ArgumentException(
+                $"TrainingOptions.Order is {Options.Order}, which turns images into pixel sequences; a SequenceDataset is already sequences, so leave Order at Rows.");
+        if (data.Lengths is not null && Options.GradientFlowSteps.Count > 0)
+            throw new ArgumentException("TrainingOptions.GradientFlowSteps needs sequences of one length; this data has Lengths.");
+        return Train(model, data.Split, cancellationToken, resume);
+    }
+
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> and logs the experiment's final line.</summary>
+    /// <exception cref="ArgumentException">The model does not fit the data.</exception>
+    public EvaluationResult Evaluate(RecurrentClassifier model, SequenceDataset data)
+    {
+        var result = ModelEvaluation.Evaluate(model, data);
+        TrainingLog.Final(_logger, result.Loss, result.Accuracy);
+        return result;
+    }
+
+    internal static void EnsureFits(RecurrentClassifier model, SequenceDataset data)
+    {
+        if (model.InputSize != data.Features || model.Classes != data.Classes)
+            throw new ArgumentException(
+                $"the model reads {model.InputSize} features per step into {model.Classes} classes, but the data has {data.Features} features and {data.Classes} classes.");
     }
 
     /// <summary>
@@ -105,12 +153,12 @@ public sealed class Trainer
         if (train.Images.device.type == DeviceType.CPU)
         {
             using var sequences = SequenceLayout.For(train, options.Order);
-            MemoryEstimate.EnsureFits(MemoryEstimate.TrainingBytes(model.Kind, model.InputSize, model.HiddenSize, model.Classes, sequences.Steps, options.BatchSize),
+            MemoryEstimate.EnsureFits(MemoryEstimate.TrainingBytes(model.Options, sequences.Steps, options.BatchSize),
                 $"training the {model.Kind.ToName()} model of hidden size {model.HiddenSize} on batches of {options.BatchSize} sequences of {sequences.Steps} steps",
                 "use a smaller batch or hidden size");
         }
         var execution = StepExecutionChoice.Resolve(options.StepExecution, train.Images.device);
-        using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate, execution);
+        using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate, execution, weightDecay: options.WeightDecay);
         using var batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
         using var layout = SequenceLayout.For(train, options.Order);
         using var pending = execution == StepExecution.DeviceResident ? new PendingMetrics(MaxPendingSteps, train.Images.device, model.Kind) : null;

@@ -19,8 +19,8 @@ public sealed record TrainingOptions
     /// <summary>Largest learning rate accepted.</summary>
     public const double MaxLearningRate = 10;
 
-    /// <summary>The widest hidden state accepted: an LSTM this wide has 4.3 billion recurrent weights, far past any machine's memory.</summary>
-    public const int MaxHiddenSize = 1 << 15;
+    /// <summary>The widest hidden state accepted (see <see cref="RecurrentClassifierOptions.MaxHiddenSize"/>).</summary>
+    public const int MaxHiddenSize = RecurrentClassifierOptions.MaxHiddenSize;
 
     /// <summary>The recurrent cell. Default: LSTM.</summary>
     public CellKind Model { get; init; } = CellKind.Lstm;
@@ -39,6 +39,21 @@ public sealed record TrainingOptions
 
     /// <summary>Width of the recurrent hidden state. Default: 128.</summary>
     public int HiddenSize { get; init; } = 128;
+
+    /// <summary>Stacked recurrent layers. Default: 1.</summary>
+    public int Layers { get; init; } = 1;
+
+    /// <summary>Whether each layer also reads the sequence backwards. Default: false.</summary>
+    public bool Bidirectional { get; init; }
+
+    /// <summary>Dropout between recurrent layers while training; needs <see cref="Layers"/> of 2 or more. Default: 0.</summary>
+    public double Dropout { get; init; }
+
+    /// <summary>
+    /// Decoupled weight decay, as <c>torch.optim.AdamW</c>'s: every step first shrinks each weight by
+    /// learning rate times this. Default: 0 (plain Adam, as in the experiment).
+    /// </summary>
+    public double WeightDecay { get; init; }
 
     /// <summary>Rescale gradients whose global L2 norm exceeds this; null turns norm clipping off. Default: <see cref="DefaultClipNorm"/>.</summary>
     public double? ClipNorm { get; init; } = DefaultClipNorm;
@@ -85,6 +100,10 @@ public sealed record TrainingOptions
     /// <summary>How each step is driven; see <see cref="Training.StepExecution"/>. Default: <see cref="StepExecution.Auto"/>.</summary>
     public StepExecution StepExecution { get; init; } = StepExecution.Auto;
 
+    /// <summary>The architecture these options build for data of <paramref name="inputSize"/> features per step and <paramref name="classes"/> classes.</summary>
+    public RecurrentClassifierOptions Architecture(int inputSize, int classes) =>
+        new(Model, inputSize, HiddenSize, classes) { Layers = Layers, Bidirectional = Bidirectional, Dropout = Dropout };
+
     /// <summary>The problems with these options, each naming the property at fault; empty when they are valid.</summary>
     public IReadOnlyList<OptionProblem> Problems()
     {
@@ -99,6 +118,10 @@ public sealed record TrainingOptions
         // Above 10 an Adam step size overflows float32 arithmetic; useful rates are far below 1.
         Require(LearningRate > 0 && LearningRate <= MaxLearningRate, nameof(LearningRate), $"must be a positive number up to {MaxLearningRate}, got {LearningRate}.");
         Require(HiddenSize is >= 1 and <= MaxHiddenSize, nameof(HiddenSize), $"must be 1 to {MaxHiddenSize}, got {HiddenSize}.");
+        Require(Layers is >= 1 and <= RecurrentClassifierOptions.MaxLayers, nameof(Layers), $"must be 1 to {RecurrentClassifierOptions.MaxLayers}, got {Layers}.");
+        Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), $"must be at least 0 and below 1, got {Dropout}.");
+        Require(Dropout == 0 || Layers > 1, nameof(Dropout), "applies between layers, so it needs Layers of 2 or more.");
+        Require(WeightDecay >= 0 && !(WeightDecay * LearningRate >= 1), nameof(WeightDecay), $"must be at least 0 and, times the learning rate, below 1, got {WeightDecay}.");
         // Clipping thresholds become float32 scalars, so they must fit one.
         Require(ClipNorm is null || (ClipNorm > 0 && ClipNorm <= float.MaxValue), nameof(ClipNorm), $"must be a positive number up to {float.MaxValue:G3}, got {ClipNorm}.");
         Require(ClipValue is null || (ClipValue > 0 && ClipValue <= float.MaxValue), nameof(ClipValue), $"must be a positive number up to {float.MaxValue:G3}, got {ClipValue}.");

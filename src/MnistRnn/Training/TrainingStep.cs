@@ -61,10 +61,10 @@ internal static class TrainingStep
         RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, SequenceLayout layout)
     {
         int epoch = batches.Epoch;
-        var (images, labels) = batches.Next();
+        var (images, labels, lengths) = batches.NextWithLengths();
         var sequences = layout.Arrange(images);
         optimizer.ZeroGrad();
-        var (logits, outputs) = model.ForwardWithOutputs(sequences);
+        var (logits, outputs) = model.ForwardWithOutputs(sequences, lengths);
         var loss = nn.functional.cross_entropy(logits, labels);
         loss.backward();
         return (epoch, sequences, labels, logits, outputs, loss);

@@ -57,7 +57,7 @@ public sealed class TrainerTests
         (long[] Losses, long[] GradNorms, int[] Weights) Train()
         {
             var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 30, Device = DeviceChoice.Cpu, LogCadence = LogCadence.EveryNSteps(1) });
-            using var model = trainer.CreateModel(CPU);
+            using var model = trainer.CreateModel(CPU, inputSize: 28, classes: 10);
             var steps = new List<StepMetrics>();
             trainer.StepCompleted += steps.Add;
             trainer.Train(model, data);
@@ -158,7 +158,11 @@ public sealed class TrainerTests
         using var data = LearnableTasks.BrightestRow(64, seed: 9);
         var trainer = new Trainer(new TrainingOptions
         {
-            Model = CellKind.Rnn, Steps = 6, BatchSize = 16, HiddenSize = 8, GradientFlowSteps = [0, 3, 6],
+            Model = CellKind.Rnn,
+            Steps = 6,
+            BatchSize = 16,
+            HiddenSize = 8,
+            GradientFlowSteps = [0, 3, 6],
         });
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var flows = new List<MnistRnn.Diagnostics.GradientFlowMeasurement>();
@@ -201,7 +205,12 @@ public sealed class TrainerTests
         using var data = LearnableTasks.BrightestRow(512, seed: 12);
         var trainer = new Trainer(new TrainingOptions
         {
-            Model = CellKind.Lstm, Steps = 300, BatchSize = 32, HiddenSize = 32, Order = order, Device = DeviceChoice.Cpu,
+            Model = CellKind.Lstm,
+            Steps = 300,
+            BatchSize = 32,
+            HiddenSize = 32,
+            Order = order,
+            Device = DeviceChoice.Cpu,
         });
         using var model = trainer.CreateModel(CPU, inputSize: 1, classes: 4);
         var before = trainer.Evaluate(model, data);

@@ -1,0 +1,169 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Data;
+
+/// <summary>
+/// Labelled sequences for a <see cref="Models.RecurrentClassifier"/>: float32 sequences (count, steps, features),
+/// int64 labels (count) in 0 to <see cref="Classes"/> - 1, and optionally each sequence's length, for data whose
+/// sequences are shorter than <see cref="Steps"/> (padded at the end). Everything is checked when it is built, so a
+/// mistake is one sentence here rather than a libtorch error in the middle of training.
+/// </summary>
+public sealed class SequenceDataset : IDisposable
+{
+    /// <summary>Wraps tensors after checking them; the dataset then owns and disposes them (not when the check fails).</summary>
+    /// <param name="sequences">Shape (count, steps, features), float32.</param>
+    /// <param name="labels">Shape (count), int64, each 0 to <paramref name="classes"/> - 1, on the device of <paramref name="sequences"/>.</param>
+    /// <param name="classes">Number of classes, at least 2.</param>
+    /// <param name="lengths">Null when every sequence is <c>steps</c> long; otherwise shape (count), int64, each 1 to steps, on the CPU (where packing reads them).</param>
+    /// <exception cref="ArgumentException">A tensor has the wrong rank, dtype, device, count or values; the message says which and what to do.</exception>
+    public SequenceDataset(Tensor sequences, Tensor labels, int classes, Tensor? lengths = null)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        ArgumentNullException.ThrowIfNull(labels);
+        Check(sequences, labels, classes, lengths);
+        Sequences = sequences;
+        Labels = labels;
+        Classes = classes;
+        Lengths = lengths;
+        Split = new DatasetSplit(sequences, labels, lengths, ownsTensors: false);
+    }
+
+    /// <summary>The sequences, shape (count, steps, features), float32.</summary>
+    public Tensor Sequences { get; }
+
+    /// <summary>The labels, shape (count), int64.</summary>
+    public Tensor Labels { get; }
+
+    /// <summary>Each sequence's length, shape (count) int64 on the CPU; null when all are <see cref="Steps"/> long.</summary>
+    public Tensor? Lengths { get; }
+
+    /// <summary>Number of classes.</summary>
+    public int Classes { get; }
+
+    /// <summary>Number of sequences.</summary>
+    public int Count => (int)Sequences.shape[0];
+
+    /// <summary>Steps per sequence (the longest, when <see cref="Lengths"/> are given).</summary>
+    public int Steps => (int)Sequences.shape[1];
+
+    /// <summary>Features per step.</summary>
+    public int Features => (int)Sequences.shape[2];
+
+    /// <summary>The device the sequences and labels are on.</summary>
+    public Device Device => Sequences.device;
+
+    /// <summary>The same tensors in the form the trainer reads (not owning them).</summary>
+    internal DatasetSplit Split { get; }
+
+    /// <summary>Sequences from a (count, steps, features) array.</summary>
+    /// <param name="sequences">The values; <c>sequences[i, t, f]</c> is feature f of step t of sequence i.</param>
+    /// <param name="labels">One label per sequence, 0 to <paramref name="classes"/> - 1.</param>
+    /// <param name="classes">Number of classes.</param>
+    /// <param name="lengths">Null, or each sequence's length (1 to steps); steps past it are ignored.</param>
+    /// <param name="device">Where to put the tensors; default the CPU.</param>
+    /// <inheritdoc cref="SequenceDataset(Tensor, Tensor, int, Tensor)" path="/exception"/>
+    public static SequenceDataset FromArrays(float[,,] sequences, int[] labels, int classes, int[]? lengths = null, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var flat = new float[sequences.Length];
+        Buffer.BlockCopy(sequences, 0, flat, 0, flat.Length * sizeof(float));
+        return FromArrays(flat, sequences.GetLength(1), sequences.GetLength(2), labels, classes, lengths, device);
+    }
+
+    /// <summary>Sequences from a flat array in (count, steps, features) order, count being the number of labels.</summary>
+    /// <param name="values">count × steps × features values; sequence i's step t's feature f is at (i × steps + t) × features + f.</param>
+    /// <param name="steps">Steps per sequence.</param>
+    /// <param name="features">Features per step.</param>
+    /// <param name="labels">One label per sequence, 0 to <paramref name="classes"/> - 1.</param>
+    /// <param name="classes">Number of classes.</param>
+    /// <param name="lengths">Null, or each sequence's length (1 to steps); steps past it are ignored.</param>
+    /// <param name="device">Where to put the tensors; default the CPU.</param>
+    /// <inheritdoc cref="SequenceDataset(Tensor, Tensor, int, Tensor)" path="/exception"/>
+    public static SequenceDataset FromArrays(float[] values, int steps, int features, int[] labels, int classes, int[]? lengths = null, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (steps < 1 || features < 1)
+            throw new ArgumentException($"steps and features must be at least 1, got {steps} and {features}.");
+        if (values.LongLength != (long)labels.Length * steps * features)
+            throw new ArgumentException(
+                $"values hold {values.LongLength} numbers where {labels.Length} labels of {steps} steps of {features} features need {(long)labels.Length * steps * features}.");
+        if (lengths is not null && lengths.Length != labels.Length)
+            throw new ArgumentException($"lengths hold {lengths.Length} items but labels hold {labels.Length}.");
+        var target = device ?? CPU;
+        using var scope = NewDisposeScope();
+        var sequenceTensor = tensor(values, [labels.Length, steps, features], ScalarType.Float32).to(target);
+        var labelTensor = tensor(labels.Select(l => (long)l).ToArray(), ScalarType.Int64).to(target);
+        var lengthTensor = lengths is null ? null : tensor(lengths.Select(l => (long)l).ToArray(), ScalarType.Int64);
+        var dataset = new SequenceDataset(sequenceTensor, labelTensor, classes, lengthTensor);
+        sequenceTensor.DetachFromDisposeScope();
+        labelTensor.DetachFromDisposeScope();
+        lengthTensor?.DetachFromDisposeScope();
+        return dataset;
+    }
+
+    /// <summary>
+    /// Sequences from a CSV file of fixed-width rows: each row is a label (0 to <paramref name="classes"/> - 1) followed by
+    /// <paramref name="steps"/> × <paramref name="features"/> numbers, step by step. Numbers use a point for decimals; a first
+    /// row whose label is not a number is taken for a header and skipped, as are empty lines.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not such a CSV; the message names the line.</exception>
+    /// <inheritdoc cref="SequenceDataset(Tensor, Tensor, int, Tensor)" path="/exception"/>
+    public static SequenceDataset FromCsv(string path, int steps, int features, int classes, Device? device = null)
+    {
+        var (values, labels) = SequenceCsv.Read(path, steps, features, classes);
+        return FromArrays(values, steps, features, labels, classes, device: device);
+    }
+
+    private static void Check(Tensor sequences, Tensor labels, int classes, Tensor? lengths)
+    {
+        static string Shape(Tensor t) => $"({string.Join(", ", t.shape)})";
+        if (sequences.dim() != 3)
+            throw new ArgumentException(
+                $"sequences must have shape (count, steps, features), got {Shape(sequences)}" +
+                (sequences.dim() == 2 ? "; a series of single values needs a last dimension of 1: pass sequences.unsqueeze(-1)." : "."));
+        if (sequences.shape[0] < 1 || sequences.shape[1] < 1 || sequences.shape[2] < 1)
+            throw new ArgumentException($"sequences must hold at least one sequence of one step of one feature, got shape {Shape(sequences)}.");
+        if (sequences.dtype != ScalarType.Float32)
+            throw new ArgumentException($"sequences must be float32, got {sequences.dtype}; convert them with .to(ScalarType.Float32).");
+        if (labels.dim() != 1 || labels.shape[0] != sequences.shape[0])
+            throw new ArgumentException($"labels must have shape ({sequences.shape[0]}), one per sequence, got {Shape(labels)}.");
+        if (labels.dtype != ScalarType.Int64)
+            throw new ArgumentException($"labels must be int64, got {labels.dtype}; convert them with .to(ScalarType.Int64).");
+        if (labels.device_type != sequences.device_type || labels.device_index != sequences.device_index)
+            throw new ArgumentException($"labels are on {labels.device} but sequences on {sequences.device}; move both to one device.");
+        if (classes is < 2 or > Models.RecurrentClassifierOptions.MaxClasses)
+            throw new ArgumentException($"classes must be 2 to {Models.RecurrentClassifierOptions.MaxClasses}, got {classes}.");
+        using var scope = NewDisposeScope();
+        if (FirstIndex(labels.lt(0).logical_or_(labels.ge(classes))) is long badLabel)
+            throw new ArgumentException(
+                $"labels must lie in 0 to {classes - 1} for {classes} classes, but item {badLabel} is {labels[badLabel].item<long>()}.");
+        if (FirstIndex(sequences.isfinite().logical_not_().flatten(1).any(1)) is long badSequence)
+            throw new ArgumentException($"sequences must be finite, but item {badSequence} holds NaN or infinity.");
+        if (lengths is null) return;
+        if (lengths.dim() != 1 || lengths.shape[0] != sequences.shape[0] || lengths.dtype != ScalarType.Int64)
+            throw new ArgumentException($"lengths must be int64 with shape ({sequences.shape[0]}), one per sequence, got {lengths.dtype} {Shape(lengths)}.");
+        if (lengths.device_type != DeviceType.CPU)
+            throw new ArgumentException($"lengths must be on the CPU, where packing reads them, got {lengths.device}; pass lengths.cpu().");
+        if (FirstIndex(lengths.lt(1).logical_or_(lengths.gt(sequences.shape[1]))) is long badLength)
+            throw new ArgumentException(
+                $"lengths must lie in 1 to {sequences.shape[1]} steps, but item {badLength} is {lengths[badLength].item<long>()}.");
+    }
+
+    // The first index where a boolean vector is true, or null; read back once.
+    private static long? FirstIndex(Tensor flags)
+    {
+        if (!flags.any().item<bool>()) return null;
+        return flags.to(ScalarType.Int8).argmax().item<long>();
+    }
+
+    /// <summary>Releases the tensors.</summary>
+    public void Dispose()
+    {
+        Sequences.Dispose();
+        Labels.Dispose();
+        Lengths?.Dispose();
+    }
+}

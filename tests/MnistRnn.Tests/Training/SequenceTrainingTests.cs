@@ -1,0 +1,145 @@
+using MnistRnn.Checkpoints;
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Tests.Support;
+using MnistRnn.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Tests.Training;
+
+/// <summary>The library trains, evaluates, saves and resumes on a user's own sequences, with the checks the runner has.</summary>
+public sealed class SequenceTrainingTests
+{
+    // Sequences of 4 to 16 steps of 2 features, padded to 16 with large noise; the class is the sign pattern of the
+    // first step, so a model must remember it to each sequence's own end, and reading the padding would only hurt.
+    private static SequenceDataset FirstStepTask(int count, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var labels = randint(0, 4, [count], ScalarType.Int64, generator: generator);
+        var sequences = randn([count, 16, 2], generator: generator).mul_(0.3);
+        var signs = stack([labels.remainder(2), labels.div(2, rounding_mode: RoundingMode.floor)], 1).to(ScalarType.Float32).mul(2).sub(1);
+        sequences.select(1, 0).copy_(signs);
+        var lengths = randint(4, 17, [count], ScalarType.Int64, generator: generator);
+        var padding = arange(16).unsqueeze(0).ge(lengths.unsqueeze(1)).unsqueeze(2);
+        sequences.masked_fill_(padding, 5);
+        var dataset = new SequenceDataset(sequences, labels, 4, lengths);
+        foreach (var tensor in new[] { sequences, labels, lengths }) tensor.DetachFromDisposeScope();
+        return dataset;
+    }
+
+    private static TrainingOptions Options(int steps = 150) => new()
+    {
+        Model = CellKind.Gru,
+        HiddenSize = 16,
+        Steps = steps,
+        BatchSize = 50,
+        Device = DeviceChoice.Cpu,
+        StallWindow = 0,
+        LogCadence = LogCadence.EveryNSteps(1000),
+    };
+
+    [Test]
+    public void Variable_length_sequences_are_learned_each_to_its_own_end()
+    {
+        using var train = FirstStepTask(1000, seed: 1);
+        using var test = FirstStepTask(500, seed: 2);
+        var trainer = new Trainer(Options());
+        using var model = trainer.CreateModel(train);
+
+        double before = ModelEvaluation.Evaluate(model, test).Accuracy;
+        trainer.Train(model, train);
+        var after = trainer.Evaluate(model, test);
+
+        Assert.That(before, Is.LessThan(0.5));
+        Assert.That(after.Accuracy, Is.GreaterThan(0.9), $"measured {after.Accuracy}");
+    }
+
+    [Test]
+    public void A_model_saved_after_training_evaluates_the_same_when_loaded()
+    {
+        using var folder = new TempFolder();
+        using var train = FirstStepTask(200, seed: 3);
+        var trainer = new Trainer(Options(steps: 10) with { Layers = 2, Bidirectional = true, Dropout = 0.2, WeightDecay = 0.01 });
+        using var model = trainer.CreateModel(train);
+        trainer.Train(model, train);
+        ModelFile.Save(model, folder.File("model.safetensors"));
+
+        using var loaded = ModelFile.Load(folder.File("model.safetensors"));
+
+        Assert.That(ModelEvaluation.Evaluate(loaded, train), Is.EqualTo(ModelEvaluation.Evaluate(model, train)));
+    }
+
+    [Test]
+    public void A_model_that_does_not_fit_the_data_is_one_sentence()
+    {
+        using var train = FirstStepTask(100, seed: 4);
+        var trainer = new Trainer(Options());
+        using var model = trainer.CreateModel(CPU, inputSize: 3, classes: 4);
+
+        var error = Assert.Throws<ArgumentException>(() => trainer.Train(model, train))!;
+        Assert.That(error.Message, Is.EqualTo("the model reads 3 features per step into 4 classes, but the data has 2 features and 4 classes."));
+    }
+
+    [Test]
+    public void A_pixel_order_is_refused_for_sequences()
+    {
+        using var train = FirstStepTask(100, seed: 4);
+        var trainer = new Trainer(Options() with { Order = SequenceOrder.Pixels });
+        using var model = trainer.CreateModel(train);
+
+        Assert.That(() => trainer.Train(model, train), Throws.ArgumentException.With.Message.Contains("leave Order at Rows"));
+    }
+
+    [Test]
+    public void Resuming_with_another_batch_size_is_refused_by_the_library()
+    {
+        using var folder = new TempFolder();
+        using var train = FirstStepTask(200, seed: 5);
+        var first = new Trainer(Options(steps: 4)) { Checkpoints = new CheckpointStore(folder.Path) };
+        using (var model = first.CreateModel(train)) first.Train(model, train);
+        var checkpoint = CheckpointFile.Read(first.LastCheckpoint!);
+
+        var other = new Trainer(checkpoint.Info.Options with { Steps = 8, BatchSize = 20 });
+        using var resumed = other.CreateModel(train);
+        var error = Assert.Throws<CheckpointException>(() => other.Train(resumed, train, resume: checkpoint))!;
+
+        Assert.That(error.Message, Does.Contain("TrainingOptions.BatchSize is 20 but the checkpoint's run used 50"));
+    }
+
+    [Test]
+    public void Resuming_a_finished_checkpoint_says_so_instead_of_returning_nothing()
+    {
+        using var folder = new TempFolder();
+        using var train = FirstStepTask(200, seed: 6);
+        var first = new Trainer(Options(steps: 4)) { Checkpoints = new CheckpointStore(folder.Path) };
+        using (var model = first.CreateModel(train)) first.Train(model, train);
+        var checkpoint = CheckpointFile.Read(first.LastCheckpoint!);
+
+        var again = new Trainer(checkpoint.Info.Options);
+        using var resumed = again.CreateModel(train);
+        var error = Assert.Throws<CheckpointException>(() => again.Train(resumed, train, resume: checkpoint))!;
+
+        Assert.That(error.Message, Does.Contain("TrainingOptions.Steps is 4 but the checkpoint is already at step 4"));
+    }
+
+    [Test]
+    public void A_resumed_run_on_sequences_equals_an_uninterrupted_one()
+    {
+        using var folder = new TempFolder();
+        using var train = FirstStepTask(200, seed: 7);
+        var straight = new Trainer(Options(steps: 8));
+        using var straightModel = straight.CreateModel(train);
+        double straightLoss = straight.Train(straightModel, train).LastStep.Loss;
+
+        var half = new Trainer(Options(steps: 4)) { Checkpoints = new CheckpointStore(folder.Path) };
+        using (var model = half.CreateModel(train)) half.Train(model, train);
+        var checkpoint = CheckpointFile.Read(half.LastCheckpoint!);
+        var rest = new Trainer(checkpoint.Info.Options with { Steps = 8 });
+        using var resumedModel = rest.CreateModel(train);
+        double resumedLoss = rest.Train(resumedModel, train, resume: checkpoint).LastStep.Loss;
+
+        Assert.That(resumedLoss, Is.EqualTo(straightLoss));
+    }
+}
