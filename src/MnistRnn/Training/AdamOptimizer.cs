@@ -1,12 +1,14 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Training;
 
 /// <summary>
-/// Adam (Kingma and Ba, 2015), computing exactly what <c>torch.optim.Adam</c> computes without
-/// weight decay or AMSGrad.
+/// Adam (Kingma and Ba, 2015), computing exactly what <c>torch.optim.Adam</c> computes without AMSGrad, or with
+/// a weight decay what <c>torch.optim.AdamW</c> computes. It is a TorchSharp <see cref="torch.optim.Optimizer"/>:
+/// its <see cref="torch.optim.Optimizer.ParamGroups"/> carry the learning rate (and weight decay) of each group, so
+/// TorchSharp's learning-rate schedulers (<c>torch.optim.lr_scheduler</c>) drive it as they drive TorchSharp's own.
 /// </summary>
 /// <remarks>
 /// Why not TorchSharp's own Adam: every <c>double</c> it passes to a tensor operation becomes a
@@ -21,11 +23,13 @@ namespace MnistRnn.Training;
 /// whether it did. Create the optimizer after the model's last move to a device or dtype.
 /// </para>
 /// </remarks>
-public sealed class AdamOptimizer : IDisposable
+public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
 {
-    private readonly Parameter[] _parameters;
-    private readonly Tensor[] _expAvg;
-    private readonly Tensor[] _expAvgSq;
+    private Parameter[] _parameters;
+    // The group of each parameter, in _parameters order.
+    private ParamGroup[] _groupOf;
+    private Tensor[] _expAvg;
+    private Tensor[] _expAvgSq;
     private readonly double _beta1;
     private readonly double _beta2;
     private readonly Scalar _beta1Scalar;
@@ -52,22 +56,49 @@ public sealed class AdamOptimizer : IDisposable
 
     /// <summary>Creates the optimizer with zeroed moment estimates, driven as <paramref name="execution"/> says.</summary>
     /// <param name="parameters">The parameters to update, all on one device with one dtype; for <see cref="StepExecution.DeviceResident"/> they become views into one buffer.</param>
-    /// <param name="learningRate">The step size; <see cref="LearningRate"/> may change it between steps.</param>
+    /// <param name="learningRate">The step size; <see cref="LearningRate"/> or a scheduler may change it between steps.</param>
     /// <param name="execution"><see cref="StepExecution.Synchronous"/> or <see cref="StepExecution.DeviceResident"/>.</param>
     /// <param name="beta1">Decay of the first-moment estimate.</param>
     /// <param name="beta2">Decay of the second-moment estimate.</param>
     /// <param name="eps">Added to the denominator for numerical stability.</param>
-    public AdamOptimizer(IEnumerable<Parameter> parameters, double learningRate, StepExecution execution, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    /// <param name="weightDecay">Decoupled weight decay, as <c>torch.optim.AdamW</c>'s <c>weight_decay</c>; 0 for plain Adam.</param>
+    public AdamOptimizer(IEnumerable<Parameter> parameters, double learningRate, StepExecution execution, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0)
+        : this([new ParamGroup(parameters)], learningRate, execution, beta1, beta2, eps, weightDecay)
+    {
+    }
+
+    /// <summary>
+    /// Creates the optimizer over parameter groups, each with its own learning rate and weight decay where its
+    /// <see cref="Options"/> give one, and this constructor's otherwise.
+    /// </summary>
+    /// <param name="groups">The groups; more than one needs <see cref="StepExecution.Synchronous"/>.</param>
+    /// <param name="learningRate">The step size of groups that give none.</param>
+    /// <param name="execution"><see cref="StepExecution.Synchronous"/> or <see cref="StepExecution.DeviceResident"/>.</param>
+    /// <param name="beta1">Decay of the first-moment estimate.</param>
+    /// <param name="beta2">Decay of the second-moment estimate.</param>
+    /// <param name="eps">Added to the denominator for numerical stability.</param>
+    /// <param name="weightDecay">Decoupled weight decay of groups that give none; 0 for plain Adam.</param>
+    public AdamOptimizer(IEnumerable<ParamGroup> groups, double learningRate, StepExecution execution = StepExecution.Synchronous, double beta1 = 0.9,
+        double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0)
+        : base(IntPtr.Zero)
     {
         if (execution is not (StepExecution.Synchronous or StepExecution.DeviceResident))
             throw new ArgumentOutOfRangeException(nameof(execution), execution, "must be Synchronous or DeviceResident; resolve Auto for the device first.");
         if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "must be positive.");
         if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "must be in [0, 1).");
         if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "must be in [0, 1).");
-        _parameters = parameters.ToArray();
-        if (_parameters.Length == 0) throw new ArgumentException("there are no parameters to optimize.", nameof(parameters));
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "must not be negative.");
+        var groupList = groups.ToList();
+        if (execution == StepExecution.DeviceResident && groupList.Count != 1)
+            throw new ArgumentException("StepExecution.DeviceResident updates all parameters as one buffer, so it takes one parameter group.", nameof(groups));
+        _defaults = new Options { LearningRate = learningRate, InitialLearningRate = learningRate, WeightDecay = weightDecay };
+        foreach (var group in groupList) Complete(group);
+        _parameter_groups = groupList.Cast<TorchSharp.Modules.ParamGroup>().ToList();
+        _groupOf = groupList.SelectMany(g => g.Parameters.Select(_ => g)).ToArray();
+        _parameters = groupList.SelectMany(g => g.Parameters).ToArray();
+        if (_parameters.Length == 0) throw new ArgumentException("there are no parameters to optimize.", nameof(groups));
         (_device, _dtype) = (_parameters[0].device, _parameters[0].dtype);
-        LearningRate = learningRate;
         _beta1 = beta1;
         _beta2 = beta2;
         _beta1Scalar = beta1.ToScalar();
@@ -103,8 +134,53 @@ public sealed class AdamOptimizer : IDisposable
     /// <summary>All gradients as one flat tensor under <see cref="StepExecution.DeviceResident"/>; null otherwise.</summary>
     internal Tensor? FlatGradients => _flat?.Gradients;
 
-    /// <summary>The learning rate of the next step.</summary>
-    public double LearningRate { get; set; }
+    private readonly Options _defaults;
+
+    /// <summary>The settings of one parameter group; null values take the optimizer's.</summary>
+    public sealed class Options : TorchSharp.Modules.OptimizerOptions
+    {
+        /// <summary>Decoupled weight decay (AdamW); null takes the optimizer's.</summary>
+        public double? WeightDecay { get; set; }
+    }
+
+    /// <summary>Parameters that share a learning rate and weight decay.</summary>
+    public sealed class ParamGroup : ParamGroup<Options>
+    {
+        /// <summary>A group of <paramref name="parameters"/> with the optimizer's settings, or those <paramref name="options"/> give.</summary>
+        public ParamGroup(IEnumerable<Parameter> parameters, Options? options = null) : base(parameters.ToArray(), options ?? new Options())
+        {
+        }
+    }
+
+    // Fills what a group leaves unset from the optimizer's settings; a scheduler starts from InitialLearningRate.
+    private void Complete(ParamGroup group)
+    {
+        group.Options.LearningRate ??= _defaults.LearningRate;
+        group.Options.WeightDecay ??= _defaults.WeightDecay;
+        group.Options.InitialLearningRate = group.Options.LearningRate!.Value;
+        if (!(group.Options.LearningRate > 0) || !(group.Options.WeightDecay >= 0))
+            throw new ArgumentOutOfRangeException(nameof(group), "a group's learning rate must be positive and its weight decay not negative.");
+    }
+
+    /// <summary>
+    /// The learning rate of the next step: the first group's. Setting it sets every group's, as the trainer's own
+    /// schedule does; with several groups, set each group's <see cref="TorchSharp.Modules.ParamGroup.LearningRate"/> or use a scheduler.
+    /// </summary>
+    public double LearningRate
+    {
+        get => _parameter_groups[0].LearningRate;
+        set
+        {
+            foreach (var group in _parameter_groups) group.LearningRate = value;
+        }
+    }
+
+    /// <summary>Decay of the first- and second-moment estimates (as TorchSharp's <see cref="torch.optim.IBetas"/>); fixed when the optimizer is made.</summary>
+    public (double, double) Betas
+    {
+        get => (_beta1, _beta2);
+        set => throw new NotSupportedException("Adam's betas are fixed when the optimizer is made; create another to change them.");
+    }
 
     private long _hostStepCount;
 
@@ -151,18 +227,40 @@ public sealed class AdamOptimizer : IDisposable
         _hostStepCount++;
         double biasCorrection1 = 1 - Math.Pow(_beta1, _hostStepCount);
         double biasCorrection2 = 1 - Math.Pow(_beta2, _hostStepCount);
-        using var negativeStepSize = (-LearningRate / biasCorrection1).ToScalar();
         using var biasCorrection2Sqrt = Math.Sqrt(biasCorrection2).ToScalar();
-        for (int i = 0; i < _parameters.Length; i++)
+        // Per group: the step size, and the factor weights shrink by under decoupled weight decay (none when it is 0).
+        var settings = new Dictionary<ParamGroup, (Scalar NegativeStepSize, Scalar? Shrink)>();
+        try
         {
-            using var grad = _parameters[i].grad;
-            if (grad is null) continue;
-            _expAvg[i].mul_(_beta1Scalar).add_(grad, _oneMinusBeta1);
-            _expAvgSq[i].mul_(_beta2Scalar).addcmul_(grad, grad, _oneMinusBeta2);
-            using var denominator = _expAvgSq[i].sqrt();
-            denominator.div_(biasCorrection2Sqrt).add_(_eps, _one);
-            _parameters[i].addcdiv_(_expAvg[i], denominator, negativeStepSize);
+            foreach (var group in _groupOf.Distinct())
+            {
+                double learningRate = group.LearningRate, decay = group.Options.WeightDecay ?? 0;
+                settings[group] = ((-learningRate / biasCorrection1).ToScalar(), decay == 0 ? null : (1 - learningRate * decay).ToScalar());
+            }
+            for (int i = 0; i < _parameters.Length; i++)
+                Update(i, settings[_groupOf[i]].NegativeStepSize, settings[_groupOf[i]].Shrink, biasCorrection2Sqrt);
         }
+        finally
+        {
+            foreach (var (negativeStepSize, shrink) in settings.Values)
+            {
+                negativeStepSize.Dispose();
+                shrink?.Dispose();
+            }
+        }
+    }
+
+    // One parameter's update, in torch.optim.AdamW's order: decay the weight, then the moments, then the step.
+    private void Update(int i, Scalar negativeStepSize, Scalar? shrink, Scalar biasCorrection2Sqrt)
+    {
+        using var grad = _parameters[i].grad;
+        if (grad is null) return;
+        if (shrink is not null) _parameters[i].mul_(shrink);
+        _expAvg[i].mul_(_beta1Scalar).add_(grad, _oneMinusBeta1);
+        _expAvgSq[i].mul_(_beta2Scalar).addcmul_(grad, grad, _oneMinusBeta2);
+        using var denominator = _expAvgSq[i].sqrt();
+        denominator.div_(biasCorrection2Sqrt).add_(_eps, _one);
+        _parameters[i].addcdiv_(_expAvg[i], denominator, negativeStepSize);
     }
 
     /// <summary>
@@ -197,6 +295,13 @@ public sealed class AdamOptimizer : IDisposable
         var (decay1, decay2, gain1, gain2, negativeStepSize, inverseBiasCorrection2Sqrt) =
             (coefficients[0], coefficients[1], coefficients[2], coefficients[3], coefficients[4], coefficients[5]);
 
+        double weightDecay = ((ParamGroup)_parameter_groups[0]).Options.WeightDecay ?? 0;
+        if (weightDecay != 0)
+        {
+            // AdamW's shrink, 1 - lr wd when applied and exactly 1 when skipped, before anything else moves.
+            using var negativeDecay = (-LearningRate * weightDecay).ToScalar();
+            _flat.Values.mul_(applied.mul(negativeDecay).add_(_one).to(_flat.Values.dtype));
+        }
         var grad = _flat.Gradients.nan_to_num(0, 0, 0);
         _flatExpAvg!.mul_(decay1).addcmul_(grad, gain1, _one);
         _flatExpAvgSq!.mul_(decay2).addcmul_(grad.mul(gain2), grad, _one);
@@ -217,14 +322,54 @@ public sealed class AdamOptimizer : IDisposable
         _deviceStepCount?.fill_(stepCount);
     }
 
-    /// <summary>Releases the moment estimates and the cached scalars.</summary>
-    public void Dispose()
+    /// <summary>Takes one step as <see cref="Step()"/>, after evaluating <paramref name="closure"/> (with gradients) when given; returns its loss.</summary>
+    public override Tensor step(Func<Tensor>? closure = null)
     {
-        foreach (var tensor in _expAvg.Concat(_expAvgSq)) tensor.Dispose();
-        _flatExpAvg?.Dispose();
-        _flatExpAvgSq?.Dispose();
-        foreach (var tensor in new[] { _deviceStepCount, _logBetas, _coefficientOffsets, _coefficientSlopes }) tensor?.Dispose();
-        _flat?.Dispose();
-        foreach (var scalar in new[] { _beta1Scalar, _beta2Scalar, _oneMinusBeta1, _oneMinusBeta2, _eps, _one }) scalar.Dispose();
+        Tensor? loss = null;
+        if (closure is not null)
+        {
+            using var withGradients = enable_grad();
+            loss = closure();
+        }
+        Step();
+        return loss!;
+    }
+
+    /// <summary>Zeroes every parameter's gradient (<see cref="ZeroGrad"/>).</summary>
+    public override void zero_grad() => ZeroGrad();
+
+    /// <summary>The parameters of every group, in order.</summary>
+    public override IEnumerable<Parameter> parameters() => _parameters;
+
+    /// <summary>Adds a group with zeroed moment estimates (<see cref="StepExecution.Synchronous"/> only).</summary>
+    /// <exception cref="NotSupportedException">The optimizer is <see cref="StepExecution.DeviceResident"/>.</exception>
+    public override void add_param_group(TorchSharp.Modules.ParamGroup param_group)
+    {
+        if (Execution != StepExecution.Synchronous)
+            throw new NotSupportedException("StepExecution.DeviceResident updates one buffer made when the optimizer was; create a new optimizer instead.");
+        var group = param_group as ParamGroup ?? new ParamGroup(param_group.Parameters, new Options { LearningRate = param_group.Options?.LearningRate });
+        Complete(group);
+        var added = group.Parameters.ToArray();
+        using var noGrad = no_grad();
+        _parameter_groups.Add(group);
+        _parameters = [.. _parameters, .. added];
+        _groupOf = [.. _groupOf, .. added.Select(_ => group)];
+        _expAvg = [.. _expAvg, .. added.Select(p => zeros_like(p).DetachFromDisposeScope())];
+        _expAvgSq = [.. _expAvgSq, .. added.Select(p => zeros_like(p).DetachFromDisposeScope())];
+    }
+
+    /// <summary>Releases the moment estimates and the cached scalars.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var tensor in _expAvg.Concat(_expAvgSq)) tensor.Dispose();
+            _flatExpAvg?.Dispose();
+            _flatExpAvgSq?.Dispose();
+            foreach (var tensor in new[] { _deviceStepCount, _logBetas, _coefficientOffsets, _coefficientSlopes }) tensor?.Dispose();
+            _flat?.Dispose();
+            foreach (var scalar in new[] { _beta1Scalar, _beta2Scalar, _oneMinusBeta1, _oneMinusBeta2, _eps, _one }) scalar.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }

@@ -1,4 +1,5 @@
 using MnistRnn.Training;
+using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,6 +34,100 @@ public sealed class AdamOptimizerTests
         }
 
         Assert.That(adam.StepCount, Is.EqualTo(20));
+        Assert.That(ours.weight!.allclose(theirs.weight!, rtol: 1e-5, atol: 1e-7), Is.True);
+        Assert.That(ours.bias!.allclose(theirs.bias!, rtol: 1e-5, atol: 1e-7), Is.True);
+    }
+
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void With_weight_decay_takes_the_same_steps_as_torchsharps_adamw(StepExecution execution)
+    {
+        var (ours, theirs) = TwinLayers();
+        using (ours)
+        using (theirs)
+        using (var adam = new AdamOptimizer(ours.parameters(), learningRate: 0.01, execution, weightDecay: 0.1))
+        using (var reference = optim.AdamW(theirs.parameters(), lr: 0.01, weight_decay: 0.1))
+        {
+            TrainSideBySide(ours, adam, theirs, reference, steps: 20);
+            AssertSameWeights(ours, theirs);
+        }
+    }
+
+    [Test]
+    public void A_torchsharp_scheduler_drives_it_as_it_drives_torchsharps_adam()
+    {
+        var (ours, theirs) = TwinLayers();
+        using (ours)
+        using (theirs)
+        using (var adam = new AdamOptimizer(ours.parameters(), learningRate: 0.05))
+        using (var reference = optim.Adam(theirs.parameters(), lr: 0.05))
+        {
+            var schedule = optim.lr_scheduler.StepLR(adam, step_size: 1, gamma: 0.1);
+            var referenceSchedule = optim.lr_scheduler.StepLR(reference, step_size: 1, gamma: 0.1);
+            for (int round = 0; round < 4; round++)
+            {
+                TrainSideBySide(ours, adam, theirs, reference, steps: 5);
+                schedule.step();
+                referenceSchedule.step();
+            }
+
+            Assert.That(adam.LearningRate, Is.EqualTo(0.05 * 1e-4).Within(1e-12));
+            AssertSameWeights(ours, theirs);
+        }
+    }
+
+    [Test]
+    public void Parameter_groups_keep_their_own_learning_rates()
+    {
+        var (ours, theirs) = TwinLayers();
+        using (ours)
+        using (theirs)
+        using (var adam = new AdamOptimizer(
+                   [new AdamOptimizer.ParamGroup([ours.weight!]), new AdamOptimizer.ParamGroup([ours.bias!], new AdamOptimizer.Options { LearningRate = 0.1 })],
+                   learningRate: 0.01))
+        using (var reference = optim.Adam(
+                   [new Adam.ParamGroup([theirs.weight!], new Adam.Options { LearningRate = 0.01 }), new Adam.ParamGroup([theirs.bias!], new Adam.Options { LearningRate = 0.1 })],
+                   lr: 0.01))
+        {
+            TrainSideBySide(ours, adam, theirs, reference, steps: 20);
+
+            Assert.That(adam.ParamGroups.Select(g => g.LearningRate), Is.EqualTo(new[] { 0.01, 0.1 }));
+            AssertSameWeights(ours, theirs);
+        }
+    }
+
+    private static (TorchSharp.Modules.Linear Ours, TorchSharp.Modules.Linear Theirs) TwinLayers()
+    {
+        var ours = nn.Linear(6, 3);
+        var theirs = nn.Linear(6, 3);
+        using (no_grad())
+        {
+            theirs.weight!.copy_(ours.weight!);
+            theirs.bias!.copy_(ours.bias!);
+        }
+        return (ours, theirs);
+    }
+
+    // Steps both through TorchSharp's optimizer interface (zero_grad, step), as a training loop written for TorchSharp would.
+    private static void TrainSideBySide(nn.Module<Tensor, Tensor> ours, optim.Optimizer adam, nn.Module<Tensor, Tensor> theirs, optim.Optimizer reference, int steps)
+    {
+        using var generator = new Generator(3);
+        using var input = randn([8, 6], generator: generator);
+        using var target = randn([8, 3], generator: generator);
+        for (int step = 0; step < steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            adam.zero_grad();
+            nn.functional.mse_loss(ours.call(input), target).backward();
+            adam.step();
+            reference.zero_grad();
+            nn.functional.mse_loss(theirs.call(input), target).backward();
+            reference.step();
+        }
+    }
+
+    private static void AssertSameWeights(TorchSharp.Modules.Linear ours, TorchSharp.Modules.Linear theirs)
+    {
         Assert.That(ours.weight!.allclose(theirs.weight!, rtol: 1e-5, atol: 1e-7), Is.True);
         Assert.That(ours.bias!.allclose(theirs.bias!, rtol: 1e-5, atol: 1e-7), Is.True);
     }
