@@ -1,0 +1,143 @@
+using System.Globalization;
+using MnistRnn.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Models;
+
+/// <summary>
+/// A trained <see cref="RecurrentClassifier"/> in one file, without a trainer: its weights in safetensors under the
+/// module's own names (<c>recurrent.weight_ih_l0</c>, ..., <c>classifier.weight</c>, <c>classifier.bias</c>), and its
+/// <see cref="RecurrentClassifierOptions"/> in the file's metadata, so loading needs nothing else.
+/// </summary>
+public static class ModelFile
+{
+    /// <summary>The extension model files are given.</summary>
+    public const string Extension = ".safetensors";
+
+    /// <summary>The metadata value of <c>format</c> that marks a file this class wrote.</summary>
+    public const string Format = "mnist-rnn-classifier";
+
+    private static readonly string[] ArchitectureKeys = ["format", "cell", "input_size", "hidden_size", "layers", "bidirectional", "dropout", "classes"];
+
+    /// <summary>Writes <paramref name="model"/>'s weights and architecture to <paramref name="path"/>, replacing it atomically.</summary>
+    /// <param name="model">The model, on any device.</param>
+    /// <param name="path">The file to write.</param>
+    /// <param name="metadata">More metadata to keep beside the architecture (such as how the data was prepared); its keys must not clash with the architecture's.</param>
+    /// <exception cref="ArgumentException">A metadata key is one the architecture uses.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void Save(RecurrentClassifier model, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var options = model.Options;
+        var all = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["cell"] = options.Cell.ToName(),
+            ["input_size"] = Number(options.InputSize),
+            ["hidden_size"] = Number(options.HiddenSize),
+            ["layers"] = Number(options.Layers),
+            ["bidirectional"] = options.Bidirectional ? "true" : "false",
+            ["dropout"] = options.Dropout.ToString("R", CultureInfo.InvariantCulture),
+            ["classes"] = Number(options.Classes),
+        };
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+        {
+            if (!all.TryAdd(key, value))
+                throw new ArgumentException($"metadata key {key} is the architecture's own; name it otherwise.", nameof(metadata));
+        }
+        var tensors = model.state_dict().Select(pair =>
+        {
+            using var scope = NewDisposeScope();
+            var values = pair.Value.detach().cpu().to(ScalarType.Float32).contiguous();
+            return new SafeTensorsFile.Entry(pair.Key, values.shape, values.data<float>().ToArray());
+        }).ToList();
+        SafeTensorsFile.Write(path, tensors, all);
+    }
+
+    /// <summary>Reads the metadata of a model file: the architecture's keys and any given to <see cref="Save"/>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">It is not a usable model file; the message says why.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        var metadata = SafeTensorsFile.ReadMetadata(path);
+        Architecture(path, metadata);
+        return metadata;
+    }
+
+    /// <summary>Loads the model in <paramref name="path"/> onto <paramref name="device"/> (default CPU), in evaluation mode.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">It is not a usable model file: the message names the first missing, unknown or mis-shaped weight, or the metadata at fault.</exception>
+    public static RecurrentClassifier Load(string path, Device? device = null)
+    {
+        var (options, tensors, _) = Read(path);
+        var model = new RecurrentClassifier(options);
+        try
+        {
+            using (var noGrad = no_grad())
+            {
+                var stored = tensors.ToDictionary(t => t.Name);
+                foreach (var (name, parameter) in model.named_parameters())
+                {
+                    using var values = tensor(stored[name].Values, parameter.shape, ScalarType.Float32);
+                    parameter.copy_(values);
+                }
+            }
+            model.to(device ?? CPU);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static (RecurrentClassifierOptions Options, IReadOnlyList<SafeTensorsFile.Entry> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
+    {
+        // The architecture is read first and bounds the weights, so a file claiming a huge model costs nothing.
+        var metadata = SafeTensorsFile.ReadMetadata(path);
+        var options = Architecture(path, metadata);
+        var (tensors, _) = SafeTensorsFile.Read(path, options.ParameterCount);
+        // Checked against the shapes the architecture implies before the model is built, so metadata claiming a huge
+        // model beside small weights allocates nothing.
+        var stored = tensors.ToDictionary(t => t.Name);
+        foreach (var (name, shape) in options.ParameterShapes)
+        {
+            if (!stored.Remove(name, out var entry))
+                throw new InvalidDataException($"{path} has no weight {name}, which a {options} model needs.");
+            if (!entry.Shape.SequenceEqual(shape))
+                throw new InvalidDataException(
+                    $"{path}: weight {name} has shape ({string.Join(", ", entry.Shape)}) where a {options} model needs ({string.Join(", ", shape)}).");
+        }
+        if (stored.Keys.FirstOrDefault() is { } unknown)
+            throw new InvalidDataException($"{path} holds a weight {unknown} that a {options} model does not have.");
+        return (options, tensors, metadata);
+    }
+
+    private static RecurrentClassifierOptions Architecture(string path, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (ArchitectureKeys.FirstOrDefault(k => !metadata.ContainsKey(k)) is { } missing)
+            throw new InvalidDataException($"{path} is not a model file this library wrote: its metadata has no '{missing}'.");
+        if (metadata["format"] != Format)
+            throw new InvalidDataException($"{path} is not a model file this library wrote: its format is '{metadata["format"]}'.");
+        int Integer(string key) =>
+            int.TryParse(metadata[key], NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value
+            : throw new InvalidDataException($"{path}: metadata {key} '{metadata[key]}' is not a whole number.");
+        if (!CellKindNames.TryParse(metadata["cell"], out var cell) || !metadata["cell"].All(char.IsAsciiLetterLower))
+            throw new InvalidDataException($"{path}: metadata cell '{metadata["cell"]}' names no cell (rnn, lstm, gru, irnn).");
+        if (metadata["bidirectional"] is not ("true" or "false"))
+            throw new InvalidDataException($"{path}: metadata bidirectional '{metadata["bidirectional"]}' is not true or false.");
+        if (!double.TryParse(metadata["dropout"], NumberStyles.Float, CultureInfo.InvariantCulture, out double dropout))
+            throw new InvalidDataException($"{path}: metadata dropout '{metadata["dropout"]}' is not a number.");
+        var options = new RecurrentClassifierOptions(cell, Integer("input_size"), Integer("hidden_size"), Integer("classes"))
+        {
+            Layers = Integer("layers"),
+            Bidirectional = metadata["bidirectional"] == "true",
+            Dropout = dropout,
+        };
+        return options.Problem() is { } problem ? throw new InvalidDataException($"{path}: the metadata describes no valid model ({problem})") : options;
+    }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
