@@ -1,5 +1,5 @@
-using TorchSharp;
 using MnistRnn.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Checkpoints;
@@ -41,7 +41,7 @@ public sealed class Checkpoint
     /// <exception cref="CheckpointException">The stored weights do not fit the architecture the header describes.</exception>
     public RecurrentClassifier CreateModel(Device? device = null)
     {
-        var model = new RecurrentClassifier(Info.Options.Model, Info.InputSize, Info.Options.HiddenSize, Info.Classes);
+        var model = new RecurrentClassifier(Info.ModelOptions);
         try
         {
             LoadWeights(model);
@@ -59,23 +59,25 @@ public sealed class Checkpoint
     /// <exception cref="CheckpointException">It does not; the message names both.</exception>
     public void EnsureFits(RecurrentClassifier model)
     {
-        string theirs = $"{model.Kind.ToName()}, hidden {model.HiddenSize}, {model.InputSize} input features, {model.Classes} classes";
-        if (model.Kind != Info.Options.Model || model.HiddenSize != Info.Options.HiddenSize || model.InputSize != Info.InputSize || model.Classes != Info.Classes)
-            throw new CheckpointException($"{Path}: the checkpoint is for a {Info.Architecture} model, not {theirs}.");
+        if (model.Options != Info.ModelOptions)
+            throw new CheckpointException($"{Path}: the checkpoint is for a {Info.Architecture} model, not {model.Options}.");
     }
 
     /// <summary>Restores a run in progress: weights, Adam's moments and step count, batch order, generator states.</summary>
+    /// <exception cref="CheckpointException">The trainer's options, model or data differ from the checkpoint's.</exception>
     internal void Restore(TrainingState state)
     {
+        if (CheckpointResume.Problem(state.Options, Info) is { } problem)
+            throw new CheckpointException($"{Path}: {problem}");
         EnsureFits(state.Model);
         if (state.Train.Count != Info.TrainCount || state.Train.Images.shape[1] != Info.ImageRows || state.Train.Images.shape[2] != Info.ImageColumns)
             throw new CheckpointException(
                 $"{Path}: the checkpoint was trained on {Info.TrainCount} images of {Info.ImageRows}x{Info.ImageColumns}, " +
-                $"not this data's {state.Train.Count} of {state.Train.Images.shape[1]}x{state.Train.Images.shape[2]}; resume with the same --data.");
+                $"not this data's {state.Train.Count} of {state.Train.Images.shape[1]}x{state.Train.Images.shape[2]}; resume on the data it was trained on.");
         if (Info.DataFingerprint is not null && Info.DataFingerprint != state.DataFingerprint)
             throw new CheckpointException(
                 $"{Path}: the checkpoint was trained on other images or labels of the same shape (fingerprint {Info.DataFingerprint[..12]}, " +
-                $"this data's {state.DataFingerprint[..12]}); resume with the same --data.");
+                $"this data's {state.DataFingerprint[..12]}); resume on the data it was trained on.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         LoadWeights(state.Model);

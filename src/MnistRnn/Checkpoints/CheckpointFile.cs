@@ -1,11 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using MnistRnn.Data;
 using MnistRnn.IO;
-using MnistRnn.Models;
-using MnistRnn.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

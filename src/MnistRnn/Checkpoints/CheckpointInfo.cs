@@ -38,6 +38,8 @@ public sealed record CheckpointInfo(
     public string? DataFingerprint { get; init; }
 
     /// <summary>The cell, hidden size, input size, classes and sequence order, as one line for messages.</summary>
-    public string Architecture =>
-        $"{Options.Model.ToName()}, hidden {Options.HiddenSize}, {InputSize} input features, {Classes} classes, {Options.Order.ToName()} order";
+    public string Architecture => $"{ModelOptions}, {Options.Order.ToName()} order";
+
+    /// <summary>The architecture of the checkpoint's model.</summary>
+    public RecurrentClassifierOptions ModelOptions => Options.Architecture(InputSize, Classes);
 }

@@ -14,6 +14,11 @@ internal sealed class CheckpointOptions
     public int? CosineWarmupSteps { get; set; }
     public double CosineFinalFraction { get; set; }
     public int HiddenSize { get; set; }
+    // Absent from checkpoints written before models had more than one layer or direction, or weight decay.
+    public int? Layers { get; set; }
+    public bool? Bidirectional { get; set; }
+    public double? Dropout { get; set; }
+    public double? WeightDecay { get; set; }
     public double? ClipNorm { get; set; }
     public double? ClipValue { get; set; }
     public long Seed { get; set; }
@@ -32,6 +37,10 @@ internal sealed class CheckpointOptions
         CosineWarmupSteps = options.Schedule.IsCosine ? options.Schedule.WarmupSteps : null,
         CosineFinalFraction = options.Schedule.FinalFraction,
         HiddenSize = options.HiddenSize,
+        Layers = options.Layers,
+        Bidirectional = options.Bidirectional,
+        Dropout = options.Dropout,
+        WeightDecay = options.WeightDecay,
         ClipNorm = options.ClipNorm,
         ClipValue = options.ClipValue,
         Seed = options.Seed,
@@ -56,6 +65,10 @@ internal sealed class CheckpointOptions
             Schedule = CosineWarmupSteps is int warmup && warmup >= 0 && CosineFinalFraction is >= 0 and <= 1
                 ? LearningRateSchedule.Cosine(warmup, CosineFinalFraction) : LearningRateSchedule.Constant,
             HiddenSize = HiddenSize,
+            Layers = Layers ?? 1,
+            Bidirectional = Bidirectional ?? false,
+            Dropout = Dropout ?? 0,
+            WeightDecay = WeightDecay ?? 0,
             ClipNorm = ClipNorm,
             ClipValue = ClipValue,
             Seed = Seed,

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using static TorchSharp.torch;
 
@@ -58,7 +59,7 @@ internal static class CheckpointRules
     public static string? TensorsProblem(CheckpointInfo info, IReadOnlyDictionary<string, (long Offset, long[] Shape, ScalarType Dtype)> tensors, byte[] bytes)
     {
         var weights = tensors.Where(t => t.Key.StartsWith("model/", StringComparison.Ordinal)).ToList();
-        long expected = RecurrentClassifier.ParameterCount(info.Options.Model, info.InputSize, info.Options.HiddenSize, info.Classes);
+        long expected = info.ModelOptions.ParameterCount;
         long stored = weights.Sum(w => Count(w.Value.Shape));
         if (weights.Any(w => w.Value.Dtype != ScalarType.Float32) || stored != expected)
             return $"{stored} float32 weights where a {info.Architecture} model has {expected}";

@@ -28,7 +28,12 @@ public sealed class CheckpointTests
 
     private static TrainingOptions Options(int steps = 20, int checkpointEvery = 5) => new()
     {
-        Model = CellKind.Lstm, Steps = steps, BatchSize = 16, HiddenSize = 8, CheckpointEvery = checkpointEvery, Device = DeviceChoice.Cpu,
+        Model = CellKind.Lstm,
+        Steps = steps,
+        BatchSize = 16,
+        HiddenSize = 8,
+        CheckpointEvery = checkpointEvery,
+        Device = DeviceChoice.Cpu,
     };
 
     private static float[] Weights(RecurrentClassifier model) => model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
@@ -182,12 +187,24 @@ public sealed class CheckpointTests
     public void Resuming_into_another_architecture_names_both()
     {
         var checkpoint = CheckpointFile.Read(WriteOne());
+        var resumed = new Trainer(checkpoint.Info.Options with { Steps = checkpoint.Info.Step + 2 }, null);
+        using var wider = new RecurrentClassifier(CellKind.Lstm, inputSize: 4, hiddenSize: 16, classes: 2);
+
+        var error = Assert.Throws<CheckpointException>(() => resumed.Train(wider, _data, resume: checkpoint))!;
+
+        Assert.That(error.Message, Does.Contain("is for a lstm, hidden 8, 4 input features, 2 classes, rows order model, not lstm, hidden 16"));
+    }
+
+    [Test]
+    public void Resuming_with_other_options_names_the_property()
+    {
+        var checkpoint = CheckpointFile.Read(WriteOne());
         var wider = new Trainer(Options() with { HiddenSize = 16 }, null);
         using var model = wider.CreateModel(CPU, inputSize: 4, classes: 2);
 
         var error = Assert.Throws<CheckpointException>(() => wider.Train(model, _data, resume: checkpoint))!;
 
-        Assert.That(error.Message, Does.Contain("is for a lstm, hidden 8, 4 input features, 2 classes, rows order model, not lstm, hidden 16"));
+        Assert.That(error.Message, Does.Contain("TrainingOptions.HiddenSize is 16 but the checkpoint's run used 8"));
     }
 
     [TestCase(StepExecution.Synchronous)]
