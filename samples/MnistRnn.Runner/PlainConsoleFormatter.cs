@@ -1,17 +1,18 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Logging;
 
 namespace MnistRnn.Runner;
 
-/// <summary>Writes log messages exactly as the library words them, with no level or category prefix.</summary>
+/// <summary>Writes log messages as the library words them, options named by their flags, with no level or category prefix.</summary>
 internal sealed class PlainConsoleFormatter() : ConsoleFormatter(FormatterName)
 {
     public const string FormatterName = "plain";
 
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
-        string message = logEntry.Formatter(logEntry.State, logEntry.Exception);
+        // The library names its options; on the command line, flags set them.
+        string message = TrainFlags.InFlagTerms(logEntry.Formatter(logEntry.State, logEntry.Exception));
         if (logEntry.LogLevel >= LogLevel.Warning)
             textWriter.Write(logEntry.LogLevel == LogLevel.Warning ? "warning: " : "error: ");
         textWriter.WriteLine(message);

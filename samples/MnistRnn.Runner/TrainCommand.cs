@@ -68,7 +68,7 @@ internal sealed class TrainCommand
         }
         catch (TrainingDivergedException e)
         {
-            throw new UserErrorException(ExitCodes.Diverged, e.Message);
+            throw new UserErrorException(ExitCodes.Diverged, TrainFlags.InFlagTerms(e.Message));
         }
         catch (CheckpointException e)
         {

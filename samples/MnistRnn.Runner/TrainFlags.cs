@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Training;
 
@@ -86,6 +87,10 @@ internal sealed class TrainFlags
     {
         Description = "Write TensorBoard event files into this folder: scalars every step, weight and gradient histograms on logged steps.",
     };
+
+    /// <summary>A library message with each <c>TrainingOptions.Property</c> it names replaced by the flag that sets it.</summary>
+    public static string InFlagTerms(string message) =>
+        FlagOf.Aggregate(message, (text, pair) => text.Replace($"TrainingOptions.{pair.Key}", pair.Value, StringComparison.Ordinal));
 
     private static readonly Dictionary<string, string> FlagOf = new()
     {

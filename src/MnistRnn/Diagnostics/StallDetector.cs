@@ -34,11 +34,11 @@ public sealed record Stall(int Step, int Window, double MeanLoss, double MeanAcc
     {
         StallCause.Saturation =>
             $"likely cause: saturation ({Saturation * 100:F0}% of the nonlinearities are flat, so gradients vanish through time); " +
-            "usual fixes: an LSTM or GRU (--model lstm|gru), an IRNN (--model irnn), a lower learning rate (--lr) or tighter clipping (--clip-norm 1)",
+            "usual fixes: an LSTM, GRU or IRNN cell (TrainingOptions.Model), a lower TrainingOptions.LearningRate or tighter clipping (TrainingOptions.ClipNorm 1)",
         StallCause.ExplodingGradient =>
             $"likely cause: exploding gradients (norm up to {MaxGradNorm:G3}, median {MedianGradNorm:G3}); " +
-            "usual fixes: clipping by norm (--clip-norm 1) and a lower learning rate (--lr)",
-        _ => "no saturation or exploding gradient was seen; usual fixes: a lower learning rate (--lr) or a gated cell (--model lstm|gru)",
+            "usual fixes: clipping by norm (TrainingOptions.ClipNorm 1) and a lower TrainingOptions.LearningRate",
+        _ => "no saturation or exploding gradient was seen; usual fixes: a lower TrainingOptions.LearningRate or a gated cell (TrainingOptions.Model)",
     };
 }
 

@@ -4,7 +4,7 @@ namespace MnistRnn.Training;
 public sealed class TrainingDivergedException(int step, int consecutive, string? lastCheckpoint)
     : Exception($"Training diverged: steps {step - consecutive + 1} to {step} all had a non-finite loss or gradient, so their updates were skipped; " +
         (lastCheckpoint is null ? "no checkpoint was written" : $"the last good checkpoint is {lastCheckpoint}") +
-        ". Lower the learning rate (--lr) or clip tighter (--clip-norm).")
+        ". Lower TrainingOptions.LearningRate or clip tighter with TrainingOptions.ClipNorm.")
 {
     /// <summary>The step at which training stopped.</summary>
     public int Step { get; } = step;

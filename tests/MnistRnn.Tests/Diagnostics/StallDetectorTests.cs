@@ -63,7 +63,7 @@ public sealed class StallDetectorTests
 
         Assert.That(stall.Cause, Is.EqualTo(StallCause.Saturation));
         Assert.That(stall.Saturation, Is.EqualTo(0.9));
-        Assert.That(stall.Advice, Does.Contain("90%").And.Contain("--model lstm").And.Contain("--model irnn"));
+        Assert.That(stall.Advice, Does.Contain("90%").And.Contain("an LSTM, GRU or IRNN cell (TrainingOptions.Model)"));
     }
 
     [Test]
@@ -85,7 +85,7 @@ public sealed class StallDetectorTests
 
         Assert.That(stall.Cause, Is.EqualTo(StallCause.ExplodingGradient));
         Assert.That(stall.MaxGradNorm, Is.EqualTo(500));
-        Assert.That(stall.Advice, Does.Contain("--clip-norm"));
+        Assert.That(stall.Advice, Does.Contain("TrainingOptions.ClipNorm"));
     }
 
     [Test]
