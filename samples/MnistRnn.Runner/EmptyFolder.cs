@@ -42,8 +42,12 @@ internal static class EmptyFolder
     // An earlier run's lock file alone does not make a folder hold results.
     private static void EnsureEmpty(string full, string path, string flag)
     {
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any(e => Path.GetFileName(e) != FolderLock.FileName))
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"{flag}: folder {path} already holds files; give a new folder so earlier results are not overwritten.");
+        if (!Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any(e => Path.GetFileName(e) != FolderLock.FileName)) return;
+        // A run still writing there is the better thing to say: its files are on their way, not earlier results.
+        // Only a lock file that exists is tried, so no lock file is left in a folder of someone else's results.
+        if (File.Exists(Path.Combine(full, FolderLock.FileName)))
+            FolderLock.Acquire(full, flag).Dispose();
+        throw new UserErrorException(ExitCodes.InvalidArguments,
+            $"{flag}: folder {path} already holds files; give a new folder so earlier results are not overwritten.");
     }
 }
