@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 
 namespace MnistRnn.Runner;
 

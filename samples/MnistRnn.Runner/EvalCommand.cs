@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using MnistRnn.Inference;
+using MnistRnn.Mnist;
 using MnistRnn.Training;
 
 namespace MnistRnn.Runner;

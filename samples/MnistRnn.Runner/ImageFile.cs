@@ -1,5 +1,5 @@
-using MnistRnn.Inference;
 using MnistRnn.IO;
+using MnistRnn.Mnist;
 using SkiaSharp;
 
 namespace MnistRnn.Runner;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using MnistRnn.Inference;
+using MnistRnn.Mnist;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Runner;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Performance;
 using MnistRnn.Training;
@@ -151,8 +152,13 @@ internal sealed class BenchCommand
         int measured = Math.Max(10, samples / batch);
         var trainer = new Trainer(new TrainingOptions
         {
-            Model = cell, BatchSize = batch, Steps = warmup + measured, StallWindow = 0, StepExecution = stepMode,
-            LogCadence = LogCadence.EveryNSteps(int.MaxValue), CheckpointEvery = 0,
+            Model = cell,
+            BatchSize = batch,
+            Steps = warmup + measured,
+            StallWindow = 0,
+            StepExecution = stepMode,
+            LogCadence = LogCadence.EveryNSteps(int.MaxValue),
+            CheckpointEvery = 0,
         });
         using var model = trainer.CreateModel(device, dataset);
         var clock = new Stopwatch();

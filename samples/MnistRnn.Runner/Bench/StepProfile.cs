@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Training;
 using TorchSharp;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using MnistRnn.Data;
 using MnistRnn.Diagnostics;
+using MnistRnn.Mnist;
 using MnistRnn.Training;
 using static TorchSharp.torch;
 

@@ -58,9 +58,18 @@ public sealed class MetricsWriter : IDisposable
             Number(state?.OutputMean), Number(state?.OutputStd), Number(state?.Saturation)));
         var line = new
         {
-            metrics.Step, metrics.Epoch, metrics.Loss, metrics.Accuracy, metrics.GradNorm, metrics.Clipped,
+            metrics.Step,
+            metrics.Epoch,
+            metrics.Loss,
+            metrics.Accuracy,
+            metrics.GradNorm,
+            metrics.Clipped,
             ElapsedSeconds = metrics.Elapsed.TotalSeconds,
-            state?.WeightMean, state?.WeightStd, state?.OutputMean, state?.OutputStd, state?.Saturation,
+            state?.WeightMean,
+            state?.WeightStd,
+            state?.OutputMean,
+            state?.OutputStd,
+            state?.Saturation,
         };
         _jsonLines.WriteLine(JsonSerializer.Serialize(line, JsonOptions));
     }

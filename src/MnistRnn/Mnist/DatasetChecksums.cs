@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MnistRnn.IO;
 
-namespace MnistRnn.Data;
+namespace MnistRnn.Mnist;
 
 /// <summary>
 /// SHA-256 verification of dataset files: against a <c>SHA256SUMS</c> manifest beside them when

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace MnistRnn.Inference;
+namespace MnistRnn.Mnist;
 
 /// <summary>
 /// Turns any grayscale picture of a digit into what MNIST looks like: light ink on black, the digit's

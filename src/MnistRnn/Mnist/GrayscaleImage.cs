@@ -1,4 +1,4 @@
-namespace MnistRnn.Inference;
+namespace MnistRnn.Mnist;
 
 /// <summary>A decoded image as 8-bit gray levels, row by row (0 black, 255 white).</summary>
 public sealed record GrayscaleImage

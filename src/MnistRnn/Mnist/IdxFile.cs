@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using MnistRnn.IO;
 
-namespace MnistRnn.Data;
+namespace MnistRnn.Mnist;
 
 /// <summary>
 /// Reads IDX files (the format MNIST and Fashion-MNIST ship in), raw or gzip-compressed.

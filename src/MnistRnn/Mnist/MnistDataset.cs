@@ -1,7 +1,7 @@
-using TorchSharp;
+using MnistRnn.Data;
 using static TorchSharp.torch;
 
-namespace MnistRnn.Data;
+namespace MnistRnn.Mnist;
 
 /// <summary>
 /// The four MNIST-format IDX files of a folder as tensors: pixels scaled to [0, 1] as float32

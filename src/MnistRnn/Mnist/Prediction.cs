@@ -1,4 +1,4 @@
-namespace MnistRnn.Inference;
+namespace MnistRnn.Mnist;
 
 /// <summary>A classifier's answer for one image.</summary>
 /// <param name="Class">The most probable class (the digit, for MNIST).</param>

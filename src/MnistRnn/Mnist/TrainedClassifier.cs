@@ -1,42 +1,95 @@
+using System.Globalization;
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Models;
 using static TorchSharp.torch;
 
-namespace MnistRnn.Inference;
+namespace MnistRnn.Mnist;
 
 /// <summary>
-/// A classifier loaded from a checkpoint, ready to predict: it reads images in the sequence order it
-/// was trained with, in evaluation mode, without gradients.
+/// An image classifier loaded from a checkpoint or a model file, ready to predict: it reads images in the sequence
+/// order it was trained with, in evaluation mode, without gradients.
 /// </summary>
 public sealed class TrainedClassifier : IDisposable
 {
+    // Metadata keys under which a model file records how images became sequences.
+    private const string OrderKey = "sequence_order", RowsKey = "image_rows", ColumnsKey = "image_columns";
+
     private readonly SequenceLayout _layout;
 
-    private TrainedClassifier(Checkpoint checkpoint, Device device)
+    private TrainedClassifier(RecurrentClassifier model, SequenceOrder order, int rows, int columns, Device device, CheckpointInfo? info)
     {
-        Info = checkpoint.Info;
-        Model = checkpoint.CreateModel(device);
+        Info = info;
+        Model = model;
         Model.eval();
         Device = device;
-        _layout = new SequenceLayout(Info.Options.Order, Info.ImageRows, Info.ImageColumns, device);
+        Order = order;
+        ImageRows = rows;
+        ImageColumns = columns;
+        _layout = new SequenceLayout(order, rows, columns, device);
     }
 
-    /// <summary>Loads the checkpoint at <paramref name="path"/> onto <paramref name="device"/> (default CPU).</summary>
-    /// <exception cref="CheckpointException">The file is not a usable checkpoint.</exception>
-    public static TrainedClassifier Load(string path, Device? device = null) => new(CheckpointFile.Read(path), device ?? CPU);
+    /// <summary>
+    /// Loads a checkpoint, or a model file (<see cref="ModelFile.Extension"/>) written by <see cref="Save"/>, onto
+    /// <paramref name="device"/> (default CPU).
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint is not usable.</exception>
+    /// <exception cref="InvalidDataException">The model file is not usable, or records no image size and order.</exception>
+    public static TrainedClassifier Load(string path, Device? device = null) =>
+        path.EndsWith(ModelFile.Extension, StringComparison.OrdinalIgnoreCase) ? FromModelFile(path, device ?? CPU) : From(CheckpointFile.Read(path), device);
 
     /// <summary>Wraps an already read checkpoint.</summary>
-    public static TrainedClassifier From(Checkpoint checkpoint, Device? device = null) => new(checkpoint, device ?? CPU);
+    public static TrainedClassifier From(Checkpoint checkpoint, Device? device = null)
+    {
+        var info = checkpoint.Info;
+        return new(checkpoint.CreateModel(device ?? CPU), info.Options.Order, info.ImageRows, info.ImageColumns, device ?? CPU, info);
+    }
 
-    /// <summary>What the checkpoint says about the model.</summary>
-    public CheckpointInfo Info { get; }
+    private static TrainedClassifier FromModelFile(string path, Device device)
+    {
+        var metadata = ModelFile.ReadMetadata(path);
+        if (!metadata.TryGetValue(OrderKey, out string? orderName) || !SequenceOrderNames.TryParse(orderName, out var order)
+            || !metadata.TryGetValue(RowsKey, out string? rowsText) || !int.TryParse(rowsText, NumberStyles.None, CultureInfo.InvariantCulture, out int rows)
+            || !metadata.TryGetValue(ColumnsKey, out string? columnsText) || !int.TryParse(columnsText, NumberStyles.None, CultureInfo.InvariantCulture, out int columns)
+            || rows is < 1 or > IdxFile.MaxSide || columns is < 1 or > IdxFile.MaxSide)
+            throw new InvalidDataException($"{path} records no image size and sequence order, so it is not an image classifier; load it with ModelFile.Load.");
+        var model = ModelFile.Load(path, device);
+        int features = order == SequenceOrder.Rows ? columns : 1;
+        if (model.InputSize != features)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{path}: a model of {model.InputSize} input features cannot read {rows}x{columns} images in {order.ToName()} order.");
+        }
+        return new(model, order, rows, columns, device, null);
+    }
+
+    /// <summary>Writes the model to a model file (<see cref="ModelFile"/>) with the image size and order, which <see cref="Load"/> reads back.</summary>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public void Save(string path) =>
+        ModelFile.Save(Model, path, new Dictionary<string, string>
+        {
+            [OrderKey] = Order.ToName(),
+            [RowsKey] = ImageRows.ToString(CultureInfo.InvariantCulture),
+            [ColumnsKey] = ImageColumns.ToString(CultureInfo.InvariantCulture),
+        });
+
+    /// <summary>What the checkpoint says about the model; null when it was loaded from a model file.</summary>
+    public CheckpointInfo? Info { get; }
 
     /// <summary>The classifier itself.</summary>
     public RecurrentClassifier Model { get; }
 
     /// <summary>The device it runs on.</summary>
     public Device Device { get; }
+
+    /// <summary>How images become sequences for this model.</summary>
+    public SequenceOrder Order { get; }
+
+    /// <summary>Height of the images it was trained on.</summary>
+    public int ImageRows { get; }
+
+    /// <summary>Width of the images it was trained on.</summary>
+    public int ImageColumns { get; }
 
     /// <summary>Class probabilities for a batch of images.</summary>
     /// <param name="images">Shape (batch, rows, columns) or (rows, columns), values in [0, 1] with light ink on dark, as MNIST.</param>
@@ -63,7 +116,7 @@ public sealed class TrainedClassifier : IDisposable
     /// True when pictures can be prepared for this model: it was trained on images of at least
     /// <see cref="DigitImagePreparation.MinSide"/> pixels a side.
     /// </summary>
-    public bool AcceptsPictures => Info.ImageRows >= DigitImagePreparation.MinSide && Info.ImageColumns >= DigitImagePreparation.MinSide;
+    public bool AcceptsPictures => ImageRows >= DigitImagePreparation.MinSide && ImageColumns >= DigitImagePreparation.MinSide;
 
     /// <summary>The prediction for a picture of any size, prepared as MNIST was (see <see cref="DigitImagePreparation"/>).</summary>
     /// <exception cref="InvalidOperationException">The model does not accept pictures (see <see cref="AcceptsPictures"/>).</exception>
@@ -71,10 +124,10 @@ public sealed class TrainedClassifier : IDisposable
     {
         if (!AcceptsPictures)
             throw new InvalidOperationException(
-                $"This model was trained on {Info.ImageRows}x{Info.ImageColumns} images; a picture can be prepared only for images of at least " +
+                $"This model was trained on {ImageRows}x{ImageColumns} images; a picture can be prepared only for images of at least " +
                 $"{DigitImagePreparation.MinSide}x{DigitImagePreparation.MinSide}. Pass image tensors of its size instead.");
         using var scope = NewDisposeScope();
-        return Predict(DigitImagePreparation.ToMnistStyle(image, polarity, Info.ImageRows, Info.ImageColumns));
+        return Predict(DigitImagePreparation.ToMnistStyle(image, polarity, ImageRows, ImageColumns));
     }
 
     /// <summary>Releases the model.</summary>

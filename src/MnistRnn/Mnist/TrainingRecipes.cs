@@ -1,6 +1,7 @@
 using MnistRnn.Models;
+using MnistRnn.Training;
 
-namespace MnistRnn.Training;
+namespace MnistRnn.Mnist;
 
 /// <summary>Measured settings for two goals on a 2-core CPU; the README's performance section has their figures.</summary>
 public static class TrainingRecipes

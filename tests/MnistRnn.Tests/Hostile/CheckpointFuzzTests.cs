@@ -28,7 +28,8 @@ public sealed class CheckpointFuzzTests
         _folder = new TempFolder();
         _data = LearnableTasks.Brightness(seed: 3);
         var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 6, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu },
-            null) { Checkpoints = new CheckpointStore(_folder.File("genuine")) };
+            null)
+        { Checkpoints = new CheckpointStore(_folder.File("genuine")) };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
         trainer.Train(model, _data);
         _genuine = File.ReadAllBytes(trainer.LastCheckpoint!);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Tests.Support;
 
 namespace MnistRnn.Tests.Hostile;

@@ -1,3 +1,4 @@
+using MnistRnn.Mnist;
 using MnistRnn.Runner;
 using MnistRnn.Tests.Support;
 using SkiaSharp;
@@ -45,7 +46,7 @@ public sealed class PictureFileTests
         return [.. jpeg[..2], .. segment, .. jpeg[2..]];
     }
 
-    private static double Brightness(MnistRnn.Inference.GrayscaleImage image, int x, int y) => image.Pixels[y * image.Width + x];
+    private static double Brightness(GrayscaleImage image, int x, int y) => image.Pixels[y * image.Width + x];
 
     [TestCase((ushort)1, 40, 20, 3, 3)]   // as stored: the block stays top-left
     [TestCase((ushort)3, 40, 20, 36, 16)] // turned 180 degrees: bottom-right

@@ -1,5 +1,6 @@
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Tests.Support;
 
 namespace MnistRnn.Tests.Hostile;

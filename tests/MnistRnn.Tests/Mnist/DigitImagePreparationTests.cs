@@ -1,7 +1,7 @@
-using MnistRnn.Inference;
+using MnistRnn.Mnist;
 using static TorchSharp.torch;
 
-namespace MnistRnn.Tests.Inference;
+namespace MnistRnn.Tests.Mnist;
 
 public sealed class DigitImagePreparationTests
 {

@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Tests.Support;
 
-namespace MnistRnn.Tests.Data;
+namespace MnistRnn.Tests.Mnist;
 
 public sealed class IdxFileTests
 {

@@ -1,8 +1,9 @@
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Tests.Support;
 using static TorchSharp.torch;
 
-namespace MnistRnn.Tests.Data;
+namespace MnistRnn.Tests.Mnist;
 
 public sealed class MnistDatasetTests
 {

@@ -1,12 +1,12 @@
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
-using MnistRnn.Inference;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Tests.Support;
 using MnistRnn.Training;
 using static TorchSharp.torch;
 
-namespace MnistRnn.Tests.Inference;
+namespace MnistRnn.Tests.Mnist;
 
 public sealed class TrainedClassifierTests
 {
@@ -34,6 +34,39 @@ public sealed class TrainedClassifierTests
         Assert.That(single.Class, Is.EqualTo(expected[2].argmax().item<long>()));
         Assert.That(single.Probabilities.Sum(), Is.EqualTo(1).Within(1e-6));
         Assert.That(single.Confidence, Is.EqualTo(single.Probabilities.Max()));
+    }
+
+    [Test]
+    public void A_classifier_saved_to_a_model_file_loads_with_its_image_size_and_order()
+    {
+        using var folder = new TempFolder();
+        using var data = new DatasetSplit(rand(32, 5, 6), randint(0, 3, [32], ScalarType.Int64));
+        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 2, BatchSize = 8, HiddenSize = 8, Order = SequenceOrder.Permuted })
+        {
+            Checkpoints = new CheckpointStore(folder.Path),
+        };
+        using (var model = trainer.CreateModel(CPU, inputSize: 1, classes: 3)) trainer.Train(model, data);
+        using var fromCheckpoint = TrainedClassifier.Load(trainer.LastCheckpoint!);
+        string file = folder.File("digits.safetensors");
+        fromCheckpoint.Save(file);
+
+        using var fromFile = TrainedClassifier.Load(file);
+        using var scope = NewDisposeScope();
+
+        Assert.That((fromFile.Order, fromFile.ImageRows, fromFile.ImageColumns, fromFile.Info), Is.EqualTo((SequenceOrder.Permuted, 5, 6, (CheckpointInfo?)null)));
+        Assert.That(fromFile.Probabilities(data.Images).eq(fromCheckpoint.Probabilities(data.Images)).all().item<bool>(), Is.True);
+    }
+
+    [Test]
+    public void A_model_file_without_an_image_size_is_not_an_image_classifier()
+    {
+        using var folder = new TempFolder();
+        using var model = new RecurrentClassifier(CellKind.Gru, inputSize: 4, hiddenSize: 3, classes: 2);
+        string file = folder.File("series.safetensors");
+        ModelFile.Save(model, file);
+
+        var error = Assert.Throws<InvalidDataException>(() => TrainedClassifier.Load(file))!;
+        Assert.That(error.Message, Is.EqualTo($"{file} records no image size and sequence order, so it is not an image classifier; load it with ModelFile.Load."));
     }
 
     [Test]

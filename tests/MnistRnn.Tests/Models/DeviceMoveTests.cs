@@ -1,7 +1,7 @@
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Diagnostics;
-using MnistRnn.Inference;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Tests.Support;
 using MnistRnn.Training;
@@ -36,8 +36,15 @@ public sealed class DeviceMoveTests
 
     private static TrainingOptions Options(CellKind kind, StepExecution execution = StepExecution.Synchronous) => new()
     {
-        Model = kind, Steps = 12, BatchSize = 16, HiddenSize = 8, CheckpointEvery = 4, Device = DeviceChoice.Cpu,
-        LogCadence = LogCadence.EveryNSteps(1), GradientFlowSteps = [0, 12], StepExecution = execution,
+        Model = kind,
+        Steps = 12,
+        BatchSize = 16,
+        HiddenSize = 8,
+        CheckpointEvery = 4,
+        Device = DeviceChoice.Cpu,
+        LogCadence = LogCadence.EveryNSteps(1),
+        GradientFlowSteps = [0, 12],
+        StepExecution = execution,
     };
 
     private static RecurrentClassifier MovedThereAndBack(Trainer trainer)

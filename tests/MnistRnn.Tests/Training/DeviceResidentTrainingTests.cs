@@ -15,7 +15,12 @@ public sealed class DeviceResidentTrainingTests
 {
     private static TrainingOptions Options(CellKind kind, int steps, StepExecution execution) => new()
     {
-        Model = kind, Steps = steps, BatchSize = 16, HiddenSize = 16, Device = DeviceChoice.Cpu, StepExecution = execution,
+        Model = kind,
+        Steps = steps,
+        BatchSize = 16,
+        HiddenSize = 16,
+        Device = DeviceChoice.Cpu,
+        StepExecution = execution,
         LogCadence = LogCadence.EveryNSteps(7),
     };
 
@@ -105,7 +110,8 @@ public sealed class DeviceResidentTrainingTests
     {
         using var data = LearnableTasks.BrightestRow(64, seed: 3);
         var trainer = new Trainer(Options(CellKind.Rnn, steps: Trainer.MaxPendingSteps + 20, StepExecution.DeviceResident)
-            with { LogCadence = LogCadence.EveryNSteps(int.MaxValue) });
+            with
+        { LogCadence = LogCadence.EveryNSteps(int.MaxValue) });
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var reportedAt = new List<(int Step, int Completed)>();
         trainer.StepCompleted += m => reportedAt.Add((m.Step, trainer.CompletedSteps));
@@ -122,7 +128,8 @@ public sealed class DeviceResidentTrainingTests
     {
         using var data = LearnableTasks.BrightestRow(128, seed: 4);
         var trainer = new Trainer(Options(CellKind.Lstm, steps: 5 * Trainer.MaxPendingSteps, StepExecution.DeviceResident)
-            with { LogCadence = LogCadence.EveryNSteps(int.MaxValue) });
+            with
+        { LogCadence = LogCadence.EveryNSteps(int.MaxValue) });
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var live = new List<long>();
         trainer.StepCompleted += m => { if (m.Step % Trainer.MaxPendingSteps == 0) live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount); };
