@@ -13,16 +13,43 @@ public sealed class PackageConsumerTests
     private static DotnetProcess.Result Dotnet(string workingDirectory, params string[] args) =>
         DotnetProcess.Run(workingDirectory, TimeSpan.FromMinutes(10), args);
 
-    private static string ReadmeExample()
+    private static string ReadmeExample(string marker)
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
-        var match = Regex.Match(readme, @"<!-- package-example -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
-        Assert.That(match.Success, Is.True, "README.md has a csharp block after <!-- package-example -->");
+        var match = Regex.Match(readme, $@"<!-- {marker} -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
+        Assert.That(match.Success, Is.True, $"README.md has a csharp block after <!-- {marker} -->");
         return match.Groups["code"].Value;
     }
 
     [Test]
     public void A_project_referencing_the_package_trains_with_the_readmes_example()
+    {
+        var run = BuildAndRun(ReadmeExample("package-example"), withMnist: true, "30");
+
+        Assert.That(run.Output, Does.Match(@"final loss \d+\.\d{5}, accuracy 0\.\d{5}"));
+    }
+
+    /// <summary>
+    /// The README's own-data example: it makes its data, trains, evaluates, saves, reloads, and prints the reloaded
+    /// model's accuracy on its last line. The time it takes is printed, not asserted (the issue asks for under two minutes on 2 cores).
+    /// </summary>
+    [Test]
+    public void A_project_referencing_the_package_learns_the_readmes_own_data_example()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = BuildAndRun(ReadmeExample("custom-data-example"), withMnist: false);
+        TestContext.Out.WriteLine($"built and ran in {clock.Elapsed.TotalSeconds:F0} s (run alone: {run.Seconds:F0} s)");
+
+        string lastLine = run.Output.TrimEnd().Split('\n')[^1];
+        var accuracy = Regex.Match(lastLine, @"^test accuracy (?<value>[01]\.\d+)$");
+        Assert.That(accuracy.Success, Is.True, $"the last line is 'test accuracy A': {lastLine}");
+        Assert.That(double.Parse(accuracy.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(0.9), run.Output);
+    }
+
+    private sealed record RunResult(string Output, double Seconds);
+
+    // Packs the library under a throwaway version, then builds a console project of the given code against it and runs it.
+    private static RunResult BuildAndRun(string program, bool withMnist, params string[] arguments)
     {
         using var folder = new TempFolder();
         string feed = Path.Combine(folder.Path, "feed");
@@ -53,17 +80,22 @@ public sealed class PackageConsumerTests
               </ItemGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(consumer, "Program.cs"), ReadmeExample());
-        // The example reads data/mnist relative to where it runs; give it the vendored copy there.
-        Directory.CreateDirectory(Path.Combine(consumer, "data"));
-        CopyFolder(RepositoryPaths.Mnist, Path.Combine(consumer, "data", "mnist"));
+        File.WriteAllText(Path.Combine(consumer, "Program.cs"), program);
+        if (withMnist)
+        {
+            // The example reads data/mnist relative to where it runs; give it the vendored copy there.
+            Directory.CreateDirectory(Path.Combine(consumer, "data"));
+            CopyFolder(RepositoryPaths.Mnist, Path.Combine(consumer, "data", "mnist"));
+        }
 
         try
         {
-            var run = Dotnet(consumer, "run", "-c", "Release", "--", "30");
-
+            var build = Dotnet(consumer, "build", "-c", "Release");
+            Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var run = Dotnet(consumer, ["run", "--no-build", "-c", "Release", "--", .. arguments]);
             Assert.That(run.ExitCode, Is.EqualTo(0), run.Output + run.Error);
-            Assert.That(run.Output, Does.Match(@"final loss \d+\.\d{5}, accuracy 0\.\d{5}"));
+            return new RunResult(run.Output, clock.Elapsed.TotalSeconds);
         }
         finally
         {
