@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Diagnostics;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Training;
 

@@ -14,8 +14,14 @@ namespace MnistRnn.Checkpoints;
 /// </summary>
 internal static class CheckpointRules
 {
-    /// <summary>The most classes a checkpoint may declare.</summary>
-    public const int MaxClasses = 1 << 16;
+    /// <summary>The most classes a checkpoint may declare: as many as a model may have.</summary>
+    public const int MaxClasses = RecurrentClassifierOptions.MaxClasses;
+
+    /// <summary>The most steps per sequence (image rows) a checkpoint may declare.</summary>
+    public const int MaxSteps = 1 << 24;
+
+    /// <summary>The most training items a checkpoint may declare; its batch order holds one int64 each, within the checkpoint's size limit.</summary>
+    public const int MaxItems = 1 << 28;
 
     private static readonly Lazy<long> GeneratorStateBytes = new(() =>
     {
@@ -43,8 +49,8 @@ internal static class CheckpointRules
         var options = info.Options;
         int features = options.Order == SequenceOrder.Rows ? info.ImageColumns : 1;
         return info.Step < 0 || info.Step > options.Steps ? $"step {info.Step} of {options.Steps}"
-            : info.ImageRows is < 1 or > IdxFile.MaxSide || info.ImageColumns is < 1 or > IdxFile.MaxSide ? $"images of {info.ImageRows}x{info.ImageColumns}"
-            : info.TrainCount is < 1 or > IdxFile.MaxItems ? $"{info.TrainCount} training images"
+            : info.ImageRows is < 1 or > MaxSteps || info.ImageColumns is < 1 or > RecurrentClassifierOptions.MaxInputSize ? $"images of {info.ImageRows}x{info.ImageColumns}"
+            : info.TrainCount is < 1 or > MaxItems ? $"{info.TrainCount} training images"
             : options.BatchSize > info.TrainCount ? $"batches of {options.BatchSize} from {info.TrainCount} images"
             : info.Classes is < 2 or > MaxClasses ? $"{info.Classes} classes"
             : info.InputSize != features ? $"input size {info.InputSize} where {options.Order.ToName()} order of {info.ImageColumns}-pixel rows gives {features}"

@@ -1,6 +1,6 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Models;

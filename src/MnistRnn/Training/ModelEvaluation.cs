@@ -19,6 +19,41 @@ public static class ModelEvaluation
     public static EvaluationResult Evaluate(RecurrentClassifier model, SequenceDataset data, int chunkSize = 1000) =>
         EvaluateWithConfusion(model, data, chunkSize).Result;
 
+    /// <summary>
+    /// The class and class probabilities <paramref name="model"/> gives each sequence of <paramref name="sequences"/>
+    /// (each read to its own length), in evaluation mode and without gradients; the labels are not read.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model does not fit the data.</exception>
+    public static IReadOnlyList<Prediction> Predict(RecurrentClassifier model, SequenceDataset sequences, int chunkSize = 1000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        Trainer.EnsureFits(model, sequences);
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            var predictions = new List<Prediction>(sequences.Count);
+            for (int start = 0; start < sequences.Count; start += chunkSize)
+            {
+                using var scope = NewDisposeScope();
+                int length = Math.Min(chunkSize, sequences.Count - start);
+                var logits = model.forward(sequences.Sequences.narrow(0, start, length), sequences.Lengths?.narrow(0, start, length));
+                double[] probabilities = nn.functional.softmax(logits, 1).cpu().to(ScalarType.Float64).data<double>().ToArray();
+                for (int i = 0; i < length; i++)
+                {
+                    double[] row = probabilities[(i * model.Classes)..((i + 1) * model.Classes)];
+                    predictions.Add(new Prediction(Array.IndexOf(row, row.Max()), row));
+                }
+            }
+            return predictions;
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
     /// <summary>As <see cref="Evaluate(RecurrentClassifier, SequenceDataset, int)"/>, also counting every (true class, predicted class) pair.</summary>
     public static (EvaluationResult Result, ConfusionMatrix Confusion) EvaluateWithConfusion(RecurrentClassifier model, SequenceDataset data, int chunkSize = 1000)
     {

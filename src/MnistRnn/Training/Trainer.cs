@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Diagnostics;
-using MnistRnn.Mnist;
 using MnistRnn.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -87,13 +86,6 @@ public sealed class Trainer
 
     /// <summary>Builds the classifier for <paramref name="data"/>'s features and classes on its device, as <see cref="CreateModel(Device, int, int)"/>.</summary>
     public RecurrentClassifier CreateModel(SequenceDataset data) => CreateModel(data.Device, data.Features, data.Classes);
-
-    /// <summary>Builds the classifier for <paramref name="dataset"/> read in <see cref="TrainingOptions.Order"/>, as <see cref="CreateModel(Device, int, int)"/>.</summary>
-    public RecurrentClassifier CreateModel(Device device, MnistDataset dataset)
-    {
-        using var layout = SequenceLayout.For(dataset.Train, Options.Order);
-        return CreateModel(device, layout.Features, dataset.Classes);
-    }
 
     /// <summary>
     /// Trains <paramref name="model"/> on <paramref name="data"/> up to <see cref="TrainingOptions.Steps"/> steps,

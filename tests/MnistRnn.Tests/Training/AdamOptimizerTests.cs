@@ -1,6 +1,6 @@
 using MnistRnn.Training;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Training;

@@ -69,6 +69,11 @@ public sealed class SequenceTrainingTests
         using var loaded = ModelFile.Load(folder.File("model.safetensors"));
 
         Assert.That(ModelEvaluation.Evaluate(loaded, train), Is.EqualTo(ModelEvaluation.Evaluate(model, train)));
+        var predictions = ModelEvaluation.Predict(loaded, train);
+        long[] labels = train.Labels.data<long>().ToArray();
+        Assert.That(predictions.Where((p, i) => p.Class == labels[i]).Count() / (double)train.Count,
+            Is.EqualTo(ModelEvaluation.Evaluate(loaded, train).Accuracy), "predictions agree with the evaluation's accuracy");
+        Assert.That(predictions.All(p => Math.Abs(p.Probabilities.Sum() - 1) < 1e-5), Is.True);
     }
 
     [Test]

@@ -1,6 +1,6 @@
-namespace MnistRnn.Mnist;
+namespace MnistRnn.Models;
 
-/// <summary>A classifier's answer for one image.</summary>
+/// <summary>A classifier's answer for one sequence or image.</summary>
 /// <param name="Class">The most probable class (the digit, for MNIST).</param>
 /// <param name="Probabilities">The probability of each class, summing to 1.</param>
 public sealed record Prediction(int Class, IReadOnlyList<double> Probabilities)
