@@ -52,47 +52,31 @@ public sealed class ModelFileTests
     }
 
     [Test]
-    public void A_missing_weight_is_named()
-    {
-        using var folder = new TempFolder();
-        string path = folder.File("model.safetensors");
-        using var model = new RecurrentClassifier(new RecurrentClassifierOptions(CellKind.Lstm, 2, 3, 2));
-        ModelFile.Save(model, path);
-        var (tensors, metadata) = SafeTensorsFile.Read(path, 1000);
-        SafeTensorsFile.Write(path, tensors.Where(t => t.Name != "recurrent.bias_hh_l0").ToList(), metadata);
-
-        var error = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path))!;
-        Assert.That(error.Message, Does.Contain("has no weight recurrent.bias_hh_l0"));
-    }
+    public void A_missing_weight_is_named() =>
+        Assert.That(RefusalOfTampered((tensors, metadata) => (tensors.Where(t => t.Name != "recurrent.bias_hh_l0").ToList(), metadata)),
+            Does.Contain("has no weight recurrent.bias_hh_l0"));
 
     [Test]
-    public void A_mis_shaped_weight_is_named()
-    {
-        using var folder = new TempFolder();
-        string path = folder.File("model.safetensors");
-        using var model = new RecurrentClassifier(new RecurrentClassifierOptions(CellKind.Lstm, 2, 3, 2));
-        ModelFile.Save(model, path);
-        var (tensors, metadata) = SafeTensorsFile.Read(path, 1000);
-        var swapped = tensors.Select(t => t.Name == "classifier.weight" ? t with { Shape = [3, 2] } : t).ToList();
-        SafeTensorsFile.Write(path, swapped, metadata);
-
-        var error = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path))!;
-        Assert.That(error.Message, Does.Contain("weight classifier.weight has shape (3, 2) where a lstm, hidden 3, 2 input features, 2 classes model needs (2, 3)"));
-    }
+    public void A_mis_shaped_weight_is_named() =>
+        Assert.That(RefusalOfTampered((tensors, metadata) => (tensors.Select(t => t.Name == "classifier.weight" ? t with { Shape = [3, 2] } : t).ToList(), metadata)),
+            Does.Contain("weight classifier.weight has shape (3, 2) where a lstm, hidden 3, 2 input features, 2 classes model needs (2, 3)"));
 
     [Test]
-    public void Metadata_claiming_a_huge_model_is_refused_before_its_weights_are_read()
+    public void Metadata_claiming_a_huge_model_is_refused_before_its_weights_are_read() =>
+        Assert.That(RefusalOfTampered((tensors, metadata) => (tensors, new Dictionary<string, string>(metadata) { ["hidden_size"] = "30000" })),
+            Does.Contain("weight recurrent.weight_ih_l0 has shape (12, 2) where a lstm, hidden 30000, 2 input features, 2 classes model needs (120000, 2)"));
+
+    // Saves a small LSTM, rewrites its file as the tampering says, and returns the message loading it gives.
+    private static string RefusalOfTampered(
+        Func<IReadOnlyList<SafeTensorsFile.Entry>, IReadOnlyDictionary<string, string>, (IReadOnlyList<SafeTensorsFile.Entry>, IReadOnlyDictionary<string, string>)> tamper)
     {
         using var folder = new TempFolder();
         string path = folder.File("model.safetensors");
-        using var model = new RecurrentClassifier(new RecurrentClassifierOptions(CellKind.Lstm, 2, 3, 2));
-        ModelFile.Save(model, path);
+        using (var model = new RecurrentClassifier(new RecurrentClassifierOptions(CellKind.Lstm, 2, 3, 2))) ModelFile.Save(model, path);
         var (tensors, metadata) = SafeTensorsFile.Read(path, 1000);
-        var lying = new Dictionary<string, string>(metadata) { ["hidden_size"] = "30000" };
-        SafeTensorsFile.Write(path, tensors, lying);
-
-        var error = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path))!;
-        Assert.That(error.Message, Does.Contain("weight recurrent.weight_ih_l0 has shape (12, 2) where a lstm, hidden 30000, 2 input features, 2 classes model needs (120000, 2)"));
+        var (changed, changedMetadata) = tamper(tensors, metadata);
+        SafeTensorsFile.Write(path, changed, changedMetadata);
+        return Assert.Throws<InvalidDataException>(() => ModelFile.Load(path))!.Message;
     }
 
     [TestCase(ulong.MaxValue, "the header length")]

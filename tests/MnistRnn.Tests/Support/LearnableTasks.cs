@@ -26,4 +26,24 @@ internal static class LearnableTasks
         var labels = images.sum([1, 2]).gt(10).to(ScalarType.Int64);
         return new DatasetSplit(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// Sequences of 4 to 16 steps of 2 features, padded to 16 with fives; the class (one of 4) is the sign pattern of the
+    /// first step, so a model must remember it to each sequence's own end, and reading the padding would only hurt.
+    /// </summary>
+    public static SequenceDataset FirstStepOfVariableLength(int count, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var labels = randint(0, 4, [count], ScalarType.Int64, generator: generator);
+        var sequences = randn([count, 16, 2], generator: generator).mul_(0.3);
+        var signs = stack([labels.remainder(2), labels.div(2, rounding_mode: RoundingMode.floor)], 1).to(ScalarType.Float32).mul(2).sub(1);
+        sequences.select(1, 0).copy_(signs);
+        var lengths = randint(4, 17, [count], ScalarType.Int64, generator: generator);
+        var padding = arange(16).unsqueeze(0).ge(lengths.unsqueeze(1)).unsqueeze(2);
+        sequences.masked_fill_(padding, 5);
+        var dataset = new SequenceDataset(sequences, labels, 4, lengths);
+        foreach (var tensor in new[] { sequences, labels, lengths }) tensor.DetachFromDisposeScope();
+        return dataset;
+    }
 }

@@ -11,24 +11,6 @@ namespace MnistRnn.Tests.Training;
 /// <summary>The library trains, evaluates, saves and resumes on a user's own sequences, with the checks the runner has.</summary>
 public sealed class SequenceTrainingTests
 {
-    // Sequences of 4 to 16 steps of 2 features, padded to 16 with large noise; the class is the sign pattern of the
-    // first step, so a model must remember it to each sequence's own end, and reading the padding would only hurt.
-    private static SequenceDataset FirstStepTask(int count, long seed)
-    {
-        using var scope = NewDisposeScope();
-        using var generator = new Generator((ulong)seed);
-        var labels = randint(0, 4, [count], ScalarType.Int64, generator: generator);
-        var sequences = randn([count, 16, 2], generator: generator).mul_(0.3);
-        var signs = stack([labels.remainder(2), labels.div(2, rounding_mode: RoundingMode.floor)], 1).to(ScalarType.Float32).mul(2).sub(1);
-        sequences.select(1, 0).copy_(signs);
-        var lengths = randint(4, 17, [count], ScalarType.Int64, generator: generator);
-        var padding = arange(16).unsqueeze(0).ge(lengths.unsqueeze(1)).unsqueeze(2);
-        sequences.masked_fill_(padding, 5);
-        var dataset = new SequenceDataset(sequences, labels, 4, lengths);
-        foreach (var tensor in new[] { sequences, labels, lengths }) tensor.DetachFromDisposeScope();
-        return dataset;
-    }
-
     private static TrainingOptions Options(int steps = 150) => new()
     {
         Model = CellKind.Gru,
@@ -43,8 +25,8 @@ public sealed class SequenceTrainingTests
     [Test]
     public void Variable_length_sequences_are_learned_each_to_its_own_end()
     {
-        using var train = FirstStepTask(1000, seed: 1);
-        using var test = FirstStepTask(500, seed: 2);
+        using var train = LearnableTasks.FirstStepOfVariableLength(1000, seed: 1);
+        using var test = LearnableTasks.FirstStepOfVariableLength(500, seed: 2);
         var trainer = new Trainer(Options());
         using var model = trainer.CreateModel(train);
 
@@ -60,7 +42,7 @@ public sealed class SequenceTrainingTests
     public void A_model_saved_after_training_evaluates_the_same_when_loaded()
     {
         using var folder = new TempFolder();
-        using var train = FirstStepTask(200, seed: 3);
+        using var train = LearnableTasks.FirstStepOfVariableLength(200, seed: 3);
         var trainer = new Trainer(Options(steps: 10) with { Layers = 2, Bidirectional = true, Dropout = 0.2, WeightDecay = 0.01 });
         using var model = trainer.CreateModel(train);
         trainer.Train(model, train);
@@ -79,7 +61,7 @@ public sealed class SequenceTrainingTests
     [Test]
     public void A_model_that_does_not_fit_the_data_is_one_sentence()
     {
-        using var train = FirstStepTask(100, seed: 4);
+        using var train = LearnableTasks.FirstStepOfVariableLength(100, seed: 4);
         var trainer = new Trainer(Options());
         using var model = trainer.CreateModel(CPU, inputSize: 3, classes: 4);
 
@@ -90,7 +72,7 @@ public sealed class SequenceTrainingTests
     [Test]
     public void A_pixel_order_is_refused_for_sequences()
     {
-        using var train = FirstStepTask(100, seed: 4);
+        using var train = LearnableTasks.FirstStepOfVariableLength(100, seed: 4);
         var trainer = new Trainer(Options() with { Order = SequenceOrder.Pixels });
         using var model = trainer.CreateModel(train);
 
@@ -101,10 +83,8 @@ public sealed class SequenceTrainingTests
     public void Resuming_with_another_batch_size_is_refused_by_the_library()
     {
         using var folder = new TempFolder();
-        using var train = FirstStepTask(200, seed: 5);
-        var first = new Trainer(Options(steps: 4)) { Checkpoints = new CheckpointStore(folder.Path) };
-        using (var model = first.CreateModel(train)) first.Train(model, train);
-        var checkpoint = CheckpointFile.Read(first.LastCheckpoint!);
+        using var train = LearnableTasks.FirstStepOfVariableLength(200, seed: 5);
+        var checkpoint = CheckpointAfterFourSteps(train, folder);
 
         var other = new Trainer(checkpoint.Info.Options with { Steps = 8, BatchSize = 20 });
         using var resumed = other.CreateModel(train);
@@ -117,10 +97,8 @@ public sealed class SequenceTrainingTests
     public void Resuming_a_finished_checkpoint_says_so_instead_of_returning_nothing()
     {
         using var folder = new TempFolder();
-        using var train = FirstStepTask(200, seed: 6);
-        var first = new Trainer(Options(steps: 4)) { Checkpoints = new CheckpointStore(folder.Path) };
-        using (var model = first.CreateModel(train)) first.Train(model, train);
-        var checkpoint = CheckpointFile.Read(first.LastCheckpoint!);
+        using var train = LearnableTasks.FirstStepOfVariableLength(200, seed: 6);
+        var checkpoint = CheckpointAfterFourSteps(train, folder);
 
         var again = new Trainer(checkpoint.Info.Options);
         using var resumed = again.CreateModel(train);
@@ -133,18 +111,23 @@ public sealed class SequenceTrainingTests
     public void A_resumed_run_on_sequences_equals_an_uninterrupted_one()
     {
         using var folder = new TempFolder();
-        using var train = FirstStepTask(200, seed: 7);
+        using var train = LearnableTasks.FirstStepOfVariableLength(200, seed: 7);
         var straight = new Trainer(Options(steps: 8));
         using var straightModel = straight.CreateModel(train);
         double straightLoss = straight.Train(straightModel, train).LastStep.Loss;
 
-        var half = new Trainer(Options(steps: 4)) { Checkpoints = new CheckpointStore(folder.Path) };
-        using (var model = half.CreateModel(train)) half.Train(model, train);
-        var checkpoint = CheckpointFile.Read(half.LastCheckpoint!);
+        var checkpoint = CheckpointAfterFourSteps(train, folder);
         var rest = new Trainer(checkpoint.Info.Options with { Steps = 8 });
         using var resumedModel = rest.CreateModel(train);
         double resumedLoss = rest.Train(resumedModel, train, resume: checkpoint).LastStep.Loss;
 
         Assert.That(resumedLoss, Is.EqualTo(straightLoss));
+    }
+
+    private static Checkpoint CheckpointAfterFourSteps(SequenceDataset train, TempFolder folder)
+    {
+        var trainer = new Trainer(Options(steps: 4)) { Checkpoints = new CheckpointStore(folder.Path) };
+        using (var model = trainer.CreateModel(train)) trainer.Train(model, train);
+        return CheckpointFile.Read(trainer.LastCheckpoint!);
     }
 }
