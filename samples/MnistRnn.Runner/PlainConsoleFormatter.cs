@@ -13,6 +13,8 @@ internal sealed class PlainConsoleFormatter() : ConsoleFormatter(FormatterName)
     {
         // The library names its options; on the command line, flags set them.
         string message = TrainFlags.InFlagTerms(logEntry.Formatter(logEntry.State, logEntry.Exception));
+        // On a terminal, erase the progress line first, so that the log line is never written into it.
+        if (ProgressLine.Showing) textWriter.Write(ProgressLine.Clear);
         if (logEntry.LogLevel >= LogLevel.Warning)
             textWriter.Write(logEntry.LogLevel == LogLevel.Warning ? "warning: " : "error: ");
         textWriter.WriteLine(message);

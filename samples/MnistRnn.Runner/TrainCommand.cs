@@ -56,6 +56,7 @@ internal sealed class TrainCommand
         TrainingResult training;
         try
         {
+            using var progress = ProgressLine.Attach(trainer, options.Model.ToName(), firstStep: (resume?.Info.Step ?? 0) + 1);
             training = trainer.Train(model, dataset.Train, stop.Token, resume);
         }
         catch (OperationCanceledException)

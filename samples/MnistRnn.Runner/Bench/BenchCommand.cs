@@ -167,7 +167,8 @@ internal sealed class BenchCommand
             if (m.Step == warmup) clock.Start();
             if (m.Step == warmup + measured) clock.Stop();
         };
-        trainer.Train(model, dataset.Train);
+        using (ProgressLine.Attach(trainer, $"{cell.ToName()} batch {batch}"))
+            trainer.Train(model, dataset.Train);
         return measured * (double)batch / clock.Elapsed.TotalSeconds;
     }
 

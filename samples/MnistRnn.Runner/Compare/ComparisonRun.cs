@@ -39,6 +39,7 @@ internal static class ComparisonRun
         TrainingResult training;
         try
         {
+            using var progress = ProgressLine.Attach(trainer, spec.Label);
             training = trainer.Train(model, dataset.Train, stop.Token);
         }
         catch (OperationCanceledException) when (tensorBoard?.Failure is not null)
