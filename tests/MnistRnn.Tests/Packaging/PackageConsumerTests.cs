@@ -5,7 +5,7 @@ namespace MnistRnn.Tests.Packaging;
 
 /// <summary>
 /// Packs the library, then builds and runs a separate project that references the package from a
-/// local folder feed, compiling the README's library example word for word.
+/// local folder feed, compiling the examples of the library's documentation page (docs/library.md) word for word.
 /// </summary>
 [Category("Package")]
 public sealed class PackageConsumerTests
@@ -15,9 +15,9 @@ public sealed class PackageConsumerTests
 
     private static string ReadmeExample(string marker)
     {
-        string readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
-        var match = Regex.Match(readme, $@"<!-- {marker} -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
-        Assert.That(match.Success, Is.True, $"README.md has a csharp block after <!-- {marker} -->");
+        string guide = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "library.md"));
+        var match = Regex.Match(guide, $@"<!-- {marker} -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
+        Assert.That(match.Success, Is.True, $"docs/library.md has a csharp block after <!-- {marker} -->");
         return match.Groups["code"].Value;
     }
 
@@ -29,8 +29,23 @@ public sealed class PackageConsumerTests
         Assert.That(run.Output, Does.Match(@"final loss \d+\.\d{5}, accuracy 0\.\d{5}"));
     }
 
+    [Test]
+    public void The_packages_readme_is_the_library_guide_with_no_relative_links()
+    {
+        using var folder = new TempFolder();
+        var pack = Dotnet(RepositoryPaths.Root, "pack", "src/MnistRnn", "-c", "Release", "-o", folder.Path, "-p:Version=0.0.0-readme");
+        Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Output + pack.Error);
+        using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(folder.Path, "MnistRnn.0.0.0-readme.nupkg"));
+        using var reader = new StreamReader(package.GetEntry("README.md")!.Open());
+        string readme = reader.ReadToEnd();
+
+        Assert.That(readme, Is.EqualTo(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "library.md"))));
+        // On the package gallery a relative link or image leads nowhere.
+        Assert.That(Regex.Matches(readme, @"\]\((?!https?://)[^)]*\)").Select(m => m.Value), Is.Empty);
+    }
+
     /// <summary>
-    /// The README's own-data example: it makes its data, trains, evaluates, saves, reloads, and prints the reloaded
+    /// The library page's own-data example: it makes its data, trains, evaluates, saves, reloads, and prints the reloaded
     /// model's accuracy on its last line. The time it takes is printed, not asserted (the issue asks for under two minutes on 2 cores).
     /// </summary>
     [Test]
