@@ -3,10 +3,12 @@
 //
 // The library asks for GLIBCXX_3.4.32 only because of std::ios_base_library_init(), a marker
 // symbol that GCC 13 emits and nothing ever calls or relocates against. The dynamic loader treats
-// a version requirement flagged VER_FLG_WEAK as optional, so flagging just that requirement, in a
-// copy placed in the build output, lets the library load without touching the NuGet cache. Before
-// flagging a version we prove no relocation binds a symbol of that version; if one does, the
-// library really needs the newer libstdc++ and the build fails instead.
+// a version requirement flagged VER_FLG_WEAK as optional, so flagging such requirements, in a copy
+// placed in the build output, lets the library load without touching the NuGet cache. Only versions
+// that no relocation binds a symbol of are flagged: the loader never resolves anything against them,
+// so they are optional on every host. That proof is about the library alone, so the patch is decided
+// by the target (every Linux runtime's copy), not by the libstdc++ of the machine that builds: a
+// package or an application built on a new Ubuntu and run on Debian 12 still loads.
 //
 // This file is compiled twice: by MSBuild's RoslynCodeTaskFactory (LibTorchSharpCompat.targets),
 // and into the tests with ELF_LOGIC_ONLY defined so the ELF logic is tested without MSBuild. It stays
@@ -178,48 +180,23 @@ namespace MnistRnn.Build
         }
     }
 
-    /// <summary>Decides and applies the libstdc++ compatibility patch for one host.</summary>
+    /// <summary>Decides and applies the libstdc++ compatibility patch; it depends on the library only, not on any host.</summary>
     public static class LibStdCxxCompat
     {
         public const string LibStdCxx = "libstdc++.so.6";
 
-        private static readonly string[] SearchDirectories =
-        {
-            "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-            "/lib64", "/usr/lib64", "/lib", "/usr/lib",
-        };
-
-        /// <summary>The libstdc++ the dynamic loader will find on this host, or null if there is none in the usual places.</summary>
-        public static string? FindHostLibStdCxx()
-        {
-            var fromEnvironment = (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "")
-                .Split(new[] { ':' }, StringSplitOptions.RemoveEmptyEntries);
-            return fromEnvironment.Concat(SearchDirectories)
-                .Select(dir => Path.Combine(dir, LibStdCxx))
-                .FirstOrDefault(File.Exists);
-        }
-
         /// <summary>
-        /// Flags weak every libstdc++ version the library requires but the host lacks.
-        /// Returns those versions (empty when the library loads as it is). Throws when a missing
-        /// version is really used, because then no patch can make the library work.
+        /// Flags weak every libstdc++ version the library requires but binds no relocated symbol of, so that a host
+        /// without it still loads the library. Returns those versions (empty when there are none left to flag).
         /// </summary>
-        public static IReadOnlyList<string> WeakenMissingVersions(byte[] library, string libraryName, ISet<string> hostVersions)
+        public static IReadOnlyList<string> WeakenUnusedVersions(byte[] library, string libraryName)
         {
             var elf = new ElfSymbolVersions(library, libraryName);
-            var missing = elf.Requirements()
-                .Where(r => r.Library == LibStdCxx && !r.IsWeak && !hostVersions.Contains(r.Version))
+            var unused = elf.Requirements()
+                .Where(r => r.Library == LibStdCxx && !r.IsWeak && elf.RelocatedSymbolsOfVersion(r.Index).Count == 0)
                 .ToList();
-            foreach (var requirement in missing)
-            {
-                var used = elf.RelocatedSymbolsOfVersion(requirement.Index);
-                if (used.Count > 0)
-                    throw new InvalidOperationException(
-                        $"{libraryName} needs {requirement.Version} from {LibStdCxx} for {string.Join(", ", used)}, " +
-                        "which this host's libstdc++ lacks: install a newer libstdc++ (GCC 13 or later).");
-                elf.MarkWeak(requirement);
-            }
-            return missing.Select(r => r.Version).ToList();
+            foreach (var requirement in unused) elf.MarkWeak(requirement);
+            return unused.Select(r => r.Version).ToList();
         }
     }
 
@@ -238,13 +215,6 @@ namespace MnistRnn.Build
 
         public override bool Execute()
         {
-            string? hostLibrary = LibStdCxxCompat.FindHostLibStdCxx();
-            if (hostLibrary == null)
-            {
-                Log.LogWarning($"No {LibStdCxxCompat.LibStdCxx} found on this host; libLibTorchSharp.so is copied unchanged.");
-                return true;
-            }
-            var hostVersions = new ElfSymbolVersions(File.ReadAllBytes(hostLibrary), hostLibrary).Definitions();
             var patched = new List<Microsoft.Build.Framework.ITaskItem>();
             foreach (var library in Libraries)
             {
@@ -252,9 +222,9 @@ namespace MnistRnn.Build
                 IReadOnlyList<string> weakened;
                 try
                 {
-                    weakened = LibStdCxxCompat.WeakenMissingVersions(image, library.ItemSpec, hostVersions);
+                    weakened = LibStdCxxCompat.WeakenUnusedVersions(image, library.ItemSpec);
                 }
-                catch (Exception e) when (e is InvalidOperationException || e is InvalidDataException)
+                catch (InvalidDataException e)
                 {
                     Log.LogError(e.Message);
                     return false;
@@ -268,7 +238,7 @@ namespace MnistRnn.Build
                 if (!File.Exists(target) || !File.ReadAllBytes(target).SequenceEqual(image))
                     File.WriteAllBytes(target, image);
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal,
-                    $"{hostLibrary} lacks {string.Join(", ", weakened)}: using {target}, where that requirement is weak.");
+                    $"Using {target}, where the unused {LibStdCxxCompat.LibStdCxx} versions {string.Join(", ", weakened)} are weak.");
 
                 var item = new Microsoft.Build.Utilities.TaskItem(target);
                 library.CopyMetadataTo(item);
