@@ -11,6 +11,7 @@ var root = new RootCommand("mnist-rnn: train recurrent classifiers (tanh RNN, LS
     new CompareCommand().Build(),
     new EvalCommand().Build(),
     new PredictCommand().Build(),
+    new ExportCommand().Build(),
     new BenchCommand().Build(),
 };
 root.Options.Add(ThreadsOption.Option);

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using MnistRnn.Mnist;
+using TorchSharp.PyBridge;
+
+namespace MnistRnn.Runner;
+
+/// <summary>
+/// <c>mnist-rnn export</c>: a checkpoint's model as a PyTorch state_dict, in safetensors (with the architecture in its
+/// metadata) or in PyTorch's own <c>.pt</c> format, which plain <c>torch.load</c> reads (written by TorchSharp.PyBridge).
+/// </summary>
+internal sealed class ExportCommand
+{
+    private readonly Option<string> _checkpoint = new("--checkpoint")
+    {
+        Description = "Checkpoint file, or a folder whose newest checkpoint to use.",
+        Required = true,
+    };
+    private readonly Option<string> _out = new("--out")
+    {
+        Description = "The file to write, ending in .safetensors or .pt; it must not exist yet.",
+        Required = true,
+    };
+
+    public Command Build()
+    {
+        var command = new Command("export", "Export a checkpoint's model for PyTorch: weights under PyTorch's state_dict names, as .safetensors or .pt.");
+        command.Options.Add(_checkpoint);
+        command.Options.Add(_out);
+        command.SetAction(parse => Run(parse));
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        string output = parse.GetValue(_out)!;
+        string extension = Path.GetExtension(output).ToLowerInvariant();
+        if (extension is not (".safetensors" or ".pt"))
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--out: {output} must end in .safetensors or .pt, the two formats PyTorch reads.");
+        if (File.Exists(output) || Directory.Exists(output))
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--out: {output} already exists; give a new file name, so nothing is overwritten.");
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (folder is null || !Directory.Exists(folder))
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--out: the folder of {output} does not exist; create it first.");
+        var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint");
+        using var classifier = TrainedClassifier.From(checkpoint);
+        try
+        {
+            if (extension == ".safetensors")
+                classifier.Save(output);
+            else
+                SavePyTorch(classifier, output);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException(ExitCodes.OutputNotWritable, $"--out: cannot write {output} ({e.Message}).");
+        }
+        Console.WriteLine($"exported the {checkpoint.Info.Architecture} model of {checkpoint.Path} (step {checkpoint.Info.Step}) to {output}");
+        return ExitCodes.Success;
+    }
+
+    // Through a temporary file renamed into place, as every file the runner writes, so a failure leaves nothing half-written.
+    private static void SavePyTorch(TrainedClassifier classifier, string output)
+    {
+        string temporary = $"{output}.{Environment.ProcessId}.tmp";
+        try
+        {
+            classifier.Model.save_py(temporary);
+            File.Move(temporary, output);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MnistRnn.Checkpoints;
+using MnistRnn.Data;
+using MnistRnn.Mnist;
+using MnistRnn.Models;
+using MnistRnn.Tests.Support;
+using MnistRnn.Training;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Tests.Interop;
+
+/// <summary>
+/// A model trained here and exported by <c>mnist-rnn export</c> loads in real PyTorch (Debian's python3-torch) and
+/// gives the same logits on the 10,000 MNIST test images. Inconclusive where no Python with torch is installed.
+/// </summary>
+[Category("PyTorch")]
+public sealed class PyTorchExportTests
+{
+    private const string Python = "/usr/bin/python3";
+
+    private TempFolder _folder = null!;
+
+    [SetUp]
+    public void SetUp() => _folder = new TempFolder();
+
+    [TearDown]
+    public void TearDown() => _folder.Dispose();
+
+    private static void RequireTorch()
+    {
+        if (!File.Exists(Python) || Run(Python, "-c", "import torch").ExitCode != 0)
+            Assert.Inconclusive($"{Python} cannot import torch; install Debian's python3-torch (.ci/run does where apt can).");
+    }
+
+    [Test]
+    public void An_exported_model_gives_pytorch_the_same_logits_and_accuracy(
+        [Values(".safetensors", ".pt")] string format, [Values(false, true)] bool stackedBidirectional)
+    {
+        RequireTorch();
+        string checkpoint = TrainBriefly(stackedBidirectional);
+        string exported = _folder.File("model" + format);
+        var export = RunnerProcess.Run("export", "--checkpoint", checkpoint, "--out", exported);
+        Assert.That(export.ExitCode, Is.EqualTo(0), export.Output + export.Error);
+
+        using var classifier = TrainedClassifier.Load(checkpoint);
+        string logits = _folder.File("logits.f32");
+        WriteTestLogits(classifier, logits);
+        var options = classifier.Model.Options;
+        var check = Run(Python, Path.Combine(RepositoryPaths.Root, "tests", "MnistRnn.Tests", "Interop", "check_export.py"), exported,
+            options.Cell.ToName(), $"{options.InputSize}", $"{options.HiddenSize}", $"{options.Layers}", options.Bidirectional ? "true" : "false",
+            $"{options.Classes}", Path.Combine(RepositoryPaths.Mnist, "t10k-images-idx3-ubyte.gz"), Path.Combine(RepositoryPaths.Mnist, "t10k-labels-idx1-ubyte.gz"), logits);
+        Assert.That(check.ExitCode, Is.EqualTo(0), check.Output + check.Error);
+        TestContext.Out.WriteLine(check.Output);
+
+        using var result = JsonDocument.Parse(check.Output);
+        var root = result.RootElement;
+        Assert.That(root.GetProperty("max_abs_diff").GetDouble(), Is.LessThan(1e-4));
+        Assert.That(root.GetProperty("python_accuracy").GetDouble(), Is.EqualTo(root.GetProperty("csharp_accuracy").GetDouble()));
+        Assert.That(root.GetProperty("csharp_accuracy").GetDouble(), Is.GreaterThan(0.2), "the model learned something, so equal accuracies mean something");
+        if (format == ".safetensors")
+            Assert.That(root.GetProperty("metadata").GetProperty("sequence_order").GetString(), Is.EqualTo("rows"));
+    }
+
+    [Test]
+    public void Export_refuses_another_format_and_an_existing_file()
+    {
+        string existing = _folder.File("taken.pt");
+        File.WriteAllText(existing, "keep me");
+
+        UserErrorAssert.OneSentence(RunnerProcess.Run("export", "--checkpoint", _folder.Path, "--out", _folder.File("model.onnx")), 2,
+            $"--out: {_folder.File("model.onnx")} must end in .safetensors or .pt, the two formats PyTorch reads.");
+        UserErrorAssert.OneSentence(RunnerProcess.Run("export", "--checkpoint", _folder.Path, "--out", existing), 2,
+            $"--out: {existing} already exists; give a new file name, so nothing is overwritten.");
+        Assert.That(File.ReadAllText(existing), Is.EqualTo("keep me"));
+    }
+
+    // 40 steps on real MNIST read by rows: a one-layer LSTM as the experiment's, or a two-layer bidirectional GRU.
+    private string TrainBriefly(bool stackedBidirectional)
+    {
+        var options = new TrainingOptions
+        {
+            Model = stackedBidirectional ? CellKind.Gru : CellKind.Lstm, HiddenSize = 16, Steps = 40, StallWindow = 0, Device = DeviceChoice.Cpu,
+            Layers = stackedBidirectional ? 2 : 1, Bidirectional = stackedBidirectional,
+        };
+        using var mnist = MnistDataset.Load(RepositoryPaths.Mnist, CPU);
+        var trainer = new Trainer(options) { Checkpoints = new CheckpointStore(_folder.File("checkpoints")) };
+        using var model = trainer.CreateModel(CPU, mnist);
+        trainer.Train(model, mnist.Train);
+        return trainer.LastCheckpoint!;
+    }
+
+    private static void WriteTestLogits(TrainedClassifier classifier, string path)
+    {
+        using var mnist = MnistDataset.Load(RepositoryPaths.Mnist, CPU);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var layout = SequenceLayout.For(mnist.Test, classifier.Order);
+        var logits = classifier.Model.forward(layout.Arrange(mnist.Test.Images)).contiguous();
+        File.WriteAllBytes(path, logits.bytes.ToArray());
+    }
+
+    private static DotnetProcess.Result Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return new DotnetProcess.Result(process.ExitCode, output.Result, error.Result);
+    }
+}
