@@ -70,16 +70,39 @@ public static class ModelFile
     public static RecurrentClassifier Load(string path, Device? device = null)
     {
         var (options, tensors, _) = Read(path);
+        return Build(options, tensors.ToDictionary(t => t.Name, t => t.Values), device);
+    }
+
+    /// <summary>
+    /// Loads a PyTorch <c>state_dict</c> for <paramref name="architecture"/>: a <c>.pt</c> file written by <c>torch.save(model.state_dict(), ...)</c>
+    /// or a <c>.safetensors</c> file (its metadata, if any, is not read), of a module with a recurrent layer named <c>recurrent</c>
+    /// (batch first) and a linear layer named <c>classifier</c>, as <see cref="RecurrentClassifierOptions.ParameterShapes"/> lists.
+    /// The model is in evaluation mode on <paramref name="device"/> (default CPU).
+    /// </summary>
+    /// <exception cref="ArgumentException">The architecture is not valid.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not such a state_dict, or names the first weight that is missing, mis-shaped, not float32 or unknown.</exception>
+    public static RecurrentClassifier LoadStateDict(string path, RecurrentClassifierOptions architecture, Device? device = null)
+    {
+        architecture.EnsureValid();
+        var values = path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)
+            ? PyTorchStateDict.Read(path)
+            : SafeTensorsFile.Read(path, architecture.ParameterCount).Tensors.ToDictionary(t => t.Name, t => (t.Shape, t.Values));
+        CheckWeights(path, architecture, values.ToDictionary(v => v.Key, v => v.Value.Shape));
+        return Build(architecture, values.ToDictionary(v => v.Key, v => v.Value.Values), device);
+    }
+
+    private static RecurrentClassifier Build(RecurrentClassifierOptions options, IReadOnlyDictionary<string, float[]> values, Device? device)
+    {
         var model = new RecurrentClassifier(options);
         try
         {
             using (var noGrad = no_grad())
             {
-                var stored = tensors.ToDictionary(t => t.Name);
                 foreach (var (name, parameter) in model.named_parameters())
                 {
-                    using var values = tensor(stored[name].Values, parameter.shape, ScalarType.Float32);
-                    parameter.copy_(values);
+                    using var stored = tensor(values[name], parameter.shape, ScalarType.Float32);
+                    parameter.copy_(stored);
                 }
             }
             model.to(device ?? CPU);
@@ -101,18 +124,24 @@ public static class ModelFile
         var (tensors, _) = SafeTensorsFile.Read(path, options.ParameterCount);
         // Checked against the shapes the architecture implies before the model is built, so metadata claiming a huge
         // model beside small weights allocates nothing.
-        var stored = tensors.ToDictionary(t => t.Name);
+        CheckWeights(path, options, tensors.ToDictionary(t => t.Name, t => t.Shape));
+        return (options, tensors, metadata);
+    }
+
+    // The first missing, mis-shaped or unknown weight, named; in the order the module lists its weights.
+    private static void CheckWeights(string path, RecurrentClassifierOptions options, IReadOnlyDictionary<string, long[]> stored)
+    {
+        var left = new Dictionary<string, long[]>(stored);
         foreach (var (name, shape) in options.ParameterShapes)
         {
-            if (!stored.Remove(name, out var entry))
+            if (!left.Remove(name, out var found))
                 throw new InvalidDataException($"{path} has no weight {name}, which a {options} model needs.");
-            if (!entry.Shape.SequenceEqual(shape))
+            if (!found.SequenceEqual(shape))
                 throw new InvalidDataException(
-                    $"{path}: weight {name} has shape ({string.Join(", ", entry.Shape)}) where a {options} model needs ({string.Join(", ", shape)}).");
+                    $"{path}: weight {name} has shape ({string.Join(", ", found)}) where a {options} model needs ({string.Join(", ", shape)}).");
         }
-        if (stored.Keys.FirstOrDefault() is { } unknown)
+        if (left.Keys.FirstOrDefault() is { } unknown)
             throw new InvalidDataException($"{path} holds a weight {unknown} that a {options} model does not have.");
-        return (options, tensors, metadata);
     }
 
     private static RecurrentClassifierOptions Architecture(string path, IReadOnlyDictionary<string, string> metadata)

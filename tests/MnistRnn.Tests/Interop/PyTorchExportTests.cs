@@ -12,7 +12,8 @@ namespace MnistRnn.Tests.Interop;
 
 /// <summary>
 /// A model trained here and exported by <c>mnist-rnn export</c> loads in real PyTorch (Debian's python3-torch) and
-/// gives the same logits on the 10,000 MNIST test images. Inconclusive where no Python with torch is installed.
+/// gives the same logits on the 10,000 MNIST test images; a model trained in PyTorch imports here with the same
+/// logits. Inconclusive where no Python with torch is installed.
 /// </summary>
 [Category("PyTorch")]
 public sealed class PyTorchExportTests
@@ -47,9 +48,9 @@ public sealed class PyTorchExportTests
         string logits = _folder.File("logits.f32");
         WriteTestLogits(classifier, logits);
         var options = classifier.Model.Options;
-        var check = Run(Python, Path.Combine(RepositoryPaths.Root, "tests", "MnistRnn.Tests", "Interop", "check_export.py"), exported,
+        var check = Run(Python, Script("check_export.py"), exported,
             options.Cell.ToName(), $"{options.InputSize}", $"{options.HiddenSize}", $"{options.Layers}", options.Bidirectional ? "true" : "false",
-            $"{options.Classes}", Path.Combine(RepositoryPaths.Mnist, "t10k-images-idx3-ubyte.gz"), Path.Combine(RepositoryPaths.Mnist, "t10k-labels-idx1-ubyte.gz"), logits);
+            $"{options.Classes}", TestImages, TestLabels, logits);
         Assert.That(check.ExitCode, Is.EqualTo(0), check.Output + check.Error);
         TestContext.Out.WriteLine(check.Output);
 
@@ -61,6 +62,52 @@ public sealed class PyTorchExportTests
         if (format == ".safetensors")
             Assert.That(root.GetProperty("metadata").GetProperty("sequence_order").GetString(), Is.EqualTo("rows"));
     }
+
+    [Test]
+    public void A_model_trained_in_pytorch_imports_with_the_same_logits(
+        [Values(".pt", ".safetensors")] string format, [Values(false, true)] bool stackedBidirectional)
+    {
+        RequireTorch();
+        var architecture = new RecurrentClassifierOptions(stackedBidirectional ? CellKind.Gru : CellKind.Lstm, 28, 16, 10)
+        {
+            Layers = stackedBidirectional ? 2 : 1, Bidirectional = stackedBidirectional,
+        };
+        string prefix = _folder.File("from-pytorch");
+        var train = Run(Python, Script("train_in_pytorch.py"), prefix, architecture.Cell.ToName(), "28", "16", $"{architecture.Layers}",
+            architecture.Bidirectional ? "true" : "false", "10", TestImages, TestLabels);
+        Assert.That(train.ExitCode, Is.EqualTo(0), train.Output + train.Error);
+
+        using var model = ModelFile.LoadStateDict(prefix + format, architecture);
+        using var mnist = MnistDataset.Load(RepositoryPaths.Mnist, CPU);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ours = model.forward(mnist.Test.Images.narrow(0, 0, 1000));
+        var theirs = tensor(File.ReadAllBytes(prefix + ".logits").Chunk(4).Select(b => BitConverter.ToSingle(b)).ToArray(), [1000, 10]);
+
+        double difference = (ours - theirs).abs().max().item<float>();
+        TestContext.Out.WriteLine($"max |logit difference| {difference}");
+        Assert.That(difference, Is.LessThan(1e-4));
+        Assert.That(ours.argmax(1).eq(theirs.argmax(1)).all().item<bool>(), Is.True);
+    }
+
+    [Test]
+    public void A_state_dict_of_another_architecture_names_its_first_mis_shaped_weight()
+    {
+        RequireTorch();
+        string prefix = _folder.File("from-pytorch");
+        var train = Run(Python, Script("train_in_pytorch.py"), prefix, "lstm", "28", "16", "1", "false", "10", TestImages, TestLabels);
+        Assert.That(train.ExitCode, Is.EqualTo(0), train.Output + train.Error);
+
+        var error = Assert.Throws<InvalidDataException>(() => ModelFile.LoadStateDict(prefix + ".pt", new RecurrentClassifierOptions(CellKind.Gru, 28, 16, 10)))!;
+        Assert.That(error.Message, Is.EqualTo(
+            $"{prefix}.pt: weight recurrent.weight_ih_l0 has shape (64, 28) where a gru, hidden 16, 28 input features, 10 classes model needs (48, 28)."));
+    }
+
+    private static string Script(string name) => Path.Combine(RepositoryPaths.Root, "tests", "MnistRnn.Tests", "Interop", name);
+
+    private static string TestImages => Path.Combine(RepositoryPaths.Mnist, "t10k-images-idx3-ubyte.gz");
+
+    private static string TestLabels => Path.Combine(RepositoryPaths.Mnist, "t10k-labels-idx1-ubyte.gz");
 
     [Test]
     public void Export_refuses_another_format_and_an_existing_file()
