@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using MnistRnn.Data;
 using MnistRnn.Mnist;
 using MnistRnn.Training;
 
@@ -9,11 +10,7 @@ namespace MnistRnn.Runner;
 /// <summary><c>mnist-rnn eval</c>: test loss and accuracy of a checkpoint, per-class precision and recall, and the confusion matrix.</summary>
 internal sealed class EvalCommand
 {
-    private readonly Option<string> _checkpoint = new("--checkpoint")
-    {
-        Description = "Checkpoint file, or a folder whose newest checkpoint to use.",
-        Required = true,
-    };
+    private readonly ModelSource _source = new();
     private readonly Option<string?> _data = DataFolder.CreateOption();
     private readonly Option<string> _device = DeviceOption.Create();
     private readonly Option<string?> _out = new("--out")
@@ -24,7 +21,7 @@ internal sealed class EvalCommand
     public Command Build()
     {
         var command = new Command("eval", "Evaluate a checkpoint on the test set: loss, accuracy, per-class precision and recall, confusion matrix.");
-        command.Options.Add(_checkpoint);
+        _source.AddTo(command);
         command.Options.Add(_data);
         command.Options.Add(_device);
         command.Options.Add(_out);
@@ -35,22 +32,22 @@ internal sealed class EvalCommand
     private int Run(ParseResult parse)
     {
         var device = DeviceOption.Resolve(parse, _device);
-        var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint");
+        using var loaded = _source.Load(parse, device);
+        var (classifier, info) = (loaded.Classifier, loaded.Info);
         string dataFolder = DataFolder.Resolve(parse.GetValue(_data));
-        using var claim = EmptyFolder.Claim(
-            parse.GetValue(_out) ?? $"eval-{Path.GetFileNameWithoutExtension(checkpoint.Path)}", "--out");
+        using var claim = EmptyFolder.Claim(parse.GetValue(_out) ?? $"eval-{Path.GetFileNameWithoutExtension(loaded.Path)}", "--out");
         string outFolder = claim.Folder;
 
         using var dataset = DataFolder.Load(dataFolder, device);
-        var info = checkpoint.Info;
-        if (dataset.Rows != info.ImageRows || dataset.Columns != info.ImageColumns || dataset.Classes > info.Classes)
+        int classes = classifier.Model.Classes;
+        if (dataset.Rows != classifier.ImageRows || dataset.Columns != classifier.ImageColumns || dataset.Classes > classes)
             throw new UserErrorException(ExitCodes.InvalidData,
-                $"--data: {dataFolder} holds {dataset.Rows}x{dataset.Columns} images of {dataset.Classes} classes, but the checkpoint was trained on " +
-                $"{info.ImageRows}x{info.ImageColumns} images of {info.Classes} classes.");
-        using var classifier = TrainedClassifier.From(checkpoint, device);
-        var (result, confusion) = ModelEvaluation.EvaluateWithConfusion(classifier.Model, dataset.Test, info.Options.Order);
+                $"--data: {dataFolder} holds {dataset.Rows}x{dataset.Columns} images of {dataset.Classes} classes, but the {loaded.Kind} was trained on " +
+                $"{classifier.ImageRows}x{classifier.ImageColumns} images of {classes} classes.");
+        var (result, confusion) = ModelEvaluation.EvaluateWithConfusion(classifier.Model, dataset.Test, classifier.Order);
+        string title = info is null ? $"{classifier.Model.Options}, {classifier.Order.ToName()} order" : $"{info.Architecture}, step {info.Step}";
 
-        Console.WriteLine($"checkpoint {checkpoint.Path}: {info.Architecture}, step {info.Step} of {info.Options.Steps}");
+        Console.WriteLine(loaded.Description);
         Console.WriteLine($"test loss {result.Loss:F5}, accuracy {result.Accuracy:F5} on {result.Count} images");
         Console.WriteLine();
         Console.Write(PerClassTable(confusion, csv: false));
@@ -61,7 +58,7 @@ internal sealed class EvalCommand
         {
             AtomicFile.WriteAllText(Path.Combine(outFolder, "per-class.csv"), PerClassTable(confusion, csv: true));
             AtomicFile.WriteAllText(Path.Combine(outFolder, "confusion.csv"), ConfusionTable(confusion, csv: true));
-            ConfusionPlot.Save(confusion, Path.Combine(outFolder, "confusion.png"), $"{info.Architecture}, step {info.Step}: test accuracy {result.Accuracy * 100:F2}%");
+            ConfusionPlot.Save(confusion, Path.Combine(outFolder, "confusion.png"), $"{title}: test accuracy {result.Accuracy * 100:F2}%");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

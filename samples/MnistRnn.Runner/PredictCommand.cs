@@ -10,11 +10,7 @@ internal sealed class PredictCommand
 {
     private const string IdxPrefix = "idx:";
 
-    private readonly Option<string> _checkpoint = new("--checkpoint")
-    {
-        Description = "Checkpoint file, or a folder whose newest checkpoint to use.",
-        Required = true,
-    };
+    private readonly ModelSource _source = new();
     private readonly Argument<string[]> _inputs = new("INPUT")
     {
         Description = "A PNG, JPEG, GIF, BMP or WebP picture of one digit (any size), or idx:N for test image N of --data.",
@@ -33,7 +29,7 @@ internal sealed class PredictCommand
     public Command Build()
     {
         var command = new Command("predict", "Print the digit a checkpoint sees in each picture or test image, with the probability of every class.");
-        command.Options.Add(_checkpoint);
+        _source.AddTo(command);
         command.Options.Add(_ink);
         command.Options.Add(_json);
         command.Options.Add(_data);
@@ -59,16 +55,16 @@ internal sealed class PredictCommand
         // idx:N indices are checked for form now and for range once the data is loaded; pictures are all
         // decoded before any prediction, so a bad one stops the command before it prints anything.
         var indices = inputs.Where(i => i.StartsWith(IdxPrefix, StringComparison.Ordinal)).Distinct().ToDictionary(i => i, ParseIndex);
-        var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint");
+        using var loaded = _source.Load(parse, device);
+        var classifier = loaded.Classifier;
         var pictureInputs = inputs.Where(i => !indices.ContainsKey(i)).Distinct().ToList();
-        if (pictureInputs.Count > 0 && (checkpoint.Info.ImageRows < DigitImagePreparation.MinSide || checkpoint.Info.ImageColumns < DigitImagePreparation.MinSide))
+        if (pictureInputs.Count > 0 && !classifier.AcceptsPictures)
             throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"{pictureInputs[0]}: the checkpoint's model was trained on {checkpoint.Info.ImageRows}x{checkpoint.Info.ImageColumns} images, too small to draw a " +
+                $"{pictureInputs[0]}: the {loaded.Kind}'s model was trained on {classifier.ImageRows}x{classifier.ImageColumns} images, too small to draw a " +
                 $"digit picture into (at least {DigitImagePreparation.MinSide}x{DigitImagePreparation.MinSide}); give idx:N inputs instead.");
         var pictures = pictureInputs.ToDictionary(i => i, ImageFile.Read);
 
         using var dataset = indices.Count == 0 ? null : DataFolder.Load(DataFolder.Resolve(parse.GetValue(_data)), CPU);
-        using var classifier = TrainedClassifier.From(checkpoint, device);
         var answers = new List<Answer>();
         foreach (string input in inputs)
         {
@@ -77,9 +73,9 @@ internal sealed class PredictCommand
             {
                 if (index >= dataset!.Test.Count)
                     throw new UserErrorException(ExitCodes.InvalidArguments, $"{input}: the test set has images 0 to {dataset.Test.Count - 1}.");
-                if (dataset.Rows != checkpoint.Info.ImageRows || dataset.Columns != checkpoint.Info.ImageColumns)
+                if (dataset.Rows != classifier.ImageRows || dataset.Columns != classifier.ImageColumns)
                     throw new UserErrorException(ExitCodes.InvalidData,
-                        $"--data: its {dataset.Rows}x{dataset.Columns} images do not match the checkpoint's {checkpoint.Info.ImageRows}x{checkpoint.Info.ImageColumns}.");
+                        $"--data: its {dataset.Rows}x{dataset.Columns} images do not match the {loaded.Kind}'s {classifier.ImageRows}x{classifier.ImageColumns}.");
                 var prediction = classifier.Predict(dataset.Test.Images[index]);
                 answers.Add(new Answer(input, prediction.Class, prediction.Probabilities, (int)dataset.Test.Labels[index].item<long>()));
             }

@@ -45,6 +45,20 @@ public sealed class TrainedClassifier : IDisposable
         return new(checkpoint.CreateModel(device ?? CPU), info.Options.Order, info.ImageRows, info.ImageColumns, device ?? CPU, info);
     }
 
+    /// <summary>
+    /// Wraps a model of images of <paramref name="imageRows"/> by <paramref name="imageColumns"/> read in <paramref name="order"/>,
+    /// such as one from <see cref="ModelFile.LoadStateDict"/>; the classifier then owns the model.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model's input size does not fit images of that width in that order.</exception>
+    public static TrainedClassifier From(RecurrentClassifier model, SequenceOrder order, int imageRows, int imageColumns)
+    {
+        int features = order == SequenceOrder.Rows ? imageColumns : 1;
+        if (model.InputSize != features)
+            throw new ArgumentException($"a model of {model.InputSize} input features cannot read {imageRows}x{imageColumns} images in {order.ToName()} order.");
+        var parameter = model.parameters().First();
+        return new(model, order, imageRows, imageColumns, parameter.device, null);
+    }
+
     private static TrainedClassifier FromModelFile(string path, Device device)
     {
         var metadata = ModelFile.ReadMetadata(path);
