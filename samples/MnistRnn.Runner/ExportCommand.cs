@@ -45,10 +45,8 @@ internal sealed class ExportCommand
         using var classifier = TrainedClassifier.From(checkpoint);
         try
         {
-            if (extension == ".safetensors")
-                classifier.Save(output);
-            else
-                SavePyTorch(classifier, output);
+            // Not over a file that appeared since the check above.
+            AtomicFile.Write(output, extension == ".safetensors" ? classifier.Save : temporary => classifier.Model.save_py(temporary), overwrite: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -56,20 +54,5 @@ internal sealed class ExportCommand
         }
         Console.WriteLine($"exported the {checkpoint.Info.Architecture} model of {checkpoint.Path} (step {checkpoint.Info.Step}) to {output}");
         return ExitCodes.Success;
-    }
-
-    // Through a temporary file renamed into place, as every file the runner writes, so a failure leaves nothing half-written.
-    private static void SavePyTorch(TrainedClassifier classifier, string output)
-    {
-        string temporary = $"{output}.{Environment.ProcessId}.tmp";
-        try
-        {
-            classifier.Model.save_py(temporary);
-            File.Move(temporary, output);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
     }
 }

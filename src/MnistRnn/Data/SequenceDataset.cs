@@ -53,6 +53,15 @@ public sealed class SequenceDataset : IDisposable
     /// <summary>The device the sequences and labels are on.</summary>
     public Device Device => Sequences.device;
 
+    /// <summary>Throws unless <paramref name="model"/> reads this data's features into its classes.</summary>
+    /// <exception cref="ArgumentException">It does not; the message gives both.</exception>
+    internal void EnsureFits(Models.RecurrentClassifier model)
+    {
+        if (model.InputSize != Features || model.Classes != Classes)
+            throw new ArgumentException(
+                $"the model reads {model.InputSize} features per step into {model.Classes} classes, but the data has {Features} features and {Classes} classes.");
+    }
+
     /// <summary>The same tensors in the form the trainer reads (not owning them).</summary>
     internal DatasetSplit Split { get; }
 

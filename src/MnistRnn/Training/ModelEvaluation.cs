@@ -27,7 +27,7 @@ public static class ModelEvaluation
     public static IReadOnlyList<Prediction> Predict(RecurrentClassifier model, SequenceDataset sequences, int chunkSize = 1000)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
-        Trainer.EnsureFits(model, sequences);
+        sequences.EnsureFits(model);
         bool wasTraining = model.training;
         model.eval();
         try
@@ -57,7 +57,7 @@ public static class ModelEvaluation
     /// <summary>As <see cref="Evaluate(RecurrentClassifier, SequenceDataset, int)"/>, also counting every (true class, predicted class) pair.</summary>
     public static (EvaluationResult Result, ConfusionMatrix Confusion) EvaluateWithConfusion(RecurrentClassifier model, SequenceDataset data, int chunkSize = 1000)
     {
-        Trainer.EnsureFits(model, data);
+        data.EnsureFits(model);
         return EvaluateWithConfusion(model, data.Split, SequenceOrder.Rows, chunkSize);
     }
 

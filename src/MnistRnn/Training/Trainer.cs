@@ -99,7 +99,7 @@ public sealed class Trainer
     /// <inheritdoc cref="Train(RecurrentClassifier, DatasetSplit, CancellationToken, Checkpoint)" path="/exception"/>
     public TrainingResult Train(RecurrentClassifier model, SequenceDataset data, CancellationToken cancellationToken = default, Checkpoint? resume = null)
     {
-        EnsureFits(model, data);
+        data.EnsureFits(model);
         if (Options.Order != SequenceOrder.Rows)
             throw new ArgumentException(
                 $"TrainingOptions.Order is {Options.Order}, which turns images into pixel sequences; a SequenceDataset is already sequences, so leave Order at Rows.");
@@ -117,12 +117,6 @@ public sealed class Trainer
         return result;
     }
 
-    internal static void EnsureFits(RecurrentClassifier model, SequenceDataset data)
-    {
-        if (model.InputSize != data.Features || model.Classes != data.Classes)
-            throw new ArgumentException(
-                $"the model reads {model.InputSize} features per step into {model.Classes} classes, but the data has {data.Features} features and {data.Classes} classes.");
-    }
 
     /// <summary>
     /// Trains <paramref name="model"/> on <paramref name="train"/> up to <see cref="TrainingOptions.Steps"/> steps,
