@@ -75,6 +75,25 @@ public sealed class DeviceMoveTests
         Assert.That(held, Is.Empty);
     }
 
+    [Test]
+    public void A_stacked_bidirectional_model_moved_there_and_back_trains_on_variable_lengths_and_saves([Values] CellKind kind)
+    {
+        using var train = LearnableTasks.FirstStepOfVariableLength(200, seed: 34);
+        var trainer = new Trainer(Options(kind) with { GradientFlowSteps = [], Layers = 2, Bidirectional = true, Dropout = 0.1, WeightDecay = 0.01 });
+        using var model = trainer.CreateModel(train);
+        model.to(ScalarType.Float64);
+        model.to(ScalarType.Float32);
+        float[] before = Weights(model);
+
+        var result = trainer.Train(model, train);
+        ModelFile.Save(model, _folder.File("moved.safetensors"));
+        using var loaded = ModelFile.Load(_folder.File("moved.safetensors"));
+
+        Assert.That(double.IsFinite(result.LastStep.Loss), Is.True);
+        Assert.That(Weights(model), Is.Not.EqualTo(before), "the optimizer updated the parameters the model holds now");
+        Assert.That(ModelEvaluation.Evaluate(loaded, train), Is.EqualTo(ModelEvaluation.Evaluate(model, train)));
+    }
+
     [TestCase(CellKind.Rnn)]
     [TestCase(CellKind.Lstm)]
     [TestCase(CellKind.Gru)]

@@ -35,6 +35,7 @@ public sealed class SequenceTrainingTests
         var after = trainer.Evaluate(model, test);
 
         Assert.That(before, Is.LessThan(0.5));
+        // Measured on the reference machine: 1.0000 for seeds 1 to 5 (each with its own data) at 1 and at 2 threads.
         Assert.That(after.Accuracy, Is.GreaterThan(0.9), $"measured {after.Accuracy}");
     }
 
