@@ -30,12 +30,6 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
     private ParamGroup[] _groupOf;
     private Tensor[] _expAvg;
     private Tensor[] _expAvgSq;
-    private readonly double _beta1;
-    private readonly double _beta2;
-    private readonly Scalar _beta1Scalar;
-    private readonly Scalar _beta2Scalar;
-    private readonly Scalar _oneMinusBeta1;
-    private readonly Scalar _oneMinusBeta2;
     private readonly Scalar _eps;
     private readonly Scalar _one;
     private readonly Device _device;
@@ -92,19 +86,13 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
         var groupList = groups.ToList();
         if (execution == StepExecution.DeviceResident && groupList.Count != 1)
             throw new ArgumentException("StepExecution.DeviceResident updates all parameters as one buffer, so it takes one parameter group.", nameof(groups));
-        _defaults = new Options { LearningRate = learningRate, InitialLearningRate = learningRate, WeightDecay = weightDecay };
+        _defaults = new Options { LearningRate = learningRate, InitialLearningRate = learningRate, WeightDecay = weightDecay, Beta1 = beta1, Beta2 = beta2 };
         foreach (var group in groupList) Complete(group);
         _parameter_groups = groupList.Cast<TorchSharp.Modules.ParamGroup>().ToList();
         _groupOf = groupList.SelectMany(g => g.Parameters.Select(_ => g)).ToArray();
         _parameters = groupList.SelectMany(g => g.Parameters).ToArray();
         if (_parameters.Length == 0) throw new ArgumentException("there are no parameters to optimize.", nameof(groups));
         (_device, _dtype) = (_parameters[0].device, _parameters[0].dtype);
-        _beta1 = beta1;
-        _beta2 = beta2;
-        _beta1Scalar = beta1.ToScalar();
-        _beta2Scalar = beta2.ToScalar();
-        _oneMinusBeta1 = (1 - beta1).ToScalar();
-        _oneMinusBeta2 = (1 - beta2).ToScalar();
         _eps = eps.ToScalar();
         _one = 1.0.ToScalar();
         Execution = execution;
@@ -122,10 +110,24 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
         _expAvgSq = _parameters.Select((_, i) => _flat.View(_flatExpAvgSq, i).DetachFromDisposeScope()).ToArray();
         var device = _flat.Values.device;
         _deviceStepCount = zeros([], ScalarType.Float64, device).DetachFromDisposeScope();
-        _logBetas = tensor(new[] { Math.Log(beta1), Math.Log(beta2) }, ScalarType.Float64, device).DetachFromDisposeScope();
+        _logBetas = zeros(2, ScalarType.Float64, device).DetachFromDisposeScope();
         // decay = 1 + applied (beta - 1), gain = applied (1 - beta): one fused multiply-add for all four.
         _coefficientOffsets = tensor(new[] { 1.0, 1.0, 0.0, 0.0 }, ScalarType.Float64, device).DetachFromDisposeScope();
-        _coefficientSlopes = tensor(new[] { beta1 - 1, beta2 - 1, 1 - beta1, 1 - beta2 }, ScalarType.Float64, device).DetachFromDisposeScope();
+        _coefficientSlopes = zeros(4, ScalarType.Float64, device).DetachFromDisposeScope();
+        WriteBetasToDevice(Betas.Item1, Betas.Item2);
+    }
+
+    // The device's copies of the betas, rewritten only when a scheduler (or the Betas setter) changed them.
+    private (double Beta1, double Beta2) _deviceBetas;
+
+    private void WriteBetasToDevice(double beta1, double beta2)
+    {
+        using var noGrad = no_grad();
+        using var logBetas = tensor(new[] { Math.Log(beta1), Math.Log(beta2) }, ScalarType.Float64);
+        using var slopes = tensor(new[] { beta1 - 1, beta2 - 1, 1 - beta1, 1 - beta2 }, ScalarType.Float64);
+        _logBetas!.copy_(logBetas);
+        _coefficientSlopes!.copy_(slopes);
+        _deviceBetas = (beta1, beta2);
     }
 
     /// <summary>How this optimizer is driven.</summary>
@@ -141,22 +143,45 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
     {
         /// <summary>Decoupled weight decay (AdamW); null takes the optimizer's.</summary>
         public double? WeightDecay { get; set; }
+
+        /// <summary>Decay of the first-moment estimate; null takes the optimizer's.</summary>
+        public double? Beta1 { get; set; }
+
+        /// <summary>Decay of the second-moment estimate; null takes the optimizer's.</summary>
+        public double? Beta2 { get; set; }
     }
 
-    /// <summary>Parameters that share a learning rate and weight decay.</summary>
-    public sealed class ParamGroup : ParamGroup<Options>
+    /// <summary>
+    /// Parameters that share a learning rate, betas and weight decay. As TorchSharp's <c>Adam.ParamGroup</c>, it is an
+    /// <see cref="torch.optim.IBetas"/>, which is how <c>OneCycleLR</c> cycles the momentum (beta1) of each group.
+    /// </summary>
+    public sealed class ParamGroup : ParamGroup<Options>, torch.optim.IBetas
     {
         /// <summary>A group of <paramref name="parameters"/> with the optimizer's settings, or those <paramref name="options"/> give.</summary>
         public ParamGroup(IEnumerable<Parameter> parameters, Options? options = null) : base(parameters.ToArray(), options ?? new Options())
         {
         }
+
+        /// <summary>The group's (beta1, beta2); a scheduler may change them between steps.</summary>
+        public (double, double) Betas
+        {
+            get => (Options.Beta1!.Value, Options.Beta2!.Value);
+            set => (Options.Beta1, Options.Beta2) = CheckedBetas(value);
+        }
     }
+
+    private static (double, double) CheckedBetas((double Beta1, double Beta2) betas) =>
+        betas.Beta1 is >= 0 and < 1 && betas.Beta2 is >= 0 and < 1 ? betas
+            : throw new ArgumentOutOfRangeException(nameof(betas), betas, "each beta must be in [0, 1).");
 
     // Fills what a group leaves unset from the optimizer's settings; a scheduler starts from InitialLearningRate.
     private void Complete(ParamGroup group)
     {
         group.Options.LearningRate ??= _defaults.LearningRate;
         group.Options.WeightDecay ??= _defaults.WeightDecay;
+        group.Options.Beta1 ??= _defaults.Beta1;
+        group.Options.Beta2 ??= _defaults.Beta2;
+        group.Betas = group.Betas;
         group.Options.InitialLearningRate = group.Options.LearningRate!.Value;
         if (!(group.Options.LearningRate > 0) || !(group.Options.WeightDecay >= 0))
             throw new ArgumentOutOfRangeException(nameof(group), "a group's learning rate must be positive and its weight decay not negative.");
@@ -175,11 +200,18 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
         }
     }
 
-    /// <summary>Decay of the first- and second-moment estimates (as TorchSharp's <see cref="torch.optim.IBetas"/>); fixed when the optimizer is made.</summary>
+    /// <summary>
+    /// Decay of the first- and second-moment estimates (as TorchSharp's <see cref="torch.optim.IBetas"/>): the first group's.
+    /// Setting them sets the optimizer's and every group's, and takes effect at the next step.
+    /// </summary>
     public (double, double) Betas
     {
-        get => (_beta1, _beta2);
-        set => throw new NotSupportedException("Adam's betas are fixed when the optimizer is made; create another to change them.");
+        get => ((ParamGroup)_parameter_groups[0]).Betas;
+        set
+        {
+            (_defaults.Beta1, _defaults.Beta2) = CheckedBetas(value);
+            foreach (var group in _parameter_groups) ((ParamGroup)group).Betas = value;
+        }
     }
 
     private long _hostStepCount;
@@ -225,42 +257,63 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
         }
         using var noGrad = no_grad();
         _hostStepCount++;
-        double biasCorrection1 = 1 - Math.Pow(_beta1, _hostStepCount);
-        double biasCorrection2 = 1 - Math.Pow(_beta2, _hostStepCount);
-        using var biasCorrection2Sqrt = Math.Sqrt(biasCorrection2).ToScalar();
-        // Per group: the step size, and the factor weights shrink by under decoupled weight decay (none when it is 0).
-        var settings = new Dictionary<ParamGroup, (Scalar NegativeStepSize, Scalar? Shrink)>();
+        // Per group, from its settings now (a scheduler may have changed them since the last step); the bias
+        // corrections use the current betas, as torch.optim.Adam's do.
+        var settings = new Dictionary<ParamGroup, GroupStep>();
         try
         {
-            foreach (var group in _groupOf.Distinct())
-            {
-                double learningRate = group.LearningRate, decay = group.Options.WeightDecay ?? 0;
-                settings[group] = ((-learningRate / biasCorrection1).ToScalar(), decay == 0 ? null : (1 - learningRate * decay).ToScalar());
-            }
-            for (int i = 0; i < _parameters.Length; i++)
-                Update(i, settings[_groupOf[i]].NegativeStepSize, settings[_groupOf[i]].Shrink, biasCorrection2Sqrt);
+            foreach (var group in _groupOf.Distinct()) settings[group] = new GroupStep(group, _hostStepCount);
+            for (int i = 0; i < _parameters.Length; i++) Update(i, settings[_groupOf[i]]);
         }
         finally
         {
-            foreach (var (negativeStepSize, shrink) in settings.Values)
-            {
-                negativeStepSize.Dispose();
-                shrink?.Dispose();
-            }
+            foreach (var step in settings.Values) step.Dispose();
+        }
+    }
+
+    // The scalars one group's update needs in one step. A double passed to a tensor operation becomes a Scalar that
+    // only the finalizer frees (see the remarks), so they are made once per group and step and disposed after it.
+    private sealed class GroupStep : IDisposable
+    {
+        public GroupStep(ParamGroup group, long stepCount)
+        {
+            var (beta1, beta2) = group.Betas;
+            double learningRate = group.LearningRate, decay = group.Options.WeightDecay ?? 0;
+            Beta1 = beta1.ToScalar();
+            Beta2 = beta2.ToScalar();
+            OneMinusBeta1 = (1 - beta1).ToScalar();
+            OneMinusBeta2 = (1 - beta2).ToScalar();
+            NegativeStepSize = (-learningRate / (1 - Math.Pow(beta1, stepCount))).ToScalar();
+            BiasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, stepCount)).ToScalar();
+            // The factor weights shrink by under decoupled weight decay; none when it is 0.
+            Shrink = decay == 0 ? null : (1 - learningRate * decay).ToScalar();
+        }
+
+        public Scalar Beta1 { get; }
+        public Scalar Beta2 { get; }
+        public Scalar OneMinusBeta1 { get; }
+        public Scalar OneMinusBeta2 { get; }
+        public Scalar NegativeStepSize { get; }
+        public Scalar BiasCorrection2Sqrt { get; }
+        public Scalar? Shrink { get; }
+
+        public void Dispose()
+        {
+            foreach (var scalar in new[] { Beta1, Beta2, OneMinusBeta1, OneMinusBeta2, NegativeStepSize, BiasCorrection2Sqrt, Shrink }) scalar?.Dispose();
         }
     }
 
     // One parameter's update, in torch.optim.AdamW's order: decay the weight, then the moments, then the step.
-    private void Update(int i, Scalar negativeStepSize, Scalar? shrink, Scalar biasCorrection2Sqrt)
+    private void Update(int i, GroupStep step)
     {
         using var grad = _parameters[i].grad;
         if (grad is null) return;
-        if (shrink is not null) _parameters[i].mul_(shrink);
-        _expAvg[i].mul_(_beta1Scalar).add_(grad, _oneMinusBeta1);
-        _expAvgSq[i].mul_(_beta2Scalar).addcmul_(grad, grad, _oneMinusBeta2);
+        if (step.Shrink is not null) _parameters[i].mul_(step.Shrink);
+        _expAvg[i].mul_(step.Beta1).add_(grad, step.OneMinusBeta1);
+        _expAvgSq[i].mul_(step.Beta2).addcmul_(grad, grad, step.OneMinusBeta2);
         using var denominator = _expAvgSq[i].sqrt();
-        denominator.div_(biasCorrection2Sqrt).add_(_eps, _one);
-        _parameters[i].addcdiv_(_expAvg[i], denominator, negativeStepSize);
+        denominator.div_(step.BiasCorrection2Sqrt).add_(_eps, _one);
+        _parameters[i].addcdiv_(_expAvg[i], denominator, step.NegativeStepSize);
     }
 
     /// <summary>
@@ -277,6 +330,7 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
     {
         if (_flat is null) throw new InvalidOperationException("a conditional step needs StepExecution.DeviceResident.");
         using var noGrad = no_grad();
+        if (Betas != _deviceBetas) WriteBetasToDevice(Betas.Item1, Betas.Item2);
         using var scope = NewDisposeScope();
         var applied = apply.to(ScalarType.Float64);
         _deviceStepCount!.add_(applied);
@@ -368,7 +422,7 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
             _flatExpAvgSq?.Dispose();
             foreach (var tensor in new[] { _deviceStepCount, _logBetas, _coefficientOffsets, _coefficientSlopes }) tensor?.Dispose();
             _flat?.Dispose();
-            foreach (var scalar in new[] { _beta1Scalar, _beta2Scalar, _oneMinusBeta1, _oneMinusBeta2, _eps, _one }) scalar.Dispose();
+            foreach (var scalar in new[] { _eps, _one }) scalar.Dispose();
         }
         base.Dispose(disposing);
     }
