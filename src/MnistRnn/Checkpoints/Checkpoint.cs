@@ -37,6 +37,9 @@ public sealed class Checkpoint
 
     internal long AdamSteps { get; }
 
+    /// <summary>The validations of the run up to this checkpoint, in step order; empty for a run without validation data.</summary>
+    public IReadOnlyList<Training.ValidationRecord> Validations { get; internal init; } = [];
+
     /// <summary>Builds the classifier the checkpoint describes, with its weights, on <paramref name="device"/> (default CPU).</summary>
     /// <exception cref="CheckpointException">The stored weights do not fit the architecture the header describes.</exception>
     public RecurrentClassifier CreateModel(Device? device = null)
@@ -70,6 +73,11 @@ public sealed class Checkpoint
         if (CheckpointResume.Problem(state.Options, Info) is { } problem)
             throw new CheckpointException($"{Path}: {problem}");
         EnsureFits(state.Model);
+        if (state.Options.EarlyStopPatience is int patience && Validations.Count > 0 && Validations[^1].ValidationsWithoutImprovement >= patience)
+            throw new CheckpointException(
+                $"{Path}: the run stopped early at step {Info.Step} ({patience} validations without improvement); it is finished, so start a new run to train further.");
+        if (state.Validation is null && Validations.Count > 0)
+            throw new CheckpointException($"{Path}: the run was validated every {Info.Options.ValidateEvery} steps; resume it with its validation data.");
         if (state.Train.Count != Info.TrainCount || state.Train.Images.shape[1] != Info.ImageRows || state.Train.Images.shape[2] != Info.ImageColumns)
             throw new CheckpointException(
                 $"{Path}: the checkpoint was trained on {Info.TrainCount} images of {Info.ImageRows}x{Info.ImageColumns}, " +
@@ -90,6 +98,13 @@ public sealed class Checkpoint
         var order = _tensors.ContainsKey("batches/order") ? Tensor("batches/order", [Info.TrainCount]) : null;
         state.Batches.Restore(Epoch, Position, order, Tensor("batches/generator", null));
         random.set_rng_state(Tensor("torch/generator", null));
+        if (state.Validation is { } tracker)
+        {
+            var best = state.Options.RestoreBestWeights && _tensors.ContainsKey($"best/{state.Model.named_parameters().First().name}")
+                ? state.Model.named_parameters().Select(p => Tensor($"best/{p.name}", p.parameter.shape)).ToList()
+                : null;
+            tracker.Restore(Validations, best, state.Model);
+        }
     }
 
     private void LoadWeights(RecurrentClassifier model)

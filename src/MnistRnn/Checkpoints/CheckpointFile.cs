@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
 using MnistRnn.IO;
+using MnistRnn.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,6 +43,8 @@ public static class CheckpointFile
             tensors.Add(($"adam/m/{i}", state.Optimizer.FirstMoments[i]));
             tensors.Add(($"adam/v/{i}", state.Optimizer.SecondMoments[i]));
         }
+        if (state.Validation?.BestWeights is { } best)
+            tensors.AddRange(state.Model.named_parameters().Select((p, i) => ($"best/{p.name}", best[i])));
         if (state.Batches.Order is { } order) tensors.Add(("batches/order", order));
         tensors.Add(("batches/generator", state.Batches.Generator.get_state()));
         tensors.Add(("torch/generator", random.get_rng_state()));
@@ -63,6 +66,7 @@ public static class CheckpointFile
             TorchSharpVersion = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
             LibTorchVersion = __version__,
             DataFingerprint = state.DataFingerprint,
+            Validations = state.Validation?.History.ToList(),
             Device = device,
             CreatedUtc = DateTimeOffset.UtcNow,
             Tensors = cpuTensors.Select(t => new TensorEntry { Name = t.Name, Dtype = DtypeName(t.Tensor.dtype), Shape = t.Tensor.shape }).ToList(),
@@ -150,9 +154,12 @@ public static class CheckpointFile
         {
             DataFingerprint = header.DataFingerprint,
         };
-        problem = CheckpointRules.NumbersProblem(info, header.Epoch, header.Position, header.AdamSteps) ?? CheckpointRules.TensorsProblem(info, tensors, bytes);
+        var validations = header.Validations ?? [];
+        problem = CheckpointRules.NumbersProblem(info, header.Epoch, header.Position, header.AdamSteps)
+                  ?? CheckpointRules.ValidationsProblem(info, validations)
+                  ?? CheckpointRules.TensorsProblem(info, tensors, bytes);
         if (problem is not null) throw new CheckpointException($"{path}: the checkpoint's header is not valid ({problem}).");
-        return new Checkpoint(path, info, bytes, tensors, header.Epoch, header.Position, header.AdamSteps);
+        return new Checkpoint(path, info, bytes, tensors, header.Epoch, header.Position, header.AdamSteps) { Validations = validations };
     }
 
     private static string DtypeName(ScalarType type) => type switch
@@ -191,6 +198,8 @@ public static class CheckpointFile
         public string Device { get; set; } = "";
         public DateTimeOffset CreatedUtc { get; set; }
         public string? DataFingerprint { get; set; }
+        // Absent from checkpoints of runs without validation data, and from those written before validation existed.
+        public List<ValidationRecord>? Validations { get; set; }
         public List<TensorEntry> Tensors { get; set; } = [];
     }
 

@@ -31,6 +31,12 @@ public static class CheckpointResume
             (nameof(TrainingOptions.ClipNorm), options.ClipNorm, saved.ClipNorm),
             (nameof(TrainingOptions.ClipValue), options.ClipValue, saved.ClipValue),
             (nameof(TrainingOptions.Seed), options.Seed, saved.Seed),
+            // When validations happen and what they decide shape the weights a run ends with.
+            (nameof(TrainingOptions.ValidateEvery), options.ValidateEvery, saved.ValidateEvery),
+            (nameof(TrainingOptions.Monitor), options.Monitor, saved.Monitor),
+            (nameof(TrainingOptions.MinDelta), options.MinDelta, saved.MinDelta),
+            (nameof(TrainingOptions.EarlyStopPatience), options.EarlyStopPatience, saved.EarlyStopPatience),
+            (nameof(TrainingOptions.RestoreBestWeights), options.RestoreBestWeights, saved.RestoreBestWeights),
         };
         foreach (var (property, given, savedValue) in fixedSettings)
         {

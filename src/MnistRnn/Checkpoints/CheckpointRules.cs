@@ -61,6 +61,22 @@ internal static class CheckpointRules
             : null;
     }
 
+    /// <summary>What is wrong with the validations a checkpoint recorded, or null: one per step at most, in step order, up to its step.</summary>
+    public static string? ValidationsProblem(CheckpointInfo info, IReadOnlyList<Training.ValidationRecord> validations)
+    {
+        if (validations.Any(v => v is null)) return "an empty validation record";
+        for (int i = 0; i < validations.Count; i++)
+        {
+            var v = validations[i];
+            if (v.Step < 1 || v.Step > info.Step || (i > 0 && v.Step <= validations[i - 1].Step)) return $"validation at step {v.Step} out of order or after step {info.Step}";
+            if (!(v.Accuracy is >= 0 and <= 1) || double.IsInfinity(v.Loss) || v.Loss < 0) return $"validation at step {v.Step} with loss {v.Loss} and accuracy {v.Accuracy}";
+            if (v.IsBest != (v.ValidationsWithoutImprovement == 0) || v.ValidationsWithoutImprovement > i
+                || (i > 0 && !v.IsBest && v.ValidationsWithoutImprovement != validations[i - 1].ValidationsWithoutImprovement + 1))
+                return $"validation at step {v.Step} counts {v.ValidationsWithoutImprovement} validations without improvement";
+        }
+        return validations.Count > 0 && !validations[0].IsBest ? "the first validation is not the best so far" : null;
+    }
+
     /// <summary>What is wrong with the tensors the header lists, read from <paramref name="bytes"/> where needed, or null.</summary>
     public static string? TensorsProblem(CheckpointInfo info, IReadOnlyDictionary<string, (long Offset, long[] Shape, ScalarType Dtype)> tensors, byte[] bytes)
     {
@@ -70,6 +86,18 @@ internal static class CheckpointRules
         if (weights.Any(w => w.Value.Dtype != ScalarType.Float32) || stored != expected)
             return $"{stored} float32 weights where a {info.Architecture} model has {expected}";
         var known = new HashSet<string>(weights.Select(w => w.Key)) { "batches/generator", "torch/generator", "batches/order" };
+        // The best validation's weights (with TrainingOptions.RestoreBestWeights): all of them or none, each shaped as its weight.
+        var best = tensors.Where(t => t.Key.StartsWith("best/", StringComparison.Ordinal)).ToList();
+        if (best.Count > 0)
+        {
+            foreach (var (name, weight) in weights)
+            {
+                string bestName = "best/" + name["model/".Length..];
+                if (!tensors.TryGetValue(bestName, out var kept) || kept.Dtype != ScalarType.Float32 || !kept.Shape.SequenceEqual(weight.Shape))
+                    return $"best weights {bestName} missing or not shaped as {name}";
+                known.Add(bestName);
+            }
+        }
         for (int i = 0; i < weights.Count; i++)
         {
             foreach (string name in new[] { $"adam/m/{i}", $"adam/v/{i}" })

@@ -31,6 +31,22 @@ public sealed partial class CheckpointStore
     /// <summary>How many checkpoints are kept.</summary>
     public int Keep { get; }
 
+    /// <summary>
+    /// Whether to keep the checkpoint of the best validation so far as <see cref="BestFileName"/>, beside the periodic
+    /// ones and never pruned by <see cref="Keep"/> (as Keras's <c>ModelCheckpoint(save_best_only=True)</c>). Default: false.
+    /// </summary>
+    public bool KeepBest { get; init; }
+
+    /// <summary>The file name of the best validation's checkpoint (see <see cref="KeepBest"/>).</summary>
+    public const string BestFileName = "checkpoint-best" + CheckpointFile.Extension;
+
+    /// <summary>The best validation's checkpoint in <paramref name="folder"/>, or null when it holds none.</summary>
+    public static string? Best(string folder)
+    {
+        string path = Path.Combine(folder, BestFileName);
+        return File.Exists(path) ? path : null;
+    }
+
     /// <summary>For tests: wraps the stream a checkpoint is written through, to simulate a failure mid-write.</summary>
     internal Func<Stream, Stream>? WrapWriteStream { get; set; }
 
@@ -60,7 +76,17 @@ public sealed partial class CheckpointStore
     /// <summary>Writes <paramref name="state"/> atomically, then removes checkpoints beyond <see cref="Keep"/>; returns the path.</summary>
     internal string Save(TrainingState state, string device)
     {
-        string path = Path.Combine(Folder, FileName(state.Step));
+        string path = Write(state, device, FileName(state.Step));
+        foreach (string old in List(Folder).Skip(Keep)) File.Delete(old);
+        return path;
+    }
+
+    /// <summary>Writes <paramref name="state"/> atomically as <see cref="BestFileName"/>; returns the path.</summary>
+    internal string SaveBest(TrainingState state, string device) => Write(state, device, BestFileName);
+
+    private string Write(TrainingState state, string device, string name)
+    {
+        string path = Path.Combine(Folder, name);
         string temporary = path + TemporarySuffix;
         try
         {
@@ -78,7 +104,6 @@ public sealed partial class CheckpointStore
             File.Delete(temporary);
             throw;
         }
-        foreach (string old in List(Folder).Skip(Keep)) File.Delete(old);
         return path;
     }
 

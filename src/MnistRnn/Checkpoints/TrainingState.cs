@@ -12,4 +12,8 @@ internal sealed record TrainingState(
     int Step,
     TrainingOptions Options,
     DatasetSplit Train,
-    string DataFingerprint);
+    string DataFingerprint)
+{
+    /// <summary>The validations so far and the best weights, when the run has validation data.</summary>
+    public ValidationTracker? Validation { get; init; }
+}

@@ -14,7 +14,7 @@ internal sealed class PendingMetrics : IDisposable
     private const int Columns = 5;
     private readonly Tensor _rows;
     private readonly CellKind _cell;
-    private readonly List<(int Step, int Epoch, TimeSpan Elapsed, StateStatistics? State)> _steps = [];
+    private readonly List<(int Step, int Epoch, TimeSpan Elapsed, double LearningRate, StateStatistics? State)> _steps = [];
 
     public PendingMetrics(int capacity, Device device, CellKind cell)
     {
@@ -27,13 +27,13 @@ internal sealed class PendingMetrics : IDisposable
     public bool IsFull => _steps.Count == _rows.shape[0];
 
     /// <summary>Queues one step's figures; the scalar tensors stay on the device and may be released after this call.</summary>
-    public void Add(int step, int epoch, TimeSpan elapsed, Tensor loss, Tensor accuracy, Tensor gradNorm, Tensor clipped, Tensor applied, StateStatistics? state)
+    public void Add(int step, int epoch, TimeSpan elapsed, double learningRate, Tensor loss, Tensor accuracy, Tensor gradNorm, Tensor clipped, Tensor applied, StateStatistics? state)
     {
         if (IsFull) throw new InvalidOperationException("read the pending metrics back before adding more.");
         using var scope = NewDisposeScope();
         _rows[_steps.Count].copy_(stack([loss.to(ScalarType.Float32), accuracy, gradNorm.to(ScalarType.Float32),
             clipped.to(ScalarType.Float32), applied.to(ScalarType.Float32)]));
-        _steps.Add((step, epoch, elapsed, state));
+        _steps.Add((step, epoch, elapsed, learningRate, state));
     }
 
     /// <summary>Waits for the device, then returns the queued steps' metrics in order and empties the queue.</summary>
@@ -45,7 +45,10 @@ internal sealed class PendingMetrics : IDisposable
         var metrics = _steps.Select((s, i) =>
         {
             var row = values.AsSpan(i * Columns, Columns);
-            return new StepMetrics(s.Step, s.Epoch, row[0], row[1], _cell, row[2], row[3] != 0, s.Elapsed, s.State, UpdateSkipped: row[4] == 0);
+            return new StepMetrics(s.Step, s.Epoch, row[0], row[1], _cell, row[2], row[3] != 0, s.Elapsed, s.State, UpdateSkipped: row[4] == 0)
+            {
+                LearningRate = s.LearningRate,
+            };
         }).ToList();
         _steps.Clear();
         return metrics;

@@ -28,4 +28,8 @@ public sealed record StepMetrics(
     bool Clipped,
     TimeSpan Elapsed,
     StateStatistics? State,
-    bool UpdateSkipped = false);
+    bool UpdateSkipped = false)
+{
+    /// <summary>The learning rate this step's update used (with several parameter groups, the first group's).</summary>
+    public double LearningRate { get; init; } = double.NaN;
+}

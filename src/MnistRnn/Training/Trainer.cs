@@ -40,6 +40,19 @@ public sealed class Trainer
     /// <summary>Raised once when the loss has stayed near chance for <see cref="TrainingOptions.StallWindow"/> steps.</summary>
     public event Action<Stall>? StallDetected;
 
+    /// <summary>Raised after each evaluation of the validation data, every <see cref="TrainingOptions.ValidateEvery"/> steps and after the last.</summary>
+    public event Action<ValidationRecord>? ValidationCompleted;
+
+    /// <summary>
+    /// Makes the TorchSharp learning-rate scheduler that drives this trainer's optimizer (for example
+    /// <c>o => optim.lr_scheduler.OneCycleLR(o, max_lr: 0.02, total_steps: 5000)</c>), called once per <c>Train</c> with
+    /// the optimizer; the trainer then leaves the learning rate to it, stepping it after every training step, or after
+    /// every validation with the validation loss for <c>ReduceLROnPlateau</c>. A resumed run makes a new one and
+    /// replays the steps and validations before the checkpoint, so it follows the uninterrupted run's rates. Null (the
+    /// default) follows <see cref="TrainingOptions.Schedule"/>, which must then be left constant.
+    /// </summary>
+    public Func<torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler>? Scheduler { get; init; }
+
     /// <summary>
     /// Where to write checkpoints: every <see cref="TrainingOptions.CheckpointEvery"/> steps, after the last
     /// step, and when training is cancelled. Null (the default) writes none.
@@ -96,16 +109,34 @@ public sealed class Trainer
     /// <param name="cancellationToken">Checked before every step; on cancellation a checkpoint is written first (with <see cref="Checkpoints"/>).</param>
     /// <param name="resume">A checkpoint of this run to continue from.</param>
     /// <exception cref="ArgumentException">The model does not fit the data, or <see cref="TrainingOptions.Order"/> asks to rearrange images.</exception>
-    /// <inheritdoc cref="Train(RecurrentClassifier, DatasetSplit, CancellationToken, Checkpoint)" path="/exception"/>
-    public TrainingResult Train(RecurrentClassifier model, SequenceDataset data, CancellationToken cancellationToken = default, Checkpoint? resume = null)
+    /// <inheritdoc cref="Train(RecurrentClassifier, DatasetSplit, DatasetSplit, CancellationToken, Checkpoint)" path="/exception"/>
+    public TrainingResult Train(RecurrentClassifier model, SequenceDataset data, CancellationToken cancellationToken = default, Checkpoint? resume = null) =>
+        Train(model, data, validation: null, cancellationToken, resume);
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="data"/> as <see cref="Train(RecurrentClassifier, SequenceDataset, CancellationToken, Checkpoint)"/>,
+    /// evaluating it on <paramref name="validation"/> every <see cref="TrainingOptions.ValidateEvery"/> steps and after the last:
+    /// each evaluation goes to <see cref="ValidationCompleted"/>, and it drives <see cref="TrainingOptions.EarlyStopPatience"/>,
+    /// <see cref="TrainingOptions.RestoreBestWeights"/> and a schedule on the validation loss.
+    /// </summary>
+    /// <param name="model">The classifier, on the device <paramref name="data"/> is on, with its features and classes.</param>
+    /// <param name="data">The training sequences.</param>
+    /// <param name="validation">Sequences held out from <paramref name="data"/>, with the same features and classes; null for none.</param>
+    /// <param name="cancellationToken">Checked before every step; on cancellation a checkpoint is written first (with <see cref="Checkpoints"/>).</param>
+    /// <param name="resume">A checkpoint of this run to continue from.</param>
+    /// <exception cref="ArgumentException">The model does not fit the data, or <see cref="TrainingOptions.Order"/> asks to rearrange images.</exception>
+    /// <inheritdoc cref="Train(RecurrentClassifier, DatasetSplit, DatasetSplit, CancellationToken, Checkpoint)" path="/exception"/>
+    public TrainingResult Train(RecurrentClassifier model, SequenceDataset data, SequenceDataset? validation, CancellationToken cancellationToken = default,
+        Checkpoint? resume = null)
     {
         data.EnsureFits(model);
+        validation?.EnsureFits(model);
         if (Options.Order != SequenceOrder.Rows)
             throw new ArgumentException(
                 $"TrainingOptions.Order is {Options.Order}, which turns images into pixel sequences; a SequenceDataset is already sequences, so leave Order at Rows.");
         if (data.Lengths is not null && Options.GradientFlowSteps.Count > 0)
             throw new ArgumentException("TrainingOptions.GradientFlowSteps needs sequences of one length; this data has Lengths.");
-        return Train(model, data.Split, cancellationToken, resume);
+        return Train(model, data.Split, validation?.Split, cancellationToken, resume);
     }
 
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> and logs the experiment's final line.</summary>
@@ -126,14 +157,38 @@ public sealed class Trainer
     /// <param name="train">Training images (count, rows, columns) and labels.</param>
     /// <param name="cancellationToken">Checked before every step; on cancellation a checkpoint is written first (with <see cref="Checkpoints"/>).</param>
     /// <param name="resume">A checkpoint of this run to continue from: with the same data and thread count on a CPU, the result is the same as an uninterrupted run.</param>
+    /// <inheritdoc cref="Train(RecurrentClassifier, DatasetSplit, DatasetSplit, CancellationToken, Checkpoint)" path="/exception"/>
+    public TrainingResult Train(RecurrentClassifier model, DatasetSplit train, CancellationToken cancellationToken = default, Checkpoint? resume = null) =>
+        Train(model, train, validation: null, cancellationToken, resume);
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="train"/> up to <see cref="TrainingOptions.Steps"/> steps, from the start or
+    /// from <paramref name="resume"/>, evaluating it on <paramref name="validation"/> (read in the same order) every
+    /// <see cref="TrainingOptions.ValidateEvery"/> steps and after the last step, and stopping early when
+    /// <see cref="TrainingOptions.EarlyStopPatience"/> says so.
+    /// </summary>
+    /// <param name="model">The classifier, already on the device <paramref name="train"/> is on.</param>
+    /// <param name="train">Training images (count, rows, columns) and labels.</param>
+    /// <param name="validation">Held-out images of the same size and their labels, on the same device; null for none.</param>
+    /// <param name="cancellationToken">Checked before every step; on cancellation a checkpoint is written first (with <see cref="Checkpoints"/>).</param>
+    /// <param name="resume">A checkpoint of this run to continue from: with the same data and thread count on a CPU, the result is the same as an uninterrupted run.</param>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
     /// <exception cref="TrainingDivergedException">Too many consecutive steps had a non-finite loss or gradient.</exception>
     /// <exception cref="CheckpointException"><paramref name="resume"/> does not fit the model or data.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The batch size exceeds the training set.</exception>
     /// <exception cref="InsufficientMemoryException">Training this model on this batch size cannot fit in the CPU memory available.</exception>
-    public TrainingResult Train(RecurrentClassifier model, DatasetSplit train, CancellationToken cancellationToken = default, Checkpoint? resume = null)
+    /// <exception cref="ArgumentException">The options need validation data and none was given, or <see cref="Scheduler"/> is set beside a schedule that is not constant.</exception>
+    public TrainingResult Train(RecurrentClassifier model, DatasetSplit train, DatasetSplit? validation, CancellationToken cancellationToken = default, Checkpoint? resume = null)
     {
         var options = Options;
+        if (Scheduler is not null && options.Schedule.Kind != ScheduleKind.Constant)
+            throw new ArgumentException($"TrainingOptions.Schedule is {options.Schedule} and Trainer.Scheduler is set too; leave the schedule constant and let the scheduler drive the rate.");
+        if (validation is null && options.NeedsValidation)
+            throw new ArgumentException(
+                "TrainingOptions.EarlyStopPatience, TrainingOptions.RestoreBestWeights and a reduce-on-plateau TrainingOptions.Schedule read the validation loss; pass validation data to Train.");
+        if (validation is not null && (validation.Images.shape[1] != train.Images.shape[1] || validation.Images.shape[2] != train.Images.shape[2]
+                                       || validation.Images.device_type != train.Images.device_type || validation.Images.device_index != train.Images.device_index))
+            throw new ArgumentException("the validation data must have the training data's sequence length, features and device.");
         TrainingLog.Starting(_logger, options.Model.ToName(), train.Images.device.ToString(), options.Steps, options.BatchSize,
             options.LearningRate, options.ClipNorm?.ToString() ?? "off", options.ClipValue?.ToString() ?? "off", options.Seed);
         if (train.Images.device.type == DeviceType.CPU)
@@ -148,11 +203,16 @@ public sealed class Trainer
         using var batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
         using var layout = SequenceLayout.For(train, options.Order);
         using var pending = execution == StepExecution.DeviceResident ? new PendingMetrics(MaxPendingSteps, train.Images.device, model.Kind) : null;
-        var state = new TrainingState(model, optimizer, batches, 0, options, train, DataFingerprint.Of(train));
+        using var validations = validation is null ? null : new ValidationTracker(validation, options.Order, options);
+        var learningRate = new LearningRateControl(options, optimizer, Scheduler);
+        if (learningRate.NeedsValidation && validations is null)
+            throw new ArgumentException("Trainer.Scheduler made a ReduceLROnPlateau, which reads the validation loss; pass validation data to Train.");
+        var state = new TrainingState(model, optimizer, batches, 0, options, train, DataFingerprint.Of(train)) { Validation = validations };
         if (resume is not null)
         {
             resume.Restore(state);
             LastCheckpoint = resume.Path;
+            learningRate.Replay(resume.Info.Step, validations?.History ?? []);
         }
         int first = (resume?.Info.Step ?? 0) + 1;
         CompletedSteps = first - 1;
@@ -163,6 +223,7 @@ public sealed class Trainer
         var clock = Stopwatch.StartNew();
         StepMetrics? metrics = null;
         int nonFiniteInARow = 0;
+        int last = first - 1;
 
         // Everything the host does with a step's figures, in step order, as soon as they are on the host.
         void Report(StepMetrics reported)
@@ -202,7 +263,8 @@ public sealed class Trainer
             bool logged = options.LogCadence.ShouldLog(step, options.Steps);
             // Checkpoints are only written after a step whose update applied, which the host must know first.
             bool due = step == options.Steps || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0);
-            optimizer.LearningRate = options.Schedule.At(step, options.Steps, options.LearningRate);
+            bool validating = validations?.IsDue(step, options.Steps) == true;
+            learningRate.BeforeStep(step);
             if (pending is null)
             {
                 var completed = TrainingStep.Run(model, optimizer, batches, layout, options, step, measureState: logged, clock);
@@ -213,17 +275,54 @@ public sealed class Trainer
             {
                 TrainingStep.RunOnDevice(model, optimizer, batches, layout, options, step, measureState: logged, clock, pending);
                 CompletedSteps = step;
-                if (logged || due || pending.IsFull) ReportPending();
+                // A validation is a decision point (best weights, stopping): the steps before it are reported first.
+                if (logged || due || validating || pending.IsFull) ReportPending();
             }
+            last = step;
+            learningRate.AfterStep();
             MeasureGradientFlow(model, train, layout, step);
+            bool stopping = false;
+            if (validating)
+            {
+                var record = validations!.Validate(model, step);
+                TrainingLog.Validation(_logger, step, record.Loss, record.Accuracy, record.IsBest ? " (best)" : "");
+                learningRate.AfterValidation(record);
+                ValidationCompleted?.Invoke(record);
+                stopping = validations.ShouldStop && step < options.Steps;
+                if (record.IsBest && Checkpoints?.KeepBest == true && nonFiniteInARow == 0) SaveBestCheckpoint(state, step);
+            }
             // A step whose update was skipped is not a good state to resume from.
-            if (due && nonFiniteInARow == 0) SaveCheckpoint(state, step);
+            if ((due || stopping) && nonFiniteInARow == 0) SaveCheckpoint(state, step);
+            if (stopping)
+            {
+                TrainingLog.StoppedEarly(_logger, step, validations!.WithoutImprovement, validations.Best!.Step);
+                break;
+            }
         }
         clock.Stop();
         // Ending inside a run of skipped updates is divergence too, only cut short by the step count: the
         // last step's loss is not finite and no final checkpoint was written.
-        if (nonFiniteInARow > 0) throw new TrainingDivergedException(options.Steps, nonFiniteInARow, LastCheckpoint);
-        return new TrainingResult(options.Steps - first + 1, options.BatchSize, clock.Elapsed.TotalSeconds, metrics!);
+        if (nonFiniteInARow > 0) throw new TrainingDivergedException(last, nonFiniteInARow, LastCheckpoint);
+        int weightsFrom = last;
+        if (options.RestoreBestWeights && validations?.Best is { } best)
+        {
+            validations.RestoreBest(model);
+            weightsFrom = best.Step;
+        }
+        return new TrainingResult(last - first + 1, options.BatchSize, clock.Elapsed.TotalSeconds, metrics!)
+        {
+            LastStepNumber = last,
+            StoppedEarly = last < options.Steps,
+            Validations = validations?.History.ToList() ?? [],
+            BestValidation = validations?.Best,
+            WeightsFromStep = weightsFrom,
+        };
+    }
+
+    private void SaveBestCheckpoint(TrainingState state, int step)
+    {
+        string path = Checkpoints!.SaveBest(state with { Step = step }, state.Train.Images.device.ToString());
+        TrainingLog.CheckpointWritten(_logger, step, path);
     }
 
     private void SaveCheckpoint(TrainingState state, int step)

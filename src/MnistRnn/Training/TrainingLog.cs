@@ -26,6 +26,13 @@ internal static partial class TrainingLog
         Message = "step {Step}: loss {Loss} or gradient norm {GradNorm} is not finite; the update was skipped ({InARow} in a row, training stops at {Limit}).")]
     public static partial void NonFinite(ILogger logger, int step, double loss, double gradNorm, int inARow, int limit);
 
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "validation at step {Step}, loss {Loss:F5}, accuracy {Accuracy:F5}{Best}")]
+    public static partial void Validation(ILogger logger, int step, double loss, double accuracy, string best);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information,
+        Message = "stopping early after step {Step}: {Count} validations in a row did not improve on the best, at step {BestStep}")]
+    public static partial void StoppedEarly(ILogger logger, int step, int count, int bestStep);
+
     [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "checkpoint after step {Step} written to {Path}")]
     public static partial void CheckpointWritten(ILogger logger, int step, string path);
 }

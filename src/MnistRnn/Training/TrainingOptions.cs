@@ -97,6 +97,36 @@ public sealed record TrainingOptions
     /// </summary>
     public IReadOnlyList<int> GradientFlowSteps { get; init; } = [];
 
+    /// <summary>
+    /// Steps between evaluations of the validation data, when training is given some; it is also evaluated after the
+    /// last step. Default: 500 (about an epoch of MNIST's 55,000 training images at batch 100 is 550 steps).
+    /// </summary>
+    public int ValidateEvery { get; init; } = 500;
+
+    /// <summary>The validation figure that decides which weights are best and when to stop early. Default: <see cref="ValidationMetric.Loss"/>.</summary>
+    public ValidationMetric Monitor { get; init; } = ValidationMetric.Loss;
+
+    /// <summary>
+    /// How much <see cref="Monitor"/> must improve on the best so far to count as an improvement (absolute: loss must
+    /// fall, or accuracy rise, by more than this). Default: 0.
+    /// </summary>
+    public double MinDelta { get; init; }
+
+    /// <summary>
+    /// Stop when this many validations in a row have not improved on the best (Keras's <c>EarlyStopping(patience)</c>);
+    /// null (the default) never stops early. Needs validation data.
+    /// </summary>
+    public int? EarlyStopPatience { get; init; }
+
+    /// <summary>
+    /// Whether training ends with the model holding the weights of its best validation rather than its last step
+    /// (Keras's <c>restore_best_weights</c>). Needs validation data. Default: false.
+    /// </summary>
+    public bool RestoreBestWeights { get; init; }
+
+    /// <summary>Whether these options read validation data (early stopping, best weights, or a schedule on the validation loss).</summary>
+    public bool NeedsValidation => EarlyStopPatience is not null || RestoreBestWeights || Schedule.NeedsValidation;
+
     /// <summary>How each step is driven; see <see cref="Training.StepExecution"/>. Default: <see cref="StepExecution.Auto"/>.</summary>
     public StepExecution StepExecution { get; init; } = StepExecution.Auto;
 
@@ -135,6 +165,10 @@ public sealed record TrainingOptions
         Require(StallWindow >= 0, nameof(StallWindow), $"must not be negative, got {StallWindow}.");
         Require(GradientFlowSteps.All(s => s >= 0 && s <= Steps), nameof(GradientFlowSteps),
             $"must lie between 0 and the {Steps} training steps, got {string.Join(", ", GradientFlowSteps)}.");
+        Require(ValidateEvery >= 1, nameof(ValidateEvery), $"must be at least 1, got {ValidateEvery}.");
+        Require(Enum.IsDefined(Monitor), nameof(Monitor), $"unknown validation metric {Monitor}.");
+        Require(MinDelta >= 0 && double.IsFinite(MinDelta), nameof(MinDelta), $"must be a finite number of at least 0, got {MinDelta}.");
+        Require(EarlyStopPatience is null or >= 1, nameof(EarlyStopPatience), $"must be at least 1 validation, got {EarlyStopPatience}.");
         Require(LogCadence.Every is null || LogCadence.Every >= 1, nameof(LogCadence), $"must log at least every step, got every {LogCadence.Every}.");
         return problems;
     }

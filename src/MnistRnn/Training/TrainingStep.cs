@@ -35,7 +35,7 @@ internal static class TrainingStep
             clipped,
             clock.Elapsed,
             measureState ? StateStatistics.Measure(model, sequences, outputs) : null,
-            skip);
+            skip) { LearningRate = optimizer.LearningRate };
     }
 
     /// <summary>
@@ -52,7 +52,7 @@ internal static class TrainingStep
         var finite = loss.isfinite().logical_and_(gradNorm.isfinite());
         optimizer.Step(finite);
         var accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean();
-        pending.Add(step, epoch, clock.Elapsed, loss.detach(), accuracy, gradNorm, clipped, finite,
+        pending.Add(step, epoch, clock.Elapsed, optimizer.LearningRate, loss.detach(), accuracy, gradNorm, clipped, finite,
             measureState ? StateStatistics.Measure(model, sequences, outputs) : null);
     }
 

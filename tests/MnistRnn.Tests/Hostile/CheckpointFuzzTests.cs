@@ -27,11 +27,14 @@ public sealed class CheckpointFuzzTests
     {
         _folder = new TempFolder();
         _data = LearnableTasks.Brightness(seed: 3);
-        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 6, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu },
-            null)
+        // Validated, with the best weights kept, so the header lists validations and the file holds best weights to lie about.
+        var trainer = new Trainer(new TrainingOptions
+            {
+                Model = CellKind.Lstm, Steps = 6, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu, ValidateEvery = 2, RestoreBestWeights = true,
+            }, null)
         { Checkpoints = new CheckpointStore(_folder.File("genuine")) };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
-        trainer.Train(model, _data);
+        trainer.Train(model, _data, validation: _data);
         _genuine = File.ReadAllBytes(trainer.LastCheckpoint!);
     }
 
@@ -162,7 +165,8 @@ public sealed class CheckpointFuzzTests
             var options = checkpoint.Info.Options with { Steps = checkpoint.Info.Step + 1, Device = DeviceChoice.Cpu, CheckpointEvery = 0 };
             var trainer = new Trainer(options, null);
             using var resumed = trainer.CreateModel(CPU, checkpoint.Info.InputSize, checkpoint.Info.Classes);
-            trainer.Train(resumed, _data, resume: checkpoint);
+            // With validation data (the same split will do), as a run that validates must be resumed.
+            trainer.Train(resumed, _data, validation: _data, resume: checkpoint);
         }
         catch (CheckpointException e)
         {
