@@ -2,15 +2,25 @@ using MnistRnn.Checkpoints;
 
 namespace MnistRnn.Runner;
 
-/// <summary>Reads the checkpoint a <c>--resume</c> or <c>--checkpoint</c> flag names: a file, or the newest usable one in a folder.</summary>
+/// <summary>
+/// Reads the checkpoint a <c>--resume</c> or <c>--checkpoint</c> flag names: a file, or in a folder the newest usable one,
+/// or for a model to use rather than a run to continue, the best validation's when the folder holds one (<c>train --keep-best</c>).
+/// </summary>
 internal static class CheckpointLocation
 {
     /// <exception cref="UserErrorException">Nothing usable is there (exit 6).</exception>
-    public static Checkpoint Read(string path, string flag)
+    public static Checkpoint Read(string path, string flag, bool preferBest = false)
     {
         try
         {
             if (!Directory.Exists(path)) return CheckpointFile.Read(path);
+            if (preferBest && CheckpointStore.Best(path) is { } best)
+            {
+                var checkpoint = CheckpointFile.Read(best);
+                // On standard error, so that eval's and predict's standard output stays what it is for any checkpoint.
+                Console.Error.WriteLine($"note: using {Path.GetFileName(best)}, the best validation's weights (step {checkpoint.Info.Step}); name a checkpoint file to use another.");
+                return checkpoint;
+            }
             var candidates = CheckpointStore.List(path);
             if (candidates.Count == 0)
                 throw new UserErrorException(ExitCodes.BadCheckpoint, $"{flag}: folder {path} holds no checkpoint-step-*.ckpt files.");

@@ -41,7 +41,7 @@ internal sealed class ExportCommand
         string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
         if (folder is null || !Directory.Exists(folder))
             throw new UserErrorException(ExitCodes.InvalidArguments, $"--out: the folder of {output} does not exist; create it first.");
-        var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint");
+        var checkpoint = CheckpointLocation.Read(parse.GetValue(_checkpoint)!, "--checkpoint", preferBest: true);
         using var classifier = TrainedClassifier.From(checkpoint);
         try
         {

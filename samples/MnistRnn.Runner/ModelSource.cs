@@ -62,7 +62,7 @@ internal sealed class ModelSource
         {
             if (!stateDict && extension != ".safetensors")
             {
-                var checkpoint = CheckpointLocation.Read(path, "--checkpoint");
+                var checkpoint = CheckpointLocation.Read(path, "--checkpoint", preferBest: true);
                 var info = checkpoint.Info;
                 return new(TrainedClassifier.From(checkpoint, device), checkpoint.Path, $"checkpoint {checkpoint.Path}: {info.Architecture}, step {info.Step} of {info.Options.Steps}", info);
             }

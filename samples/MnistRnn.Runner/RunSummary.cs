@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MnistRnn.Training;
 
 namespace MnistRnn.Runner;
 
@@ -23,4 +24,20 @@ internal sealed record RunSummary(
     double PeakWorkingSetMb,
     [property: JsonPropertyName("working_set_mb_at_step_500")] double? WorkingSetMbAtStep500,
     double? WorkingSetMbAtLastStep,
-    string? Checkpoint);
+    string? Checkpoint)
+{
+    /// <summary>Training images held out to validate on (--validation); null when none were.</summary>
+    public int? ValidationImages { get; init; }
+
+    /// <summary>The best validation of the run; null without validation.</summary>
+    public ValidationRecord? BestValidation { get; init; }
+
+    /// <summary>The step after which early stopping ended the run; null when it ran all its steps.</summary>
+    public int? StoppedEarlyAfterStep { get; init; }
+
+    /// <summary>The step whose weights were evaluated on the test set (the best validation's with --early-stop or --keep-best).</summary>
+    public int WeightsFromStep { get; init; }
+
+    /// <summary>The best validation's checkpoint (--keep-best); null without one.</summary>
+    public string? BestCheckpoint { get; init; }
+}

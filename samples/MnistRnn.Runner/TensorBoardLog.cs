@@ -41,7 +41,8 @@ internal sealed class TensorBoardLog
             throw new UserErrorException(ExitCodes.OutputNotWritable, $"--logdir: cannot write event files in {folder} ({e.Message}).");
         }
         var log = new TensorBoardLog(writer, stop);
-        trainer.StepCompleted += log.Write;
+        trainer.StepCompleted += metrics => log.Guarded(() => writer.Write(metrics));
+        trainer.ValidationCompleted += validation => log.Guarded(() => writer.Write(validation));
         return log;
     }
 
@@ -49,12 +50,12 @@ internal sealed class TensorBoardLog
     public UserErrorException Error(string whatWasKept) =>
         new(ExitCodes.OutputNotWritable, $"--logdir: cannot write event files in {_writer.Folder} ({Failure!.Message}); training stopped. {whatWasKept}");
 
-    private void Write(StepMetrics metrics)
+    private void Guarded(Action write)
     {
         if (Failure is not null) return;
         try
         {
-            _writer.Write(metrics);
+            write();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -19,6 +19,17 @@ internal static class ThreadsOption
     /// <summary>How the thread count in effect was decided, for the run summary.</summary>
     public static string Source { get; private set; } = "libtorch";
 
+    /// <summary>
+    /// For a resumed run without --threads: the thread count its checkpoint recorded (within this machine's logical cores),
+    /// since another count rounds differently and the run would not end as the uninterrupted one.
+    /// </summary>
+    public static void UseCheckpoints(ParseResult parse, int? recorded)
+    {
+        if (parse.GetValue(Option) is not null || recorded is not int threads) return;
+        if (get_num_threads() != threads) set_num_threads(Math.Min(threads, Environment.ProcessorCount));
+        Source = "the checkpoint";
+    }
+
     /// <exception cref="UserErrorException">N is below 1 or above the logical cores this process may use.</exception>
     public static void Apply(ParseResult parse)
     {

@@ -30,18 +30,34 @@ internal sealed class TrainCommand
         var options = _flags.ReadOptions(parse);
         string? resumeFrom = parse.GetValue(_flags.Resume);
         var resume = resumeFrom is null ? null : CheckpointLocation.Read(resumeFrom, "--resume");
-        if (resume is not null) options = _flags.ResumeOptions(parse, options, resume.Info);
+        if (resume is not null)
+        {
+            options = _flags.ResumeOptions(parse, resume.Info);
+            ThreadsOption.UseCheckpoints(parse, resume.Info.Threads);
+        }
+        int? validationCount = Typed(parse, _flags.Validation) ? parse.GetValue(_flags.Validation) : null;
+        if (validationCount < 0) throw new UserErrorException(ExitCodes.InvalidArguments, $"--validation must not be negative, got {validationCount}.");
+        if (validationCount is null or 0 && resume is null && options.NeedsValidation)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                "--early-stop, --keep-best and --schedule plateau read the validation loss; hold out validation images with --validation N (5000 is the original experiment's split).");
         string dataFolder = DataFolder.Resolve(parse.GetValue(_flags.Data));
         string? summaryPath = PrepareSummaryPath(parse.GetValue(_flags.Summary));
         string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
         int keep = parse.GetValue(_flags.Keep);
         if (keep < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--keep must be at least 1, got {keep}.");
         using var claim = ClaimCheckpointFolder(parse.GetValue(_flags.Out), resume, options);
-        var checkpoints = new CheckpointStore(claim.Folder, keep);
+        var checkpoints = new CheckpointStore(claim.Folder, keep) { KeepBest = parse.GetValue(_flags.KeepBest) };
         var device = DeviceSelection.Resolve(options.Device);
 
         using var loggers = ConsoleLogging.Create();
         using var dataset = DataFolder.Load(dataFolder, device, options.BatchSize);
+        // A resumed run holds out what its checkpoint's run held out: the training images it lacks.
+        int heldOut = validationCount ?? (resume is null ? 0 : Math.Max(0, dataset.Train.Count - resume.Info.TrainCount));
+        if (heldOut >= dataset.Train.Count - options.BatchSize + 1)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--validation {heldOut} leaves fewer than a batch of the {dataset.Train.Count} training images to train on; hold out fewer.");
+        using var split = heldOut > 0 ? new ValidationSplit(dataset.Train.HoldOut(heldOut, options.Seed)) : null;
+        var trainSplit = split?.Rest ?? dataset.Train;
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Checkpoints = checkpoints };
         using var model = trainer.CreateModel(device, dataset);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -57,7 +73,7 @@ internal sealed class TrainCommand
         try
         {
             using var progress = ProgressLine.Attach(trainer, options.Model.ToName(), firstStep: (resume?.Info.Step ?? 0) + 1);
-            training = trainer.Train(model, dataset.Train, stop.Token, resume);
+            training = trainer.Train(model, trainSplit, split?.HeldOut, stop.Token, resume);
         }
         catch (OperationCanceledException)
         {
@@ -81,6 +97,10 @@ internal sealed class TrainCommand
             throw new UserErrorException(ExitCodes.OutputNotWritable,
                 $"--out: cannot write a checkpoint in {checkpoints.Folder} ({e.Message}); the previous checkpoint, if any, is intact.");
         }
+        var runLog = loggers.CreateLogger("mnist-rnn");
+        if (training.BestValidation is { } best && options.RestoreBestWeights)
+            RunnerLog.EvaluatingBest(runLog, best.Step, best.Loss, best.Accuracy,
+                training.StoppedEarly ? $"stopped early after step {training.LastStepNumber}" : $"ran all {training.LastStepNumber} steps");
         var evaluation = trainer.Evaluate(model, dataset.Test);
 
         if (summaryPath is not null)
@@ -89,7 +109,14 @@ internal sealed class TrainCommand
                 options.Model.ToName(), training.Steps, options.BatchSize, options.LearningRate, options.ClipNorm, options.ClipValue,
                 options.Seed, device.ToString(), TorchSharp.torch.get_num_threads(), ThreadsOption.Source, AllocatorOption.InEffect, dataset.IsVerifiedMnist, evaluation.Loss, evaluation.Accuracy,
                 Math.Round(training.TrainSeconds, 3), Math.Round(training.SamplesPerSecond, 1),
-                Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep, trainer.LastCheckpoint);
+                Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep, trainer.LastCheckpoint)
+            {
+                ValidationImages = heldOut > 0 ? heldOut : null,
+                BestValidation = training.BestValidation,
+                StoppedEarlyAfterStep = training.StoppedEarly ? training.LastStepNumber : null,
+                WeightsFromStep = training.WeightsFromStep,
+                BestCheckpoint = checkpoints.KeepBest ? CheckpointStore.Best(checkpoints.Folder) : null,
+            };
             JsonOutput.Write(summaryPath, summary, "--summary");
         }
         // Finite steps can still leave weights that overflow on other inputs; that is not a trained model.
@@ -150,6 +177,21 @@ internal sealed class TrainCommand
         catch (CheckpointException)
         {
             return false;
+        }
+    }
+
+    private static bool Typed(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    // The two halves of the training images, owned together.
+    private sealed class ValidationSplit((DatasetSplit Remaining, DatasetSplit HeldOut) halves) : IDisposable
+    {
+        public DatasetSplit Rest { get; } = halves.Remaining;
+        public DatasetSplit HeldOut { get; } = halves.HeldOut;
+
+        public void Dispose()
+        {
+            Rest.Dispose();
+            HeldOut.Dispose();
         }
     }
 

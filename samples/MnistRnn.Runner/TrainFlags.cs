@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Mnist;
 using MnistRnn.Models;
@@ -7,241 +8,249 @@ using MnistRnn.Training;
 namespace MnistRnn.Runner;
 
 /// <summary>
-/// The flags of <c>mnist-rnn train</c>, their defaults (the library's), and how they become
-/// <see cref="TrainingOptions"/>. <c>compare</c> shares them, less the ones each of its runs sets.
+/// The flags of <c>mnist-rnn train</c>, their defaults (the library's), and how they become <see cref="TrainingOptions"/>.
+/// Each training setting is one row of <see cref="_settings"/>: its option, the property it sets and how; adding, reading,
+/// recipes, resume checks, <c>compare</c>'s run specs and the flag names in library messages all follow from that row.
 /// </summary>
 internal sealed class TrainFlags
 {
     private static readonly TrainingOptions Defaults = new();
 
-    private readonly Option<string> _model = new("--model")
-    {
-        Description = "Recurrent cell: rnn (tanh), lstm, gru or irnn (ReLU RNN with identity-initialised recurrence).",
-        HelpName = "rnn|lstm|gru|irnn",
-        DefaultValueFactory = _ => Defaults.Model.ToName(),
-    };
-    private readonly Option<int> _steps = new("--steps") { Description = "Training steps (mini-batches).", DefaultValueFactory = _ => Defaults.Steps };
-    private readonly Option<int> _batchSize = new("--batch-size") { Description = "Sequences per mini-batch.", DefaultValueFactory = _ => Defaults.BatchSize };
-    private readonly Option<double> _lr = DecimalOption.Create("--lr", "Adam learning rate.", Defaults.LearningRate);
-    private readonly Option<double> _clipNorm = DecimalOption.Create("--clip-norm",
-        "Rescale gradients whose global L2 norm exceeds this; 0 turns norm clipping off.", Defaults.ClipNorm ?? 0);
-    private readonly Option<double> _clipValue = DecimalOption.Create("--clip-value",
-        "Clamp each gradient element to [-v, v] after norm clipping; 0 turns it off.", Defaults.ClipValue ?? 0);
-    private readonly Option<int> _hidden = new("--hidden") { Description = "Hidden state width.", DefaultValueFactory = _ => Defaults.HiddenSize };
-    private readonly Option<long> _seed = new("--seed") { Description = "Seed for initial weights and batch order.", DefaultValueFactory = _ => Defaults.Seed };
-    private readonly Option<string> _device = DeviceOption.Create();
-    private readonly Option<string> _stepMode = DeviceOption.CreateStepMode();
-    public readonly Option<string?> Data = DataFolder.CreateOption();
-    private readonly Option<int?> _logEvery = new("--log-every")
-    {
-        Description = "Log every N steps [default: every 100 steps to 1500, then every 1000, as the original experiment].",
-    };
-    private readonly Option<string> _order = new("--order")
-    {
-        Description = "How an image becomes a sequence: rows (28 steps of 28 pixels), pixels (784 steps of 1) or permuted (784 steps in a fixed random order).",
-        HelpName = "rows|pixels|permuted",
-        DefaultValueFactory = _ => Defaults.Order.ToName(),
-    };
+    /// <summary>One training setting: the flag, the <see cref="TrainingOptions"/> property it sets, and how it sets it from what was typed.</summary>
+    private sealed record Setting(Option Option, string Property, Func<ParseResult, TrainingOptions, TrainingOptions> Apply, bool InRunSpecs = true);
+
+    private readonly Option<int> _warmup = new("--warmup") { Description = "Warm-up steps of the cosine schedule.", DefaultValueFactory = _ => 0 };
     private readonly Option<string?> _recipe = new("--recipe")
     {
-        Description = "Start from measured settings: fast (0.984 in about 15 s on 2 cores) or best (highest accuracy in about 5 minutes); flags you give override them.",
+        Description = "Start from measured settings: fast (the experiment's accuracy in the least training time) or best (the highest accuracy " +
+            "within about five minutes on 2 cores); flags you give override them.",
         HelpName = "fast|best",
     };
-    private readonly Option<string> _schedule = new("--schedule")
-    {
-        Description = "Learning-rate schedule: constant, or cosine (linear warm-up over --warmup steps, then cosine decay to 0; --lr is the peak).",
-        HelpName = "constant|cosine",
-        DefaultValueFactory = _ => "constant",
-    };
-    private readonly Option<int> _warmup = new("--warmup") { Description = "Warm-up steps of the cosine schedule.", DefaultValueFactory = _ => 0 };
-    private readonly Option<int> _stallWindow = new("--stall-window")
-    {
-        Description = "Warn once when the loss stays near chance for this many steps; 0 turns the check off.",
-        DefaultValueFactory = _ => Defaults.StallWindow,
-    };
+    private readonly Setting[] _settings;
+    private static readonly Dictionary<string, string> FlagOf = [];
+
+    public readonly Option<string?> Data = DataFolder.CreateOption();
     public readonly Option<string?> Summary = new("--summary") { Description = "Write a JSON summary of the run to this file." };
     public readonly Option<string?> Out = new("--out")
     {
         Description = "Checkpoint folder; it must be new or empty [default: runs/CELL-YYYYMMDD-HHMMSS, or the --resume folder].",
     };
-    private readonly Option<int> _checkpointEvery = new("--checkpoint-every")
+    public readonly Option<int> Keep = new("--keep") { Description = "Keep the newest K checkpoints.", DefaultValueFactory = _ => CheckpointStore.DefaultKeep };
+    public readonly Option<bool> KeepBest = new("--keep-best")
     {
-        Description = "Write a checkpoint every N steps (and always after the last step and on Ctrl+C); 0 writes only those.",
-        DefaultValueFactory = _ => Defaults.CheckpointEvery,
+        Description = "Keep the checkpoint of the best validation as checkpoint-best.ckpt (never pruned by --keep), and evaluate the best weights " +
+            "on the test set; needs --validation.",
     };
-    public readonly Option<int> Keep = new("--keep")
+    public readonly Option<int> Validation = new("--validation")
     {
-        Description = "Keep the newest K checkpoints.",
-        DefaultValueFactory = _ => Checkpoints.CheckpointStore.DefaultKeep,
+        Description = "Hold out N training images (drawn with --seed) to validate on; 5000 gives the original experiment's 55,000/5,000 split. 0: none.",
+        DefaultValueFactory = _ => 0,
     };
     public readonly Option<string?> Resume = new("--resume")
     {
         Description = "Continue the run saved in this checkpoint file, or in the newest checkpoint of this folder; its settings apply, --steps may extend it.",
-    };
-    private readonly Option<int> _maxNonFinite = new("--max-nonfinite")
-    {
-        Description = "Stop after this many consecutive steps with a non-finite loss or gradient (their updates are skipped).",
-        DefaultValueFactory = _ => Defaults.MaxNonFiniteSteps,
     };
     public readonly Option<string?> LogDir = new("--logdir")
     {
         Description = "Write TensorBoard event files into this folder: scalars every step, weight and gradient histograms on logged steps.",
     };
 
+    public TrainFlags()
+    {
+        Setting Choice<T>(string name, string noun, string property, string description, string helpName, string defaultName, Func<string, T?> parse,
+            Func<TrainingOptions, T, TrainingOptions> apply) where T : struct
+        {
+            var option = new Option<string>(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultName };
+            string[] names = helpName.Split('|');
+            string choices = $"{string.Join(", ", names[..^1])} or {names[^1]}";
+            return new Setting(option, property, (parse2, options) =>
+            {
+                string text = parse2.GetValue(option)!;
+                return apply(options, parse(text) ?? throw new UserErrorException(ExitCodes.InvalidArguments, $"{name}: unknown {noun} '{text}'; use {choices}."));
+            });
+        }
+        Setting Value<T>(Option<T> option, string property, Func<TrainingOptions, T, TrainingOptions> apply, bool inRunSpecs = true) =>
+            new(option, property, (parse, options) => apply(options, parse.GetValue(option)!), inRunSpecs);
+        Option<int> Int(string name, string description, int defaultValue) => new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        var device = DeviceOption.Create();
+        var stepMode = DeviceOption.CreateStepMode();
+
+        _settings =
+        [
+            Choice<CellKind>("--model", "cell", nameof(TrainingOptions.Model), "Recurrent cell: rnn (tanh), lstm, gru or irnn (ReLU RNN with identity-initialised recurrence).",
+                "rnn|lstm|gru|irnn", Defaults.Model.ToName(), t => CellKindNames.TryParse(t, out var k) ? k : (CellKind?)null, (o, v) => o with { Model = v }),
+            Choice<SequenceOrder>("--order", "order", nameof(TrainingOptions.Order),
+                "How an image becomes a sequence: rows (28 steps of 28 pixels), pixels (784 steps of 1) or permuted (784 steps in a fixed random order).",
+                "rows|pixels|permuted", Defaults.Order.ToName(), t => SequenceOrderNames.TryParse(t, out var k) ? k : (SequenceOrder?)null, (o, v) => o with { Order = v }),
+            Value(Int("--steps", "Training steps (mini-batches).", Defaults.Steps), nameof(TrainingOptions.Steps), (o, v) => o with { Steps = v }),
+            Value(Int("--batch-size", "Sequences per mini-batch.", Defaults.BatchSize), nameof(TrainingOptions.BatchSize), (o, v) => o with { BatchSize = v }),
+            Value(DecimalOption.Create("--lr", "Adam learning rate (the peak of a schedule).", Defaults.LearningRate), nameof(TrainingOptions.LearningRate),
+                (o, v) => o with { LearningRate = v }),
+            new(ScheduleOption, nameof(TrainingOptions.Schedule), ReadSchedule),
+            new(_warmup, nameof(TrainingOptions.Schedule), ReadSchedule),
+            // 0 is the command line's way to say "off"; negative values stay to be rejected by the options' checks.
+            Value(DecimalOption.Create("--clip-norm", "Rescale gradients whose global L2 norm exceeds this; 0 turns norm clipping off.", Defaults.ClipNorm ?? 0),
+                nameof(TrainingOptions.ClipNorm), (o, v) => o with { ClipNorm = v == 0 ? null : v }),
+            Value(DecimalOption.Create("--clip-value", "Clamp each gradient element to [-v, v] after norm clipping; 0 turns it off.", Defaults.ClipValue ?? 0),
+                nameof(TrainingOptions.ClipValue), (o, v) => o with { ClipValue = v == 0 ? null : v }),
+            Value(Int("--hidden", "Hidden state width.", Defaults.HiddenSize), nameof(TrainingOptions.HiddenSize), (o, v) => o with { HiddenSize = v }),
+            Value(Int("--layers", "Stacked recurrent layers.", Defaults.Layers), nameof(TrainingOptions.Layers), (o, v) => o with { Layers = v }),
+            Value(new Option<bool>("--bidirectional") { Description = "Read each sequence in both directions in every layer." },
+                nameof(TrainingOptions.Bidirectional), (o, v) => o with { Bidirectional = v }),
+            Value(DecimalOption.Create("--dropout", "Dropout between recurrent layers while training (needs --layers 2 or more).", Defaults.Dropout),
+                nameof(TrainingOptions.Dropout), (o, v) => o with { Dropout = v }),
+            Value(DecimalOption.Create("--weight-decay", "Decoupled weight decay, as AdamW's; 0 is plain Adam.", Defaults.WeightDecay),
+                nameof(TrainingOptions.WeightDecay), (o, v) => o with { WeightDecay = v }),
+            Value(new Option<long>("--seed") { Description = "Seed for initial weights, batch order and the validation hold-out.", DefaultValueFactory = _ => Defaults.Seed },
+                nameof(TrainingOptions.Seed), (o, v) => o with { Seed = v }),
+            Value(Int("--validate-every", "Evaluate the validation images every N steps (and after the last).", Defaults.ValidateEvery),
+                nameof(TrainingOptions.ValidateEvery), (o, v) => o with { ValidateEvery = v }),
+            Value(new Option<int?>("--early-stop") { Description = "Stop when P validations in a row have not improved on the best; needs --validation.", HelpName = "P" },
+                nameof(TrainingOptions.EarlyStopPatience), (o, v) => o with { EarlyStopPatience = v, RestoreBestWeights = o.RestoreBestWeights || v is not null }),
+            Value(DecimalOption.Create("--min-delta", "How much the monitored figure must improve on the best to count as an improvement.", Defaults.MinDelta),
+                nameof(TrainingOptions.MinDelta), (o, v) => o with { MinDelta = v }),
+            Choice<ValidationMetric>("--monitor", "metric", nameof(TrainingOptions.Monitor), "The validation figure that decides the best weights and early stopping.",
+                "loss|accuracy", "loss", t => t switch { "loss" => ValidationMetric.Loss, "accuracy" => ValidationMetric.Accuracy, _ => (ValidationMetric?)null },
+                (o, v) => o with { Monitor = v }),
+            new(device, nameof(TrainingOptions.Device), (p, o) => o with { Device = DeviceOption.Parse(p, device) }, InRunSpecs: false),
+            new(stepMode, nameof(TrainingOptions.StepExecution), (p, o) => o with { StepExecution = DeviceOption.ParseStepMode(p, stepMode) }, InRunSpecs: false),
+            Value(new Option<int?>("--log-every")
+                {
+                    Description = "Log every N steps [default: every 100 steps to 1500, then every 1000, as the original experiment].",
+                }, nameof(TrainingOptions.LogCadence), (o, v) => o with { LogCadence = v is int every ? LogCadence.EveryNSteps(every) : LogCadence.Experiment },
+                inRunSpecs: false),
+            Value(Int("--stall-window", "Warn once when the loss stays near chance for this many steps; 0 turns the check off.", Defaults.StallWindow),
+                nameof(TrainingOptions.StallWindow), (o, v) => o with { StallWindow = v }, inRunSpecs: false),
+            Value(Int("--max-nonfinite", "Stop after this many consecutive steps with a non-finite loss or gradient (their updates are skipped).",
+                Defaults.MaxNonFiniteSteps), nameof(TrainingOptions.MaxNonFiniteSteps), (o, v) => o with { MaxNonFiniteSteps = v }, inRunSpecs: false),
+            Value(Int("--checkpoint-every", "Write a checkpoint every N steps (and always after the last step and on Ctrl+C); 0 writes only those.",
+                Defaults.CheckpointEvery), nameof(TrainingOptions.CheckpointEvery), (o, v) => o with { CheckpointEvery = v }, inRunSpecs: false),
+        ];
+        foreach (var setting in _settings) FlagOf.TryAdd(setting.Property, setting.Option.Name);
+        FlagOf[nameof(TrainingOptions.Schedule)] = "--schedule";
+        FlagOf[nameof(TrainingOptions.RestoreBestWeights)] = "--keep-best";
+    }
+
+    private static readonly Option<string> ScheduleOption = new("--schedule")
+    {
+        Description = "Learning-rate schedule: constant; cosine (linear warm-up over --warmup steps, then cosine decay to 0); one-cycle (TorchSharp's " +
+            "OneCycleLR over the run); or plateau (cut the rate tenfold after 2 validations without a lower validation loss; needs --validation). " +
+            "--lr is the peak.",
+        HelpName = "constant|cosine|one-cycle|plateau",
+        DefaultValueFactory = _ => "constant",
+    };
+
+    // --schedule and --warmup together make the schedule; either one typed reads both.
+    private TrainingOptions ReadSchedule(ParseResult parse, TrainingOptions options)
+    {
+        int warmup = parse.GetValue(_warmup);
+        if (warmup < 0) throw new UserErrorException(ExitCodes.InvalidArguments, $"--warmup must not be negative, got {warmup}.");
+        string name = Typed(parse, ScheduleOption) ? parse.GetValue(ScheduleOption)! : options.Schedule.Kind switch
+        {
+            ScheduleKind.Cosine => "cosine", ScheduleKind.OneCycle => "one-cycle", ScheduleKind.ReduceOnPlateau => "plateau", _ => "constant",
+        };
+        var schedule = name switch
+        {
+            "constant" => LearningRateSchedule.Constant,
+            "cosine" => LearningRateSchedule.Cosine(Typed(parse, _warmup) ? warmup : options.Schedule.WarmupSteps),
+            "one-cycle" => LearningRateSchedule.OneCycle,
+            "plateau" => LearningRateSchedule.ReduceOnPlateau(),
+            _ => throw new UserErrorException(ExitCodes.InvalidArguments, $"--schedule: unknown schedule '{name}'; use constant, cosine, one-cycle or plateau."),
+        };
+        if (Typed(parse, _warmup) && !schedule.IsCosine)
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--warmup applies to --schedule cosine, not {name}.");
+        return options with { Schedule = schedule };
+    }
+
     /// <summary>A library message with each <c>TrainingOptions.Property</c> it names replaced by the flag that sets it.</summary>
     public static string InFlagTerms(string message) =>
         FlagOf.Aggregate(message, (text, pair) => text.Replace($"TrainingOptions.{pair.Key}", pair.Value, StringComparison.Ordinal));
 
-    private static readonly Dictionary<string, string> FlagOf = new()
-    {
-        [nameof(TrainingOptions.Model)] = "--model",
-        [nameof(TrainingOptions.Steps)] = "--steps",
-        [nameof(TrainingOptions.BatchSize)] = "--batch-size",
-        [nameof(TrainingOptions.LearningRate)] = "--lr",
-        [nameof(TrainingOptions.ClipNorm)] = "--clip-norm",
-        [nameof(TrainingOptions.ClipValue)] = "--clip-value",
-        [nameof(TrainingOptions.HiddenSize)] = "--hidden",
-        [nameof(TrainingOptions.Seed)] = "--seed",
-        [nameof(TrainingOptions.Device)] = "--device",
-        [nameof(TrainingOptions.StepExecution)] = "--step-mode",
-        [nameof(TrainingOptions.LogCadence)] = "--log-every",
-        [nameof(TrainingOptions.Order)] = "--order",
-        [nameof(TrainingOptions.Schedule)] = "--warmup",
-        [nameof(TrainingOptions.StallWindow)] = "--stall-window",
-        [nameof(TrainingOptions.CheckpointEvery)] = "--checkpoint-every",
-        [nameof(TrainingOptions.MaxNonFiniteSteps)] = "--max-nonfinite",
-    };
-
     /// <summary>Adds every flag to <c>train</c>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _recipe, _model, _order, _steps, _batchSize, _lr, _schedule, _warmup, _clipNorm, _clipValue, _hidden, _seed, _device, _stepMode, Data,
-            _logEvery, _stallWindow, _maxNonFinite, Out, _checkpointEvery, Keep, Resume, Summary, LogDir })
-            command.Options.Add(option);
+        command.Options.Add(_recipe);
+        foreach (var setting in _settings) command.Options.Add(setting.Option);
+        foreach (var option in new Option[] { Data, Validation, Out, Keep, KeepBest, Resume, Summary, LogDir }) command.Options.Add(option);
     }
 
     /// <summary>
-    /// Adds the flags <c>compare</c> shares: all but --model, which its runs name, --summary, which its report
-    /// replaces, and the checkpoint flags, since its runs are not resumable.
+    /// Adds the flags <c>compare</c> shares: every setting but --model, which its runs name, and --data, --validation and
+    /// --logdir; not --summary, which its report replaces, nor the checkpoint flags, since its runs are not resumable.
     /// </summary>
     public void AddSharedTo(Command command)
     {
-        foreach (var option in new Option[] { _order, _steps, _batchSize, _lr, _schedule, _warmup, _clipNorm, _clipValue, _hidden, _seed, _device, _stepMode, Data, _logEvery, _stallWindow, LogDir })
-            command.Options.Add(option);
+        foreach (var setting in _settings.Where(s => s.Property != nameof(TrainingOptions.Model))) command.Options.Add(setting.Option);
+        foreach (var option in new Option[] { Data, Validation, LogDir }) command.Options.Add(option);
     }
 
-    /// <summary>The training options the user typed, validated.</summary>
+    /// <summary>The flag names a <c>compare</c> run spec may set, without their dashes.</summary>
+    public IEnumerable<string> RunSpecKeys => _settings.Where(s => s.InRunSpecs).Select(s => s.Option.Name[2..]);
+
+    /// <summary>The training options the user typed, over the recipe's (when --recipe names one) or the library's defaults, validated.</summary>
     /// <exception cref="UserErrorException">A value is invalid; the message names its flag.</exception>
     public TrainingOptions ReadOptions(ParseResult parse)
     {
-        string modelName = ValueOrDefault(parse, _model, Defaults.Model.ToName())!;
-        if (!CellKindNames.TryParse(modelName, out var model))
-            throw new UserErrorException(ExitCodes.InvalidArguments, $"--model: unknown cell '{modelName}'; use rnn, lstm, gru or irnn.");
-        string orderName = parse.GetValue(_order)!;
-        if (!SequenceOrderNames.TryParse(orderName, out var order))
-            throw new UserErrorException(ExitCodes.InvalidArguments, $"--order: unknown order '{orderName}'; use rows, pixels or permuted.");
-        var device = DeviceOption.Parse(parse, _device);
-        var stepMode = DeviceOption.ParseStepMode(parse, _stepMode);
-        double clipNorm = parse.GetValue(_clipNorm);
-        double clipValue = parse.GetValue(_clipValue);
-        int? logEvery = parse.GetValue(_logEvery);
-        int warmup = parse.GetValue(_warmup);
-        if (warmup < 0) throw new UserErrorException(ExitCodes.InvalidArguments, $"--warmup must not be negative, got {warmup}.");
-        var schedule = parse.GetValue(_schedule) switch
+        var start = Defaults;
+        if (parse.CommandResult.Command.Options.Contains(_recipe) && parse.GetValue(_recipe) is { } recipeName)
+            start = TrainingRecipes.Named(recipeName) ?? throw new UserErrorException(ExitCodes.InvalidArguments, $"--recipe: unknown recipe '{recipeName}'; use fast or best.");
+        var options = ApplyTyped(parse, start, _settings);
+        if (parse.CommandResult.Command.Options.Contains(KeepBest) && parse.GetValue(KeepBest)) options = options with { RestoreBestWeights = true };
+        return Validated(options);
+    }
+
+    /// <summary><paramref name="shared"/> with the settings of a <c>compare</c> run spec's <c>key=value</c> pairs, validated.</summary>
+    /// <exception cref="UserErrorException">A key is not a run-spec setting or a value is invalid.</exception>
+    public TrainingOptions ApplyRunSpec(TrainingOptions shared, IReadOnlyList<(string Key, string Value)> pairs)
+    {
+        var command = new Command("run-spec");
+        var settings = _settings.Where(s => s.InRunSpecs).ToArray();
+        foreach (var setting in settings) command.Options.Add(setting.Option);
+        var parse = command.Parse(pairs.SelectMany(p => new[] { $"--{p.Key}", p.Value }).ToArray());
+        if (parse.Errors.Count > 0) throw new UserErrorException(ExitCodes.InvalidArguments, parse.Errors[0].Message);
+        try
         {
-            "constant" => LearningRateSchedule.Constant,
-            "cosine" => LearningRateSchedule.Cosine(warmup),
-            var other => throw new UserErrorException(ExitCodes.InvalidArguments, $"--schedule: unknown schedule '{other}'; use constant or cosine."),
-        };
-        var options = new TrainingOptions
+            return Validated(ApplyTyped(parse, shared, settings));
+        }
+        finally
         {
-            Model = model,
-            Steps = parse.GetValue(_steps),
-            BatchSize = parse.GetValue(_batchSize),
-            LearningRate = parse.GetValue(_lr),
-            Schedule = schedule,
-            // 0 is the command line's way to say "off"; negative values stay to be rejected below.
-            ClipNorm = clipNorm == 0 ? null : clipNorm,
-            ClipValue = clipValue == 0 ? null : clipValue,
-            HiddenSize = parse.GetValue(_hidden),
-            Seed = parse.GetValue(_seed),
-            Device = device,
-            StepExecution = stepMode,
-            LogCadence = logEvery is int every ? LogCadence.EveryNSteps(every) : LogCadence.Experiment,
-            Order = order,
-            StallWindow = parse.GetValue(_stallWindow),
-            MaxNonFiniteSteps = ValueOrDefault(parse, _maxNonFinite, Defaults.MaxNonFiniteSteps),
-            CheckpointEvery = ValueOrDefault(parse, _checkpointEvery, Defaults.CheckpointEvery),
-        };
-        if (ValueOrDefault(parse, _recipe, null) is { } recipeName)
-            options = WithRecipe(parse, options, TrainingRecipes.Named(recipeName)
-                ?? throw new UserErrorException(ExitCodes.InvalidArguments, $"--recipe: unknown recipe '{recipeName}'; use fast or best."));
-        var problem = options.Problems().FirstOrDefault();
-        if (problem is not null)
-            throw new UserErrorException(ExitCodes.InvalidArguments, $"{FlagOf[problem.Property]} {problem.Message}");
-        return options;
+            // The options belong to train's or compare's command too; a run spec borrows them only while it is read.
+            foreach (var setting in settings) command.Options.Remove(setting.Option);
+        }
     }
 
     /// <summary>
-    /// The options of a resumed run: the checkpoint's, except --steps (which may extend it), the logging,
-    /// stall, checkpoint and device flags. A flag typed explicitly that contradicts the checkpoint is an error.
+    /// The options of a resumed run: the checkpoint's, with what was typed applied over them; a typed setting that would
+    /// change the run itself (the checkpoint's run-defining settings, which the library names) is an error.
     /// </summary>
     /// <exception cref="UserErrorException">A typed flag contradicts the checkpoint, or --steps leaves nothing to do.</exception>
-    public TrainingOptions ResumeOptions(ParseResult parse, TrainingOptions typed, Checkpoints.CheckpointInfo checkpoint)
+    public TrainingOptions ResumeOptions(ParseResult parse, CheckpointInfo checkpoint)
     {
         var saved = checkpoint.Options;
-        var fixedSettings = new (Option Flag, object? Typed, object? Saved)[]
+        var options = ApplyTyped(parse, saved, _settings);
+        if (parse.GetValue(KeepBest)) options = options with { RestoreBestWeights = true };
+        if (CheckpointResume.Contradiction(options, checkpoint) is { } contradiction)
         {
-            (_model, typed.Model, saved.Model), (_order, typed.Order, saved.Order), (_hidden, typed.HiddenSize, saved.HiddenSize),
-            (_batchSize, typed.BatchSize, saved.BatchSize), (_lr, typed.LearningRate, saved.LearningRate), (_clipNorm, typed.ClipNorm, saved.ClipNorm),
-            (_clipValue, typed.ClipValue, saved.ClipValue), (_seed, typed.Seed, saved.Seed),
-        };
-        foreach (var (flag, typedValue, savedValue) in fixedSettings)
-        {
-            if (Typed(parse, flag) && !Equals(typedValue, savedValue))
-                throw new UserErrorException(ExitCodes.InvalidArguments,
-                    $"{flag.Name} {typedValue?.ToString() ?? "0"} contradicts the checkpoint's {savedValue?.ToString() ?? "0"}; a resumed run keeps its settings, so drop the flag or start a new run.");
+            string flag = FlagOf[contradiction.Property];
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"{flag} {contradiction.Given?.ToString() ?? "0"} contradicts the checkpoint's {contradiction.Saved?.ToString() ?? "0"}; " +
+                "a resumed run keeps its settings, so drop the flag or start a new run.");
         }
-        var options = saved with
-        {
-            Steps = Typed(parse, _steps) ? typed.Steps : saved.Steps,
-            LogCadence = Typed(parse, _logEvery) ? typed.LogCadence : saved.LogCadence,
-            StallWindow = Typed(parse, _stallWindow) ? typed.StallWindow : saved.StallWindow,
-            CheckpointEvery = Typed(parse, _checkpointEvery) ? typed.CheckpointEvery : saved.CheckpointEvery,
-            MaxNonFiniteSteps = Typed(parse, _maxNonFinite) ? typed.MaxNonFiniteSteps : saved.MaxNonFiniteSteps,
-            Device = typed.Device,
-            StepExecution = typed.StepExecution,
-        };
         if (options.Steps <= checkpoint.Step)
             throw new UserErrorException(ExitCodes.InvalidArguments,
                 $"--steps {options.Steps}: the checkpoint is already at step {checkpoint.Step}; give a larger --steps to train further.");
-        return options;
+        return Validated(options);
     }
 
-    // The recipe's settings, except where a flag was typed.
-    private TrainingOptions WithRecipe(ParseResult parse, TrainingOptions typed, TrainingOptions recipe) => recipe with
+    private static TrainingOptions ApplyTyped(ParseResult parse, TrainingOptions start, IEnumerable<Setting> settings) =>
+        settings.Where(s => parse.CommandResult.Command.Options.Contains(s.Option) && Typed(parse, s.Option))
+            .Aggregate(start, (options, setting) => setting.Apply(parse, options));
+
+    private static TrainingOptions Validated(TrainingOptions options)
     {
-        Model = Typed(parse, _model) ? typed.Model : recipe.Model,
-        Order = Typed(parse, _order) ? typed.Order : recipe.Order,
-        Steps = Typed(parse, _steps) ? typed.Steps : recipe.Steps,
-        BatchSize = Typed(parse, _batchSize) ? typed.BatchSize : recipe.BatchSize,
-        LearningRate = Typed(parse, _lr) ? typed.LearningRate : recipe.LearningRate,
-        Schedule = Typed(parse, _schedule) || Typed(parse, _warmup) ? typed.Schedule : recipe.Schedule,
-        ClipNorm = Typed(parse, _clipNorm) ? typed.ClipNorm : recipe.ClipNorm,
-        ClipValue = Typed(parse, _clipValue) ? typed.ClipValue : recipe.ClipValue,
-        HiddenSize = Typed(parse, _hidden) ? typed.HiddenSize : recipe.HiddenSize,
-        Seed = Typed(parse, _seed) ? typed.Seed : recipe.Seed,
-        LogCadence = Typed(parse, _logEvery) ? typed.LogCadence : recipe.LogCadence,
-        StallWindow = typed.StallWindow,
-        MaxNonFiniteSteps = typed.MaxNonFiniteSteps,
-        CheckpointEvery = typed.CheckpointEvery,
-        Device = typed.Device,
-        StepExecution = typed.StepExecution,
-    };
+        var problem = options.Problems().FirstOrDefault();
+        return problem is null ? options : throw new UserErrorException(ExitCodes.InvalidArguments, $"{FlagOf[problem.Property]} {problem.Message}");
+    }
 
     private static bool Typed(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
-
-    // compare lacks some of train's flags; their library defaults apply there.
-    private static T ValueOrDefault<T>(ParseResult parse, Option<T> option, T fallback) =>
-        parse.CommandResult.Command.Options.Contains(option) ? parse.GetValue(option)! : fallback;
 }

@@ -13,7 +13,8 @@ internal sealed class CompareCommand
     private readonly TrainFlags _flags = new();
     private readonly Option<string[]> _runs = new("--runs")
     {
-        Description = "Configurations to compare, each CELL[:key=value,...] with keys lr, clip-norm, clip-value (0 is off); unset values come from the other flags.",
+        Description = "Configurations to compare, each CELL[:key=value,...] with keys named as train's flags (lr, clip-norm, clip-value, hidden, layers, " +
+            "bidirectional, dropout, weight-decay, schedule, ...; a clip of 0 is off); unset values come from the other flags.",
         HelpName = "spec",
         AllowMultipleArgumentsPerToken = true,
         DefaultValueFactory = _ => [.. RunSpec.Defaults],
@@ -37,7 +38,7 @@ internal sealed class CompareCommand
     {
         // Everything the user typed is checked before any training starts.
         var shared = _flags.ReadOptions(parse);
-        var specs = parse.GetValue(_runs)!.Select(RunSpec.Parse).ToList();
+        var specs = parse.GetValue(_runs)!.Select(text => RunSpec.Parse(text, _flags.RunSpecKeys)).ToList();
         if (specs.Count == 0) throw new UserErrorException(ExitCodes.InvalidArguments, "--runs: give at least one configuration.");
         var duplicate = specs.GroupBy(s => s.Slug).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
@@ -87,10 +88,12 @@ internal sealed class CompareCommand
         return ExitCodes.Success;
     }
 
-    // Every run measures gradient flow before training and after its last step.
-    private static TrainingOptions ValidOptions(RunSpec spec, TrainingOptions shared)
+    // Every run measures gradient flow before training and after its last step, where it can: a bidirectional model's
+    // hidden states run both ways, so it has no one gradient per step.
+    private TrainingOptions ValidOptions(RunSpec spec, TrainingOptions shared)
     {
-        var options = spec.ApplyTo(shared) with { GradientFlowSteps = [0, shared.Steps] };
+        var options = spec.ApplyTo(shared, _flags);
+        options = options with { GradientFlowSteps = options.Bidirectional ? [] : [0, options.Steps] };
         var problem = options.Problems().FirstOrDefault();
         return problem is null ? options
             : throw new UserErrorException(ExitCodes.InvalidArguments, $"--runs: in '{spec.Label}', {problem.Property} {problem.Message}");

@@ -67,6 +67,7 @@ public static class CheckpointFile
             LibTorchVersion = __version__,
             DataFingerprint = state.DataFingerprint,
             Validations = state.Validation?.History.ToList(),
+            Threads = get_num_threads(),
             Device = device,
             CreatedUtc = DateTimeOffset.UtcNow,
             Tensors = cpuTensors.Select(t => new TensorEntry { Name = t.Name, Dtype = DtypeName(t.Tensor.dtype), Shape = t.Tensor.shape }).ToList(),
@@ -153,6 +154,7 @@ public static class CheckpointFile
             header.TrainCount, header.LibraryVersion, header.TorchSharpVersion, header.LibTorchVersion, header.Device, header.CreatedUtc)
         {
             DataFingerprint = header.DataFingerprint,
+            Threads = header.Threads is >= 1 and <= CheckpointRules.MaxThreads ? header.Threads : null,
         };
         var validations = header.Validations ?? [];
         problem = CheckpointRules.NumbersProblem(info, header.Epoch, header.Position, header.AdamSteps)
@@ -200,6 +202,8 @@ public static class CheckpointFile
         public string? DataFingerprint { get; set; }
         // Absent from checkpoints of runs without validation data, and from those written before validation existed.
         public List<ValidationRecord>? Validations { get; set; }
+        // Absent from checkpoints written before it was recorded.
+        public int? Threads { get; set; }
         public List<TensorEntry> Tensors { get; set; } = [];
     }
 

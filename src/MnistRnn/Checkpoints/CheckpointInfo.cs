@@ -37,6 +37,12 @@ public sealed record CheckpointInfo(
     /// </summary>
     public string? DataFingerprint { get; init; }
 
+    /// <summary>
+    /// The CPU threads libtorch computed with when it was written (CPU rounding depends on it, so a resumed run that
+    /// must match an uninterrupted one uses the same count); null in checkpoints written before it was recorded.
+    /// </summary>
+    public int? Threads { get; init; }
+
     /// <summary>The cell, hidden size, input size, classes and sequence order, as one line for messages.</summary>
     public string Architecture => $"{ModelOptions}, {Options.Order.ToName()} order";
 

@@ -15,6 +15,20 @@ public static class CheckpointResume
     /// </summary>
     public static string? Problem(TrainingOptions options, CheckpointInfo checkpoint)
     {
+        if (Contradiction(options, checkpoint) is { } contradiction)
+            return $"TrainingOptions.{contradiction.Property} is {contradiction.Given?.ToString() ?? "null"} but the checkpoint's run used {contradiction.Saved?.ToString() ?? "null"}; " +
+                   "a resumed run keeps its settings, so start from the checkpoint's Info.Options and change only Steps or how it reports.";
+        if (options.Steps <= checkpoint.Step)
+            return $"TrainingOptions.Steps is {options.Steps} but the checkpoint is already at step {checkpoint.Step}; give more steps to train further.";
+        return null;
+    }
+
+    /// <summary>
+    /// The first run-defining setting (architecture, data order, batch, optimizer, schedule, clipping, seed, validation
+    /// cadence and what it decides) in which <paramref name="options"/> differ from the checkpoint's run; null when none does.
+    /// </summary>
+    public static (string Property, object? Given, object? Saved)? Contradiction(TrainingOptions options, CheckpointInfo checkpoint)
+    {
         var saved = checkpoint.Options;
         var fixedSettings = new (string Property, object? Given, object? Saved)[]
         {
@@ -38,14 +52,10 @@ public static class CheckpointResume
             (nameof(TrainingOptions.EarlyStopPatience), options.EarlyStopPatience, saved.EarlyStopPatience),
             (nameof(TrainingOptions.RestoreBestWeights), options.RestoreBestWeights, saved.RestoreBestWeights),
         };
-        foreach (var (property, given, savedValue) in fixedSettings)
+        foreach (var setting in fixedSettings)
         {
-            if (!Equals(given, savedValue))
-                return $"TrainingOptions.{property} is {given?.ToString() ?? "null"} but the checkpoint's run used {savedValue?.ToString() ?? "null"}; " +
-                       "a resumed run keeps its settings, so start from the checkpoint's Info.Options and change only Steps or how it reports.";
+            if (!Equals(setting.Given, setting.Saved)) return setting;
         }
-        if (options.Steps <= checkpoint.Step)
-            return $"TrainingOptions.Steps is {options.Steps} but the checkpoint is already at step {checkpoint.Step}; give more steps to train further.";
         return null;
     }
 }

@@ -17,6 +17,9 @@ internal static class CheckpointRules
     /// <summary>The most classes a checkpoint may declare: as many as a model may have.</summary>
     public const int MaxClasses = RecurrentClassifierOptions.MaxClasses;
 
+    /// <summary>The most CPU threads a checkpoint's record of its thread count is believed up to; a larger count is ignored.</summary>
+    public const int MaxThreads = 1024;
+
     /// <summary>The most steps per sequence (image rows) a checkpoint may declare.</summary>
     public const int MaxSteps = 1 << 24;
 

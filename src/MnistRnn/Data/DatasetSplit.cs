@@ -37,11 +37,35 @@ public sealed class DatasetSplit : IDisposable
     /// <summary>Number of items.</summary>
     public int Count => (int)Images.shape[0];
 
+    /// <summary>
+    /// Splits off <paramref name="count"/> items drawn at random with <paramref name="seed"/> (the same seed draws the same items):
+    /// the remaining and the held-out items, disjoint, each in this split's order and owning copies of its tensors.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not between 1 and one less than the items.</exception>
+    public (DatasetSplit Remaining, DatasetSplit HeldOut) HoldOut(int count, long seed)
+    {
+        if (count < 1 || count >= Count)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"must leave at least one of the {Count} items on each side.");
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var order = randperm(Count, generator: generator);
+        var held = order.narrow(0, 0, count).sort().Values;
+        var rest = order.narrow(0, count, Count - count).sort().Values;
+        DatasetSplit Select(Tensor indices)
+        {
+            var onDevice = indices.to(Images.device);
+            return new DatasetSplit(Images.index_select(0, onDevice).MoveToOuterDisposeScope(), Labels.index_select(0, onDevice).MoveToOuterDisposeScope(),
+                Lengths?.index_select(0, indices).MoveToOuterDisposeScope(), ownsTensors: true);
+        }
+        return (Select(rest), Select(held));
+    }
+
     /// <summary>Releases the tensors.</summary>
     public void Dispose()
     {
         if (!_ownsTensors) return;
         Images.Dispose();
         Labels.Dispose();
+        Lengths?.Dispose();
     }
 }

@@ -25,6 +25,13 @@ public sealed class TensorBoardWriter
     /// <summary>The folder the event files are in.</summary>
     public string Folder => _writer.LogDir;
 
+    /// <summary>Records one validation, as the scalars validation/loss and validation/accuracy.</summary>
+    public void Write(ValidationRecord validation)
+    {
+        _writer.add_scalar("validation/loss", (float)validation.Loss, validation.Step);
+        _writer.add_scalar("validation/accuracy", (float)validation.Accuracy, validation.Step);
+    }
+
     /// <summary>Records one step. Call it from <see cref="Trainer.StepCompleted"/>, while the step's gradients still exist.</summary>
     public void Write(StepMetrics metrics)
     {

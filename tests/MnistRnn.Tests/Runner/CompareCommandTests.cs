@@ -59,9 +59,9 @@ public sealed class CompareCommandTests
     }
 
     [TestCase("transformer", "--runs: in 'transformer', 'transformer' is not a cell")]
-    [TestCase("rnn:lr=fast", "--runs: in 'rnn:lr=fast', 'lr=fast' is not key=non-negative-number")]
+    [TestCase("rnn:lr=fast", "--runs: in 'rnn:lr=fast', --lr: 'fast' is not a number")]
     [TestCase("rnn:momentum=0.9", "--runs: in 'rnn:momentum=0.9', 'momentum=0.9' sets no known key")]
-    [TestCase("rnn:clip-norm=-1", "is not key=non-negative-number")]
+    [TestCase("rnn:clip-norm=-1", "--clip-norm must be a positive number")]
     public void A_malformed_configuration_is_a_usage_error(string spec, string message)
     {
         var result = RunnerProcess.Run("compare", "--runs", spec, "--out", Path.Combine(_folder.Path, "report"));
