@@ -181,6 +181,10 @@ public sealed class Trainer
     public TrainingResult Train(RecurrentClassifier model, DatasetSplit train, DatasetSplit? validation, CancellationToken cancellationToken = default, Checkpoint? resume = null)
     {
         var options = Options;
+        var dataDevice = train.Images.device_type;
+        if ((options.Device == DeviceChoice.Cuda && dataDevice != DeviceType.CUDA) || (options.Device == DeviceChoice.Cpu && dataDevice != DeviceType.CPU))
+            throw new ArgumentException(
+                $"TrainingOptions.Device is {options.Device} but the training data is on {train.Images.device}; put the model and data on that device, or leave Device at Auto.");
         if (Scheduler is not null && options.Schedule.Kind != ScheduleKind.Constant)
             throw new ArgumentException($"TrainingOptions.Schedule is {options.Schedule} and Trainer.Scheduler is set too; leave the schedule constant and let the scheduler drive the rate.");
         if (validation is null && options.NeedsValidation)

@@ -263,4 +263,13 @@ public sealed class ValidationTrainingTests
 
         Assert.That(error.Message, Does.Contain("leave the schedule constant"));
     }
+
+    [Test]
+    public void The_device_the_options_name_is_the_device_trained_on()
+    {
+        // Without a GPU the data can only be on the CPU, so asking for CUDA must be refused rather than ignored.
+        var error = Assert.Throws<ArgumentException>(() => Train(Options() with { Device = DeviceChoice.Cuda }, validation: null))!;
+
+        Assert.That(error.Message, Does.StartWith("TrainingOptions.Device is Cuda but the training data is on cpu"));
+    }
 }
