@@ -42,6 +42,14 @@ internal static class DeviceOption
     /// <exception cref="DeviceUnavailableException">CUDA was asked for and is not available.</exception>
     public static Device Resolve(ParseResult parse, Option<string> option) => DeviceSelection.Resolve(Parse(parse, option));
 
+    /// <summary>The --step-mode value that names <paramref name="mode"/>.</summary>
+    public static string StepModeName(StepExecution mode) => mode switch
+    {
+        StepExecution.Synchronous => "sync",
+        StepExecution.DeviceResident => "resident",
+        _ => "auto",
+    };
+
     /// <exception cref="UserErrorException">The value is not a step mode.</exception>
     public static StepExecution ParseStepMode(ParseResult parse, Option<string> option) => parse.GetValue(option) switch
     {

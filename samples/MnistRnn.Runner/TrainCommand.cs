@@ -27,7 +27,8 @@ internal sealed class TrainCommand
     private int Run(ParseResult parse, CancellationToken cancellationToken)
     {
         // Everything the user typed is checked before any work starts.
-        var options = _flags.ReadOptions(parse);
+        var run = _flags.ReadRun(parse);
+        var options = run.Options;
         string? resumeFrom = parse.GetValue(_flags.Resume);
         var resume = resumeFrom is null ? null : CheckpointLocation.Read(resumeFrom, "--resume");
         if (resume is not null)
@@ -35,7 +36,13 @@ internal sealed class TrainCommand
             options = _flags.ResumeOptions(parse, resume.Info);
             ThreadsOption.UseCheckpoints(parse, resume.Info.Threads);
         }
-        int? validationCount = Typed(parse, _flags.Validation) ? parse.GetValue(_flags.Validation) : null;
+        if (parse.GetValue(_flags.PrintConfig))
+        {
+            Console.WriteLine(_flags.ToConfig(run with { Options = options }));
+            return ExitCodes.Success;
+        }
+        // A resumed run holds out what its checkpoint's run held out unless --validation says otherwise (see below).
+        int? validationCount = resume is null || Typed(parse, _flags.Validation) ? run.Validation : null;
         if (validationCount < 0) throw new UserErrorException(ExitCodes.InvalidArguments, $"--validation must not be negative, got {validationCount}.");
         if (validationCount is null or 0 && resume is null && options.NeedsValidation)
             throw new UserErrorException(ExitCodes.InvalidArguments,
@@ -46,7 +53,7 @@ internal sealed class TrainCommand
         int keep = parse.GetValue(_flags.Keep);
         if (keep < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--keep must be at least 1, got {keep}.");
         using var claim = ClaimCheckpointFolder(parse.GetValue(_flags.Out), resume, options);
-        var checkpoints = new CheckpointStore(claim.Folder, keep) { KeepBest = parse.GetValue(_flags.KeepBest) };
+        var checkpoints = new CheckpointStore(claim.Folder, keep) { KeepBest = run.KeepBest };
         var device = DeviceSelection.Resolve(options.Device);
 
         using var loggers = ConsoleLogging.Create();

@@ -16,8 +16,12 @@ internal sealed class TrainFlags
 {
     private static readonly TrainingOptions Defaults = new();
 
-    /// <summary>One training setting: the flag, the <see cref="TrainingOptions"/> property it sets, and how it sets it from what was typed.</summary>
-    private sealed record Setting(Option Option, string Property, Func<ParseResult, TrainingOptions, TrainingOptions> Apply, bool InRunSpecs = true);
+    /// <summary>
+    /// One training setting: the flag, the <see cref="TrainingOptions"/> property it sets, how it sets it from what was
+    /// typed, and the value it has in some options as the flag would take it (for --print-config).
+    /// </summary>
+    private sealed record Setting(Option Option, string Property, Func<ParseResult, TrainingOptions, TrainingOptions> Apply,
+        Func<TrainingOptions, object?> Value, bool InRunSpecs = true);
 
     private readonly Option<int> _warmup = new("--warmup") { Description = "Warm-up steps of the cosine schedule.", DefaultValueFactory = _ => 0 };
     private readonly Option<string?> _recipe = new("--recipe")
@@ -46,6 +50,15 @@ internal sealed class TrainFlags
         Description = "Hold out N training images (drawn with --seed) to validate on; 5000 gives the original experiment's 55,000/5,000 split. 0: none.",
         DefaultValueFactory = _ => 0,
     };
+    private readonly Option<string?> _config = new("--config")
+    {
+        Description = "Read settings from this JSON file (keys are these flags' names without dashes, as --print-config writes them); " +
+            "flags typed beside it override it, and it overrides --recipe.",
+    };
+    public readonly Option<bool> PrintConfig = new("--print-config")
+    {
+        Description = "Print the complete settings this command would train with, as a file --config reads, and exit without training.",
+    };
     public readonly Option<string?> Resume = new("--resume")
     {
         Description = "Continue the run saved in this checkpoint file, or in the newest checkpoint of this folder; its settings apply, --steps may extend it.",
@@ -58,7 +71,7 @@ internal sealed class TrainFlags
     public TrainFlags()
     {
         Setting Choice<T>(string name, string noun, string property, string description, string helpName, string defaultName, Func<string, T?> parse,
-            Func<TrainingOptions, T, TrainingOptions> apply) where T : struct
+            Func<TrainingOptions, T, TrainingOptions> apply, Func<TrainingOptions, string> value) where T : struct
         {
             var option = new Option<string>(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultName };
             string[] names = helpName.Split('|');
@@ -67,10 +80,11 @@ internal sealed class TrainFlags
             {
                 string text = parse2.GetValue(option)!;
                 return apply(options, parse(text) ?? throw new UserErrorException(ExitCodes.InvalidArguments, $"{name}: unknown {noun} '{text}'; use {choices}."));
-            });
+            }, value);
         }
-        Setting Value<T>(Option<T> option, string property, Func<TrainingOptions, T, TrainingOptions> apply, bool inRunSpecs = true) =>
-            new(option, property, (parse, options) => apply(options, parse.GetValue(option)!), inRunSpecs);
+        Setting Value<T>(Option<T> option, string property, Func<TrainingOptions, T, TrainingOptions> apply, Func<TrainingOptions, object?> value,
+            bool inRunSpecs = true) =>
+            new(option, property, (parse, options) => apply(options, parse.GetValue(option)!), value, inRunSpecs);
         Option<int> Int(string name, string description, int defaultValue) => new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
         var device = DeviceOption.Create();
         var stepMode = DeviceOption.CreateStepMode();
@@ -78,53 +92,58 @@ internal sealed class TrainFlags
         _settings =
         [
             Choice<CellKind>("--model", "cell", nameof(TrainingOptions.Model), "Recurrent cell: rnn (tanh), lstm, gru or irnn (ReLU RNN with identity-initialised recurrence).",
-                "rnn|lstm|gru|irnn", Defaults.Model.ToName(), t => CellKindNames.TryParse(t, out var k) ? k : (CellKind?)null, (o, v) => o with { Model = v }),
+                "rnn|lstm|gru|irnn", Defaults.Model.ToName(), t => CellKindNames.TryParse(t, out var k) ? k : (CellKind?)null, (o, v) => o with { Model = v }, o => o.Model.ToName()),
             Choice<SequenceOrder>("--order", "order", nameof(TrainingOptions.Order),
                 "How an image becomes a sequence: rows (28 steps of 28 pixels), pixels (784 steps of 1) or permuted (784 steps in a fixed random order).",
-                "rows|pixels|permuted", Defaults.Order.ToName(), t => SequenceOrderNames.TryParse(t, out var k) ? k : (SequenceOrder?)null, (o, v) => o with { Order = v }),
-            Value(Int("--steps", "Training steps (mini-batches).", Defaults.Steps), nameof(TrainingOptions.Steps), (o, v) => o with { Steps = v }),
-            Value(Int("--batch-size", "Sequences per mini-batch.", Defaults.BatchSize), nameof(TrainingOptions.BatchSize), (o, v) => o with { BatchSize = v }),
+                "rows|pixels|permuted", Defaults.Order.ToName(), t => SequenceOrderNames.TryParse(t, out var k) ? k : (SequenceOrder?)null, (o, v) => o with { Order = v }, o => o.Order.ToName()),
+            Value(Int("--steps", "Training steps (mini-batches).", Defaults.Steps), nameof(TrainingOptions.Steps), (o, v) => o with { Steps = v }, o => o.Steps),
+            Value(Int("--batch-size", "Sequences per mini-batch.", Defaults.BatchSize), nameof(TrainingOptions.BatchSize), (o, v) => o with { BatchSize = v }, o => o.BatchSize),
             Value(DecimalOption.Create("--lr", "Adam learning rate (the peak of a schedule).", Defaults.LearningRate), nameof(TrainingOptions.LearningRate),
-                (o, v) => o with { LearningRate = v }),
-            new(ScheduleOption, nameof(TrainingOptions.Schedule), ReadSchedule),
-            new(_warmup, nameof(TrainingOptions.Schedule), ReadSchedule),
+                (o, v) => o with { LearningRate = v }, o => o.LearningRate),
+            new(ScheduleOption, nameof(TrainingOptions.Schedule), ReadSchedule, o => ScheduleName(o.Schedule)),
+            new(_warmup, nameof(TrainingOptions.Schedule), ReadSchedule, o => o.Schedule.IsCosine ? o.Schedule.WarmupSteps : null),
             // 0 is the command line's way to say "off"; negative values stay to be rejected by the options' checks.
             Value(DecimalOption.Create("--clip-norm", "Rescale gradients whose global L2 norm exceeds this; 0 turns norm clipping off.", Defaults.ClipNorm ?? 0),
-                nameof(TrainingOptions.ClipNorm), (o, v) => o with { ClipNorm = v == 0 ? null : v }),
+                nameof(TrainingOptions.ClipNorm), (o, v) => o with { ClipNorm = v == 0 ? null : v }, o => o.ClipNorm ?? 0),
             Value(DecimalOption.Create("--clip-value", "Clamp each gradient element to [-v, v] after norm clipping; 0 turns it off.", Defaults.ClipValue ?? 0),
-                nameof(TrainingOptions.ClipValue), (o, v) => o with { ClipValue = v == 0 ? null : v }),
-            Value(Int("--hidden", "Hidden state width.", Defaults.HiddenSize), nameof(TrainingOptions.HiddenSize), (o, v) => o with { HiddenSize = v }),
-            Value(Int("--layers", "Stacked recurrent layers.", Defaults.Layers), nameof(TrainingOptions.Layers), (o, v) => o with { Layers = v }),
+                nameof(TrainingOptions.ClipValue), (o, v) => o with { ClipValue = v == 0 ? null : v }, o => o.ClipValue ?? 0),
+            Value(Int("--hidden", "Hidden state width.", Defaults.HiddenSize), nameof(TrainingOptions.HiddenSize), (o, v) => o with { HiddenSize = v }, o => o.HiddenSize),
+            Value(Int("--layers", "Stacked recurrent layers.", Defaults.Layers), nameof(TrainingOptions.Layers), (o, v) => o with { Layers = v }, o => o.Layers),
             Value(new Option<bool>("--bidirectional") { Description = "Read each sequence in both directions in every layer." },
-                nameof(TrainingOptions.Bidirectional), (o, v) => o with { Bidirectional = v }),
+                nameof(TrainingOptions.Bidirectional), (o, v) => o with { Bidirectional = v }, o => o.Bidirectional),
             Value(DecimalOption.Create("--dropout", "Dropout between recurrent layers while training (needs --layers 2 or more).", Defaults.Dropout),
-                nameof(TrainingOptions.Dropout), (o, v) => o with { Dropout = v }),
+                nameof(TrainingOptions.Dropout), (o, v) => o with { Dropout = v }, o => o.Dropout),
             Value(DecimalOption.Create("--weight-decay", "Decoupled weight decay, as AdamW's; 0 is plain Adam.", Defaults.WeightDecay),
-                nameof(TrainingOptions.WeightDecay), (o, v) => o with { WeightDecay = v }),
+                nameof(TrainingOptions.WeightDecay), (o, v) => o with { WeightDecay = v }, o => o.WeightDecay),
             Value(new Option<long>("--seed") { Description = "Seed for initial weights, batch order and the validation hold-out.", DefaultValueFactory = _ => Defaults.Seed },
-                nameof(TrainingOptions.Seed), (o, v) => o with { Seed = v }),
+                nameof(TrainingOptions.Seed), (o, v) => o with { Seed = v }, o => o.Seed),
             Value(Int("--validate-every", "Evaluate the validation images every N steps (and after the last).", Defaults.ValidateEvery),
-                nameof(TrainingOptions.ValidateEvery), (o, v) => o with { ValidateEvery = v }),
+                nameof(TrainingOptions.ValidateEvery), (o, v) => o with { ValidateEvery = v }, o => o.ValidateEvery),
             Value(new Option<int?>("--early-stop") { Description = "Stop when P validations in a row have not improved on the best; needs --validation.", HelpName = "P" },
-                nameof(TrainingOptions.EarlyStopPatience), (o, v) => o with { EarlyStopPatience = v, RestoreBestWeights = o.RestoreBestWeights || v is not null }),
+                nameof(TrainingOptions.EarlyStopPatience), (o, v) => o with { EarlyStopPatience = v, RestoreBestWeights = o.RestoreBestWeights || v is not null },
+                o => o.EarlyStopPatience),
             Value(DecimalOption.Create("--min-delta", "How much the monitored figure must improve on the best to count as an improvement.", Defaults.MinDelta),
-                nameof(TrainingOptions.MinDelta), (o, v) => o with { MinDelta = v }),
+                nameof(TrainingOptions.MinDelta), (o, v) => o with { MinDelta = v }, o => o.MinDelta),
             Choice<ValidationMetric>("--monitor", "metric", nameof(TrainingOptions.Monitor), "The validation figure that decides the best weights and early stopping.",
                 "loss|accuracy", "loss", t => t switch { "loss" => ValidationMetric.Loss, "accuracy" => ValidationMetric.Accuracy, _ => (ValidationMetric?)null },
-                (o, v) => o with { Monitor = v }),
-            new(device, nameof(TrainingOptions.Device), (p, o) => o with { Device = DeviceOption.Parse(p, device) }, InRunSpecs: false),
-            new(stepMode, nameof(TrainingOptions.StepExecution), (p, o) => o with { StepExecution = DeviceOption.ParseStepMode(p, stepMode) }, InRunSpecs: false),
+                (o, v) => o with { Monitor = v }, o => o.Monitor.ToString().ToLowerInvariant()),
+            new(device, nameof(TrainingOptions.Device), (p, o) => o with { Device = DeviceOption.Parse(p, device) }, o => o.Device.ToString().ToLowerInvariant(),
+                InRunSpecs: false),
+            new(stepMode, nameof(TrainingOptions.StepExecution), (p, o) => o with { StepExecution = DeviceOption.ParseStepMode(p, stepMode) },
+                o => DeviceOption.StepModeName(o.StepExecution), InRunSpecs: false),
             Value(new Option<int?>("--log-every")
                 {
                     Description = "Log every N steps [default: every 100 steps to 1500, then every 1000, as the original experiment].",
                 }, nameof(TrainingOptions.LogCadence), (o, v) => o with { LogCadence = v is int every ? LogCadence.EveryNSteps(every) : LogCadence.Experiment },
-                inRunSpecs: false),
+                o => o.LogCadence.Every, inRunSpecs: false),
             Value(Int("--stall-window", "Warn once when the loss stays near chance for this many steps; 0 turns the check off.", Defaults.StallWindow),
-                nameof(TrainingOptions.StallWindow), (o, v) => o with { StallWindow = v }, inRunSpecs: false),
+                nameof(TrainingOptions.StallWindow), (o, v) => o with { StallWindow = v }, o => o.StallWindow, inRunSpecs: false),
             Value(Int("--max-nonfinite", "Stop after this many consecutive steps with a non-finite loss or gradient (their updates are skipped).",
-                Defaults.MaxNonFiniteSteps), nameof(TrainingOptions.MaxNonFiniteSteps), (o, v) => o with { MaxNonFiniteSteps = v }, inRunSpecs: false),
+                Defaults.MaxNonFiniteSteps), nameof(TrainingOptions.MaxNonFiniteSteps), (o, v) => o with { MaxNonFiniteSteps = v }, o => o.MaxNonFiniteSteps,
+                inRunSpecs: false),
             Value(Int("--checkpoint-every", "Write a checkpoint every N steps (and always after the last step and on Ctrl+C); 0 writes only those.",
-                Defaults.CheckpointEvery), nameof(TrainingOptions.CheckpointEvery), (o, v) => o with { CheckpointEvery = v }, inRunSpecs: false),
+                Defaults.CheckpointEvery), nameof(TrainingOptions.CheckpointEvery), (o, v) => o with { CheckpointEvery = v }, o => o.CheckpointEvery,
+                inRunSpecs: false),
         ];
         foreach (var setting in _settings) FlagOf.TryAdd(setting.Property, setting.Option.Name);
         FlagOf[nameof(TrainingOptions.Schedule)] = "--schedule";
@@ -145,10 +164,7 @@ internal sealed class TrainFlags
     {
         int warmup = parse.GetValue(_warmup);
         if (warmup < 0) throw new UserErrorException(ExitCodes.InvalidArguments, $"--warmup must not be negative, got {warmup}.");
-        string name = Typed(parse, ScheduleOption) ? parse.GetValue(ScheduleOption)! : options.Schedule.Kind switch
-        {
-            ScheduleKind.Cosine => "cosine", ScheduleKind.OneCycle => "one-cycle", ScheduleKind.ReduceOnPlateau => "plateau", _ => "constant",
-        };
+        string name = Typed(parse, ScheduleOption) ? parse.GetValue(ScheduleOption)! : ScheduleName(options.Schedule);
         var schedule = name switch
         {
             "constant" => LearningRateSchedule.Constant,
@@ -162,6 +178,11 @@ internal sealed class TrainFlags
         return options with { Schedule = schedule };
     }
 
+    private static string ScheduleName(LearningRateSchedule schedule) => schedule.Kind switch
+    {
+        ScheduleKind.Cosine => "cosine", ScheduleKind.OneCycle => "one-cycle", ScheduleKind.ReduceOnPlateau => "plateau", _ => "constant",
+    };
+
     /// <summary>A library message with each <c>TrainingOptions.Property</c> it names replaced by the flag that sets it.</summary>
     public static string InFlagTerms(string message) =>
         FlagOf.Aggregate(message, (text, pair) => text.Replace($"TrainingOptions.{pair.Key}", pair.Value, StringComparison.Ordinal));
@@ -169,6 +190,8 @@ internal sealed class TrainFlags
     /// <summary>Adds every flag to <c>train</c>.</summary>
     public void AddTo(Command command)
     {
+        command.Options.Add(_config);
+        command.Options.Add(PrintConfig);
         command.Options.Add(_recipe);
         foreach (var setting in _settings) command.Options.Add(setting.Option);
         foreach (var option in new Option[] { Data, Validation, Out, Keep, KeepBest, Resume, Summary, LogDir }) command.Options.Add(option);
@@ -187,35 +210,67 @@ internal sealed class TrainFlags
     /// <summary>The flag names a <c>compare</c> run spec may set, without their dashes.</summary>
     public IEnumerable<string> RunSpecKeys => _settings.Where(s => s.InRunSpecs).Select(s => s.Option.Name[2..]);
 
-    /// <summary>The training options the user typed, over the recipe's (when --recipe names one) or the library's defaults, validated.</summary>
+    /// <summary>The training options the user typed over the library's defaults, validated (compare's shared settings).</summary>
     /// <exception cref="UserErrorException">A value is invalid; the message names its flag.</exception>
-    public TrainingOptions ReadOptions(ParseResult parse)
+    public TrainingOptions ReadOptions(ParseResult parse) => Validated(ApplyTyped(parse, Defaults, _settings));
+
+    /// <summary>
+    /// What train runs with, layered: the library's defaults, then the recipe (named by --recipe or the config file), then the
+    /// --config file, then the flags typed; validated.
+    /// </summary>
+    /// <exception cref="UserErrorException">A value or the config file is invalid; the message names its flag or key and file.</exception>
+    public TrainRun ReadRun(ParseResult parse)
     {
+        ParseResult? config = null;
+        if (parse.GetValue(_config) is { } path)
+        {
+            var keys = ConfigKeys.ToHashSet();
+            config = ParsePairs(TrainConfigFile.Read(path, keys), [.. _settings.Select(s => s.Option), _recipe, Validation, KeepBest],
+                problem => $"--config: in {path}, {problem}");
+        }
+        T Layered<T>(Option<T> option) => Typed(parse, option) || config is null ? parse.GetValue(option)! : config.GetValue(option)!;
         var start = Defaults;
-        if (parse.CommandResult.Command.Options.Contains(_recipe) && parse.GetValue(_recipe) is { } recipeName)
+        if (Layered(_recipe) is { } recipeName)
             start = TrainingRecipes.Named(recipeName) ?? throw new UserErrorException(ExitCodes.InvalidArguments, $"--recipe: unknown recipe '{recipeName}'; use fast or best.");
-        var options = ApplyTyped(parse, start, _settings);
-        if (parse.CommandResult.Command.Options.Contains(KeepBest) && parse.GetValue(KeepBest)) options = options with { RestoreBestWeights = true };
-        return Validated(options);
+        var options = config is null ? start : ApplyTyped(config, start, _settings);
+        options = ApplyTyped(parse, options, _settings);
+        bool keepBest = Layered(KeepBest);
+        if (keepBest) options = options with { RestoreBestWeights = true };
+        return new TrainRun(Validated(options), Layered(Validation), keepBest);
     }
+
+    // The keys a config file may hold: every training flag's name, the recipe, the hold-out and the best checkpoint.
+    private IEnumerable<string> ConfigKeys => _settings.Select(s => s.Option.Name).Concat([_recipe.Name, Validation.Name, KeepBest.Name]).Select(n => n[2..]);
+
+    /// <summary><paramref name="run"/> as a config file that <c>--config</c> reads back to the same run.</summary>
+    public string ToConfig(TrainRun run) => TrainConfigFile.Write(
+        _settings.Select(s => (s.Option.Name[2..], s.Value(run.Options)))
+            .Concat([(Validation.Name[2..], (object?)run.Validation), (KeepBest.Name[2..], run.KeepBest)])
+            .DistinctBy(pair => pair.Item1));
 
     /// <summary><paramref name="shared"/> with the settings of a <c>compare</c> run spec's <c>key=value</c> pairs, validated.</summary>
     /// <exception cref="UserErrorException">A key is not a run-spec setting or a value is invalid.</exception>
     public TrainingOptions ApplyRunSpec(TrainingOptions shared, IReadOnlyList<(string Key, string Value)> pairs)
     {
-        var command = new Command("run-spec");
         var settings = _settings.Where(s => s.InRunSpecs).ToArray();
-        foreach (var setting in settings) command.Options.Add(setting.Option);
-        var parse = command.Parse(pairs.SelectMany(p => new[] { $"--{p.Key}", p.Value }).ToArray());
-        if (parse.Errors.Count > 0) throw new UserErrorException(ExitCodes.InvalidArguments, parse.Errors[0].Message);
+        return Validated(ApplyTyped(ParsePairs(pairs, settings.Select(s => s.Option).ToArray(), problem => problem), shared, settings));
+    }
+
+    // key=value pairs (a run spec's, a config file's) read by the flags' own parsers, as if "--key value" had been typed.
+    private static ParseResult ParsePairs(IReadOnlyList<(string Key, string Value)> pairs, Option[] options, Func<string, string> problemIn)
+    {
+        var command = new Command("settings");
+        foreach (var option in options) command.Options.Add(option);
         try
         {
-            return Validated(ApplyTyped(parse, shared, settings));
+            var parse = command.Parse(pairs.SelectMany(p => new[] { $"--{p.Key}", p.Value }).ToArray());
+            if (parse.Errors.Count > 0) throw new UserErrorException(ExitCodes.InvalidArguments, problemIn(parse.Errors[0].Message));
+            return parse;
         }
         finally
         {
-            // The options belong to train's or compare's command too; a run spec borrows them only while it is read.
-            foreach (var setting in settings) command.Options.Remove(setting.Option);
+            // The options belong to train's or compare's command too; the pairs borrow them only while they are read.
+            foreach (var option in options) command.Options.Remove(option);
         }
     }
 
@@ -242,8 +297,11 @@ internal sealed class TrainFlags
         return Validated(options);
     }
 
+    /// <summary>What train runs: the training options, the images held out to validate on (0: none) and whether the best checkpoint is kept.</summary>
+    public sealed record TrainRun(TrainingOptions Options, int Validation, bool KeepBest);
+
     private static TrainingOptions ApplyTyped(ParseResult parse, TrainingOptions start, IEnumerable<Setting> settings) =>
-        settings.Where(s => parse.CommandResult.Command.Options.Contains(s.Option) && Typed(parse, s.Option))
+        settings.Where(s => Typed(parse, s.Option))
             .Aggregate(start, (options, setting) => setting.Apply(parse, options));
 
     private static TrainingOptions Validated(TrainingOptions options)
