@@ -43,10 +43,7 @@ internal sealed class TrainCommand
         }
         // A resumed run holds out what its checkpoint's run held out unless --validation says otherwise (see below).
         int? validationCount = resume is null || Typed(parse, _flags.Validation) ? run.Validation : null;
-        if (validationCount < 0) throw new UserErrorException(ExitCodes.InvalidArguments, $"--validation must not be negative, got {validationCount}.");
-        if (validationCount is null or 0 && resume is null && options.NeedsValidation)
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                "--early-stop, --keep-best and --schedule plateau read the validation loss; hold out validation images with --validation N (5000 is the original experiment's split).");
+        if (validationCount is not null) HeldOutImages.EnsureGiven(validationCount.Value, [options]);
         string dataFolder = DataFolder.Resolve(parse.GetValue(_flags.Data));
         string? summaryPath = PrepareSummaryPath(parse.GetValue(_flags.Summary));
         string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
@@ -59,12 +56,8 @@ internal sealed class TrainCommand
         using var loggers = ConsoleLogging.Create();
         using var dataset = DataFolder.Load(dataFolder, device, options.BatchSize);
         // A resumed run holds out what its checkpoint's run held out: the training images it lacks.
-        int heldOut = validationCount ?? (resume is null ? 0 : Math.Max(0, dataset.Train.Count - resume.Info.TrainCount));
-        if (heldOut >= dataset.Train.Count - options.BatchSize + 1)
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"--validation {heldOut} leaves fewer than a batch of the {dataset.Train.Count} training images to train on; hold out fewer.");
-        using var split = heldOut > 0 ? new ValidationSplit(dataset.Train.HoldOut(heldOut, options.Seed)) : null;
-        var trainSplit = split?.Rest ?? dataset.Train;
+        int heldOut = validationCount ?? Math.Max(0, dataset.Train.Count - resume!.Info.TrainCount);
+        using var halves = HeldOutImages.HoldOut(heldOut, dataset, options);
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Checkpoints = checkpoints };
         using var model = trainer.CreateModel(device, dataset);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -80,7 +73,7 @@ internal sealed class TrainCommand
         try
         {
             using var progress = ProgressLine.Attach(trainer, options.Model.ToName(), firstStep: (resume?.Info.Step ?? 0) + 1);
-            training = trainer.Train(model, trainSplit, split?.HeldOut, stop.Token, resume);
+            training = trainer.Train(model, halves.Train, halves.HeldOut, stop.Token, resume);
         }
         catch (OperationCanceledException)
         {
@@ -188,19 +181,6 @@ internal sealed class TrainCommand
     }
 
     private static bool Typed(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
-
-    // The two halves of the training images, owned together.
-    private sealed class ValidationSplit((DatasetSplit Remaining, DatasetSplit HeldOut) halves) : IDisposable
-    {
-        public DatasetSplit Rest { get; } = halves.Remaining;
-        public DatasetSplit HeldOut { get; } = halves.HeldOut;
-
-        public void Dispose()
-        {
-            Rest.Dispose();
-            HeldOut.Dispose();
-        }
-    }
 
     private static double Megabytes(long bytes) => Math.Round(bytes / 1048576.0, 1);
 

@@ -44,6 +44,7 @@ internal sealed class CompareCommand
         if (duplicate is not null)
             throw new UserErrorException(ExitCodes.InvalidArguments, $"--runs: '{duplicate.First().Label}' is given twice; each configuration must differ.");
         var runOptions = specs.Select(spec => ValidOptions(spec, shared)).ToList();
+        HeldOutImages.EnsureGiven(parse.GetValue(_flags.Validation), runOptions);
         string dataFolder = DataFolder.Resolve(parse.GetValue(_flags.Data));
         string? logDir = LogDirectory.Prepare(parse.GetValue(_flags.LogDir));
         using var claim = EmptyFolder.Claim(parse.GetValue(_out) ?? $"compare-{DateTime.Now:yyyyMMdd-HHmmss}", "--out");
@@ -52,6 +53,7 @@ internal sealed class CompareCommand
 
         using var loggers = ConsoleLogging.Create();
         using var dataset = DataFolder.Load(dataFolder, device, shared.BatchSize);
+        using var halves = HeldOutImages.HoldOut(parse.GetValue(_flags.Validation), dataset, shared);
         var outcomes = new List<RunOutcome>();
         for (int i = 0; i < specs.Count; i++)
         {
@@ -59,7 +61,7 @@ internal sealed class CompareCommand
             Console.WriteLine($"== run {i + 1} of {specs.Count}: {spec.Label} ==");
             try
             {
-                outcomes.Add(ComparisonRun.Execute(spec, runOptions[i], dataset, device, Path.Combine(outFolder, "runs", spec.Slug),
+                outcomes.Add(ComparisonRun.Execute(spec, runOptions[i], dataset, halves, device, Path.Combine(outFolder, "runs", spec.Slug),
                     logDir is null ? null : Path.Combine(logDir, spec.Slug), loggers, cancellationToken));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

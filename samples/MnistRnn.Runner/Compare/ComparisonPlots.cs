@@ -26,6 +26,34 @@ internal static class ComparisonPlots
         Save(gradNorm, folder, Files[2]);
         Save(GradientFlowPlot(runs), folder, Files[3]);
         Save(HiddenStatePlot(runs), folder, Files[4]);
+        if (runs.Any(r => r.Training.Validations.Count > 0)) Save(ValidationPlot(runs), folder, ValidationFile);
+    }
+
+    /// <summary>The validation figure, written only when the runs validated.</summary>
+    public const string ValidationFile = "validation.png";
+
+    // The curve early stopping and the best weights are read from, with each run's best validation marked and, where a
+    // run stopped early, the step it stopped at.
+    private static Plot ValidationPlot(IReadOnlyList<RunOutcome> runs)
+    {
+        var plot = NewPlot("Validation loss (circle: best validation; dashed line: where early stopping ended the run)", "training step",
+            "cross-entropy loss on the held-out images");
+        foreach (var run in runs.Where(r => r.Training.Validations.Count > 0))
+        {
+            var validations = run.Training.Validations;
+            AddLine(plot, validations.Select(v => (double)v.Step).ToArray(), validations.Select(v => v.Loss).ToArray(), run.Spec.Label, logScale: false);
+            if (run.Training.BestValidation is { } best && double.IsFinite(best.Loss))
+            {
+                var marker = plot.Add.Marker(best.Step, best.Loss, MarkerShape.OpenCircle, size: 14);
+                marker.LegendText = $"{run.Spec.Label}: best, step {best.Step}";
+            }
+            if (run.Training.StoppedEarly)
+            {
+                var line = plot.Add.VerticalLine(run.Training.LastStepNumber, width: 1.5f, pattern: LinePattern.Dashed);
+                line.LegendText = $"{run.Spec.Label}: stopped after step {run.Training.LastStepNumber}";
+            }
+        }
+        return plot;
     }
 
     private static Plot Curves(IReadOnlyList<RunOutcome> runs, string title, string yLabel, Func<RunOutcome, double[]> values, bool logScale = false)

@@ -34,8 +34,20 @@ internal sealed class ComparisonReport(IReadOnlyList<RunOutcome> runs, TrainingO
         text.AppendLine();
         foreach (string file in ComparisonPlots.Files)
             text.AppendLine($"![{Path.GetFileNameWithoutExtension(file)}]({file})");
+        if (runs.Any(r => r.Training.BestValidation is not null))
+        {
+            text.AppendLine($"![validation]({ComparisonPlots.ValidationFile})");
+            text.AppendLine();
+            foreach (var run in runs.Where(r => r.Training.BestValidation is not null))
+            {
+                var best = run.Training.BestValidation!;
+                string ended = run.Training.StoppedEarly ? $"stopped early after step {run.Training.LastStepNumber}" : $"ran all {run.Training.LastStepNumber} steps";
+                text.AppendLine($"- {run.Spec.Label}: best validation at step {best.Step} (loss {best.Loss:F5}, accuracy {best.Accuracy:F5}); {ended}; " +
+                    $"the test figures are of step {run.Training.WeightsFromStep}'s weights.");
+            }
+        }
         text.AppendLine();
-        text.AppendLine("Per-run step metrics: `runs/<run>/metrics.csv` and `metrics.jsonl`; dLoss/dh_t before and after training: `runs/<run>/gradient-flow.csv`.");
+        text.AppendLine("Per-run step metrics: `runs/<run>/metrics.csv` and `metrics.jsonl`; dLoss/dh_t before and after training: `runs/<run>/gradient-flow.csv`; validations: `runs/<run>/validation.csv`.");
         return text.ToString();
     }
 }

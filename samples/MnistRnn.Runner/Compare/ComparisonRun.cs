@@ -14,10 +14,11 @@ internal static class ComparisonRun
     public const int HiddenStateSamples = 1000;
 
     /// <summary>
-    /// Runs <paramref name="spec"/> on <paramref name="dataset"/>, writing metrics.csv, metrics.jsonl and
-    /// gradient-flow.csv into <paramref name="runFolder"/> and, with <paramref name="tensorBoardFolder"/>, event files there.
+    /// Runs <paramref name="spec"/> on <paramref name="dataset"/> (less its held-out images, validated on), writing metrics.csv,
+    /// metrics.jsonl, gradient-flow.csv and, with validation, validation.csv into <paramref name="runFolder"/> and, with
+    /// <paramref name="tensorBoardFolder"/>, event files there.
     /// </summary>
-    public static RunOutcome Execute(RunSpec spec, TrainingOptions options, MnistDataset dataset, Device device,
+    public static RunOutcome Execute(RunSpec spec, TrainingOptions options, MnistDataset dataset, HeldOutImages halves, Device device,
         string runFolder, string? tensorBoardFolder, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>());
@@ -40,7 +41,7 @@ internal static class ComparisonRun
         try
         {
             using var progress = ProgressLine.Attach(trainer, spec.Label);
-            training = trainer.Train(model, dataset.Train, stop.Token);
+            training = trainer.Train(model, halves.Train, halves.HeldOut, stop.Token);
         }
         catch (OperationCanceledException) when (tensorBoard?.Failure is not null)
         {
@@ -48,6 +49,7 @@ internal static class ComparisonRun
         }
         var test = trainer.Evaluate(model, dataset.Test);
         WriteGradientFlow(Path.Combine(runFolder, "gradient-flow.csv"), flows);
+        if (training.Validations.Count > 0) WriteValidations(Path.Combine(runFolder, "validation.csv"), training.Validations);
         return new RunOutcome(spec, options, steps, flows, stall, test, training, FinalHiddenState(model, dataset.Test, options.Order));
     }
 
@@ -69,6 +71,14 @@ internal static class ComparisonRun
         writer.WriteLine(string.Join(',', ["step", .. Enumerable.Range(1, length).Select(t => $"t{t}")]));
         foreach (var flow in flows)
             writer.WriteLine(string.Join(',', [flow.Step.ToString(Invariant), .. flow.Norms.Select(n => n.ToString("R", Invariant))]));
+    }
+
+    private static void WriteValidations(string path, IReadOnlyList<ValidationRecord> validations)
+    {
+        using var writer = new StreamWriter(path);
+        writer.WriteLine("step,loss,accuracy,is_best");
+        foreach (var v in validations)
+            writer.WriteLine(string.Join(',', v.Step.ToString(Invariant), v.Loss.ToString("R", Invariant), v.Accuracy.ToString("R", Invariant), v.IsBest ? "1" : "0"));
     }
 
     private static readonly IFormatProvider Invariant = System.Globalization.CultureInfo.InvariantCulture;

@@ -36,6 +36,6 @@ internal sealed record RunOutcome(
     /// <summary>Fraction of steps whose gradients norm clipping rescaled.</summary>
     public double ClippedFraction => Steps.Count(s => s.Clipped) / (double)Steps.Count;
 
-    /// <summary>Saturation at the last step (always a logged step).</summary>
-    public double FinalSaturation => Steps[^1].State!.Saturation;
+    /// <summary>Saturation at the last logged step (the last step, unless early stopping ended the run).</summary>
+    public double FinalSaturation => Steps.LastOrDefault(s => s.State is not null)?.State!.Saturation ?? double.NaN;
 }

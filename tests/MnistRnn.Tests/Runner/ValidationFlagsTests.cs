@@ -120,4 +120,20 @@ public sealed class ValidationFlagsTests
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Output + result.Error);
         Assert.That(result.Output, Does.Contain("gru:layers=2,bidirectional=true,hidden=6"));
     }
+
+    [Test]
+    public void Compare_validates_every_run_and_plots_the_validation_curves_with_where_each_stopped()
+    {
+        string report = _folder.File("validated");
+        var result = RunnerProcess.Run("compare", "--runs", "lstm", "gru", "--steps", "30", "--batch-size", "10", "--hidden", "8", "--data", _data,
+            "--device", "cpu", "--validation", "20", "--validate-every", "2", "--early-stop", "2", "--min-delta", "100", "--out", report);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output + result.Error);
+        Assert.That(File.ReadAllBytes(Path.Combine(report, "validation.png"))[..4], Is.EqualTo(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }));
+        string markdown = File.ReadAllText(Path.Combine(report, "report.md"));
+        Assert.That(markdown, Does.Contain("![validation](validation.png)")
+            .And.Contain("- lstm: best validation at step 2").And.Contain("stopped early after step 6; the test figures are of step 2's weights"));
+        Assert.That(File.ReadAllLines(Path.Combine(report, "runs", "gru", "validation.csv")),
+            Has.Length.EqualTo(4).And.Some.EqualTo("step,loss,accuracy,is_best"));
+    }
 }
