@@ -1,3 +1,4 @@
+using MnistRnn.IO;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;

@@ -1,3 +1,4 @@
+using MnistRnn.IO;
 using System.CommandLine;
 using MnistRnn.Mnist;
 using TorchSharp.PyBridge;

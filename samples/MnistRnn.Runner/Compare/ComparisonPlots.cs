@@ -36,8 +36,8 @@ internal static class ComparisonPlots
     // run stopped early, the step it stopped at.
     private static Plot ValidationPlot(IReadOnlyList<RunOutcome> runs)
     {
-        var plot = NewPlot("Validation loss (circle: best validation; dashed line: where early stopping ended the run)", "training step",
-            "cross-entropy loss on the held-out images");
+        // The legend says what the circles and dashed lines are; a long title would be cut off at this width.
+        var plot = NewPlot("Validation loss", "training step", "cross-entropy loss on the held-out images");
         foreach (var run in runs.Where(r => r.Training.Validations.Count > 0))
         {
             var validations = run.Training.Validations;

@@ -1,3 +1,4 @@
+using MnistRnn.IO;
 using System.Text;
 using MnistRnn.Data;
 using MnistRnn.Training;

@@ -1,20 +1,18 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using MnistRnn.IO;
 
 namespace MnistRnn.Checkpoints;
 
 /// <summary>
-/// A folder of checkpoints named <c>checkpoint-step-NNNNNNN.ckpt</c>. Every write goes to a temporary
-/// file in the same folder, is flushed to disk and then renamed over the final name, so a crash
-/// mid-write leaves at most a stray temporary file, never a half checkpoint under a good name. Only the
-/// newest <see cref="Keep"/> checkpoints are kept.
+/// A folder of checkpoints named <c>checkpoint-step-NNNNNNN.ckpt</c>, each written through <see cref="AtomicFile"/>, so a
+/// crash mid-write leaves at most a stray temporary file, never a half checkpoint under a good name. Only the newest
+/// <see cref="Keep"/> checkpoints are kept.
 /// </summary>
 public sealed partial class CheckpointStore
 {
     /// <summary>Default number of checkpoints kept.</summary>
     public const int DefaultKeep = 2;
-
-    private const string TemporarySuffix = ".partial";
 
     /// <summary>Uses (and creates) <paramref name="folder"/>, keeping the newest <paramref name="keep"/> checkpoints.</summary>
     public CheckpointStore(string folder, int keep = DefaultKeep)
@@ -87,23 +85,12 @@ public sealed partial class CheckpointStore
     private string Write(TrainingState state, string device, string name)
     {
         string path = Path.Combine(Folder, name);
-        string temporary = path + TemporarySuffix;
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                var stream = WrapWriteStream?.Invoke(file) ?? file;
-                CheckpointFile.Write(stream, state, device);
-                stream.Flush();
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+            var stream = WrapWriteStream?.Invoke(file) ?? file;
+            CheckpointFile.Write(stream, state, device);
+            stream.Flush();
+        });
         return path;
     }
 

@@ -38,31 +38,20 @@ public static class SafeTensorsFile
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
         // Padded with spaces to a multiple of 8, so the data that follows is aligned, as the format recommends.
         int padded = (json.Length + 7) / 8 * 8;
-        string temporary = $"{path}.{Environment.ProcessId}.tmp";
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+            file.Write(length);
+            file.Write(json);
+            for (int i = json.Length; i < padded; i++) file.WriteByte((byte)' ');
+            foreach (var entry in tensors)
             {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-                file.Write(length);
-                file.Write(json);
-                for (int i = json.Length; i < padded; i++) file.WriteByte((byte)' ');
-                foreach (var entry in tensors)
-                {
-                    byte[] bytes = new byte[entry.Values.Length * sizeof(float)];
-                    for (int i = 0; i < entry.Values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), entry.Values[i]);
-                    file.Write(bytes);
-                }
-                file.Flush(flushToDisk: true);
+                byte[] bytes = new byte[entry.Values.Length * sizeof(float)];
+                for (int i = 0; i < entry.Values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), entry.Values[i]);
+                file.Write(bytes);
             }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        });
     }
 
     /// <summary>Reads only the metadata of <paramref name="path"/>, without its tensors.</summary>

@@ -1,0 +1,59 @@
+namespace MnistRnn.IO;
+
+/// <summary>
+/// Files written whole or not at all: through a temporary file of this process's own in the same folder, flushed to
+/// disk and renamed over the target. A reader never sees half a file, two processes writing one path never share a
+/// temporary file, and a failed write (a full disk, a killed process) leaves at most a stray temporary file, never a
+/// half-written one under the real name. Checkpoints, model files and the runner's outputs all go through here.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/>.</summary>
+    /// <inheritdoc cref="Write(string, Action{string}, bool)" path="/exception"/>
+    public static void WriteAllText(string path, string text) => Write(path, temporary => File.WriteAllText(temporary, text));
+
+    /// <summary>Lets <paramref name="writeTo"/> write the temporary file, then renames it to <paramref name="path"/>.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="writeTo">Writes the whole contents to the stream it is given; the stream is flushed to disk after it returns.</param>
+    /// <param name="overwrite">Whether a file already at <paramref name="path"/> is replaced; when not, the rename fails instead.</param>
+    /// <inheritdoc cref="Write(string, Action{string}, bool)" path="/exception"/>
+    public static void Write(string path, Action<Stream> writeTo, bool overwrite = true) => Write(path, temporary =>
+    {
+        using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+        writeTo(file);
+        file.Flush(flushToDisk: true);
+    }, overwrite);
+
+    /// <summary>Lets <paramref name="writeTo"/> write the temporary file, for writers that take a path, then renames it to <paramref name="path"/>.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="writeTo">Writes the whole contents to the path it is given.</param>
+    /// <param name="overwrite">Whether a file already at <paramref name="path"/> is replaced; when not, the rename fails instead.</param>
+    /// <exception cref="IOException">The file cannot be written (or exists, without <paramref name="overwrite"/>); nothing was left behind.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder is not writable.</exception>
+    public static void Write(string path, Action<string> writeTo, bool overwrite = true)
+    {
+        string temporary = $"{path}.{Environment.ProcessId}.tmp";
+        try
+        {
+            writeTo(temporary);
+            File.Move(temporary, path, overwrite);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write already failed; that failure is the one to report.
+        }
+    }
+}
