@@ -1,3 +1,4 @@
+using System.Reflection;
 using MnistRnn.Training;
 
 namespace MnistRnn.Checkpoints;
@@ -29,33 +30,15 @@ public static class CheckpointResume
     /// </summary>
     public static (string Property, object? Given, object? Saved)? Contradiction(TrainingOptions options, CheckpointInfo checkpoint)
     {
-        var saved = checkpoint.Options;
-        var fixedSettings = new (string Property, object? Given, object? Saved)[]
+        foreach (var property in RunDefining)
         {
-            (nameof(TrainingOptions.Model), options.Model, saved.Model),
-            (nameof(TrainingOptions.Order), options.Order, saved.Order),
-            (nameof(TrainingOptions.HiddenSize), options.HiddenSize, saved.HiddenSize),
-            (nameof(TrainingOptions.Layers), options.Layers, saved.Layers),
-            (nameof(TrainingOptions.Bidirectional), options.Bidirectional, saved.Bidirectional),
-            (nameof(TrainingOptions.Dropout), options.Dropout, saved.Dropout),
-            (nameof(TrainingOptions.BatchSize), options.BatchSize, saved.BatchSize),
-            (nameof(TrainingOptions.LearningRate), options.LearningRate, saved.LearningRate),
-            (nameof(TrainingOptions.Schedule), options.Schedule, saved.Schedule),
-            (nameof(TrainingOptions.WeightDecay), options.WeightDecay, saved.WeightDecay),
-            (nameof(TrainingOptions.ClipNorm), options.ClipNorm, saved.ClipNorm),
-            (nameof(TrainingOptions.ClipValue), options.ClipValue, saved.ClipValue),
-            (nameof(TrainingOptions.Seed), options.Seed, saved.Seed),
-            // When validations happen and what they decide shape the weights a run ends with.
-            (nameof(TrainingOptions.ValidateEvery), options.ValidateEvery, saved.ValidateEvery),
-            (nameof(TrainingOptions.Monitor), options.Monitor, saved.Monitor),
-            (nameof(TrainingOptions.MinDelta), options.MinDelta, saved.MinDelta),
-            (nameof(TrainingOptions.EarlyStopPatience), options.EarlyStopPatience, saved.EarlyStopPatience),
-            (nameof(TrainingOptions.RestoreBestWeights), options.RestoreBestWeights, saved.RestoreBestWeights),
-        };
-        foreach (var setting in fixedSettings)
-        {
-            if (!Equals(setting.Given, setting.Saved)) return setting;
+            object? given = property.GetValue(options), saved = property.GetValue(checkpoint.Options);
+            if (!Equals(given, saved)) return (property.Name, given, saved);
         }
         return null;
     }
+
+    // Every property marked [RunDefining], in the order TrainingOptions declares them.
+    private static readonly PropertyInfo[] RunDefining = typeof(TrainingOptions).GetProperties()
+        .Where(p => p.IsDefined(typeof(RunDefiningAttribute), inherit: false)).OrderBy(p => p.MetadataToken).ToArray();
 }

@@ -7,7 +7,7 @@ namespace MnistRnn.Data;
 /// The identity of a training split: SHA-256 of its images as float32 and its labels as int64. A checkpoint
 /// records it so that a run is never resumed on other data of the same shape, which would train on silently.
 /// </summary>
-public static class DataFingerprint
+internal static class DataFingerprint
 {
     // Hashed a slice at a time, so a GPU-resident split is never copied to the host whole.
     private const long SliceElements = 1 << 22;

@@ -8,7 +8,7 @@ namespace MnistRnn.Training;
 /// so an impossible size is one sentence rather than a native allocation failure or the kernel's OOM killer.
 /// CPU memory only: CUDA memory is reported by the device when it runs out.
 /// </summary>
-public static class MemoryEstimate
+internal static class MemoryEstimate
 {
     /// <summary>
     /// Bytes of weights, gradients, Adam's moments and the step's copies of them (6 sets), plus the activations

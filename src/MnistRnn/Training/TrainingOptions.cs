@@ -23,45 +23,57 @@ public sealed record TrainingOptions
     public const int MaxHiddenSize = RecurrentClassifierOptions.MaxHiddenSize;
 
     /// <summary>The recurrent cell. Default: LSTM.</summary>
+    [RunDefining]
     public CellKind Model { get; init; } = CellKind.Lstm;
 
     /// <summary>Optimizer steps (mini-batches) to train for. Default: 5000.</summary>
     public int Steps { get; init; } = 5000;
 
     /// <summary>Sequences per mini-batch. Default: 100.</summary>
+    [RunDefining]
     public int BatchSize { get; init; } = 100;
 
     /// <summary>Adam's learning rate. Default: 0.01.</summary>
+    [RunDefining]
     public double LearningRate { get; init; } = 0.01;
 
     /// <summary>How the learning rate changes over training; <see cref="LearningRate"/> is its peak. Default: constant.</summary>
+    [RunDefining]
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>Width of the recurrent hidden state. Default: 128.</summary>
+    [RunDefining]
     public int HiddenSize { get; init; } = 128;
 
     /// <summary>Stacked recurrent layers. Default: 1.</summary>
+    [RunDefining]
     public int Layers { get; init; } = 1;
 
     /// <summary>Whether each layer also reads the sequence backwards. Default: false.</summary>
+    [RunDefining]
     public bool Bidirectional { get; init; }
 
     /// <summary>Dropout between recurrent layers while training; needs <see cref="Layers"/> of 2 or more. Default: 0.</summary>
+    [RunDefining]
     public double Dropout { get; init; }
 
     /// <summary>
     /// Decoupled weight decay, as <c>torch.optim.AdamW</c>'s: every step first shrinks each weight by
     /// learning rate times this. Default: 0 (plain Adam, as in the experiment).
     /// </summary>
+    [RunDefining]
     public double WeightDecay { get; init; }
 
     /// <summary>Rescale gradients whose global L2 norm exceeds this; null turns norm clipping off. Default: <see cref="DefaultClipNorm"/>.</summary>
+    [RunDefining]
     public double? ClipNorm { get; init; } = DefaultClipNorm;
 
     /// <summary>Clamp every gradient element to [-value, value] after norm clipping; null (the default) turns it off.</summary>
+    [RunDefining]
     public double? ClipValue { get; init; }
 
     /// <summary>Seed for weight initialisation and batch order. Default: 1.</summary>
+    [RunDefining]
     public long Seed { get; init; } = 1;
 
     /// <summary>Where to train. Default: <see cref="DeviceChoice.Auto"/> (CUDA when available, else CPU).</summary>
@@ -71,6 +83,7 @@ public sealed record TrainingOptions
     public LogCadence LogCadence { get; init; } = LogCadence.Experiment;
 
     /// <summary>How images become sequences. Default: <see cref="SequenceOrder.Rows"/>, the experiment's order.</summary>
+    [RunDefining]
     public SequenceOrder Order { get; init; } = SequenceOrder.Rows;
 
     /// <summary>
@@ -101,27 +114,32 @@ public sealed record TrainingOptions
     /// Steps between evaluations of the validation data, when training is given some; it is also evaluated after the
     /// last step. Default: 500 (about an epoch of MNIST's 55,000 training images at batch 100 is 550 steps).
     /// </summary>
+    [RunDefining]
     public int ValidateEvery { get; init; } = 500;
 
     /// <summary>The validation figure that decides which weights are best and when to stop early. Default: <see cref="ValidationMetric.Loss"/>.</summary>
+    [RunDefining]
     public ValidationMetric Monitor { get; init; } = ValidationMetric.Loss;
 
     /// <summary>
     /// How much <see cref="Monitor"/> must improve on the best so far to count as an improvement (absolute: loss must
     /// fall, or accuracy rise, by more than this). Default: 0.
     /// </summary>
+    [RunDefining]
     public double MinDelta { get; init; }
 
     /// <summary>
     /// Stop when this many validations in a row have not improved on the best (Keras's <c>EarlyStopping(patience)</c>);
     /// null (the default) never stops early. Needs validation data.
     /// </summary>
+    [RunDefining]
     public int? EarlyStopPatience { get; init; }
 
     /// <summary>
     /// Whether training ends with the model holding the weights of its best validation rather than its last step
     /// (Keras's <c>restore_best_weights</c>). Needs validation data. Default: false.
     /// </summary>
+    [RunDefining]
     public bool RestoreBestWeights { get; init; }
 
     /// <summary>Whether these options read validation data (early stopping, best weights, or a schedule on the validation loss).</summary>

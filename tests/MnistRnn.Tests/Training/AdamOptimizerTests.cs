@@ -70,7 +70,8 @@ public sealed class AdamOptimizerTests
         }
     }
 
-    private static (TorchSharp.Modules.Linear Ours, TorchSharp.Modules.Linear Theirs) TwinLayers()
+    // Two layers with the same initial weights, one for each optimizer under comparison.
+    internal static (TorchSharp.Modules.Linear Ours, TorchSharp.Modules.Linear Theirs) TwinLayers()
     {
         var ours = nn.Linear(6, 3);
         var theirs = nn.Linear(6, 3);

@@ -34,7 +34,7 @@ public sealed class SchedulerConformanceTests
     [TestCaseSource(nameof(Schedulers))]
     public void A_scheduler_drives_it_as_it_drives_torchsharps_adam(Func<optim.Optimizer, Scheduler> create, StepExecution execution)
     {
-        var (ours, theirs) = TwinLayers();
+        var (ours, theirs) = AdamOptimizerTests.TwinLayers();
         using (ours)
         using (theirs)
         using (var adam = new AdamOptimizer(ours.parameters(), learningRate: 0.01, execution))
@@ -91,17 +91,5 @@ public sealed class SchedulerConformanceTests
         optimizer.zero_grad();
         nn.functional.mse_loss(model.call(input), target).backward();
         optimizer.step();
-    }
-
-    private static (TorchSharp.Modules.Linear Ours, TorchSharp.Modules.Linear Theirs) TwinLayers()
-    {
-        var ours = nn.Linear(6, 3);
-        var theirs = nn.Linear(6, 3);
-        using (no_grad())
-        {
-            theirs.weight!.copy_(ours.weight!);
-            theirs.bias!.copy_(ours.bias!);
-        }
-        return (ours, theirs);
     }
 }
