@@ -75,13 +75,13 @@ internal sealed class TrainCommand
             using var progress = ProgressLine.Attach(trainer, options.Model.ToName(), firstStep: (resume?.Info.Step ?? 0) + 1);
             training = trainer.Train(model, halves.Train, halves.HeldOut, stop.Token, resume);
         }
-        catch (OperationCanceledException)
+        catch (TrainingCanceledException e)
         {
-            string? saved = trainer.LastCheckpoint;
+            string? saved = e.LastCheckpoint;
             if (tensorBoard?.Failure is not null)
                 throw tensorBoard.Error(saved is null ? "Nothing was saved." : $"Checkpoint saved to {saved}; continue with --resume {checkpoints.Folder}");
             throw new UserErrorException(ExitCodes.Canceled, saved is not null
-                ? $"Interrupted after step {trainer.CompletedSteps} of {options.Steps}; checkpoint saved to {saved}. Continue with --resume {checkpoints.Folder}"
+                ? $"Interrupted after step {e.CompletedSteps} of {options.Steps}; checkpoint saved to {saved}. Continue with --resume {checkpoints.Folder}"
                 : $"Interrupted before the first step finished; nothing was saved.");
         }
         catch (TrainingDivergedException e)
@@ -109,7 +109,7 @@ internal sealed class TrainCommand
                 options.Model.ToName(), training.Steps, options.BatchSize, options.LearningRate, options.ClipNorm, options.ClipValue,
                 options.Seed, device.ToString(), TorchSharp.torch.get_num_threads(), ThreadsOption.Source, AllocatorOption.InEffect, dataset.IsVerifiedMnist, evaluation.Loss, evaluation.Accuracy,
                 Math.Round(training.TrainSeconds, 3), Math.Round(training.SamplesPerSecond, 1),
-                Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep, trainer.LastCheckpoint)
+                Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep, training.LastCheckpoint)
             {
                 ValidationImages = heldOut > 0 ? heldOut : null,
                 BestValidation = training.BestValidation,

@@ -172,7 +172,7 @@ public sealed class Trainer
     /// <param name="validation">Held-out images of the same size and their labels, on the same device; null for none.</param>
     /// <param name="cancellationToken">Checked before every step; on cancellation a checkpoint is written first (with <see cref="Checkpoints"/>).</param>
     /// <param name="resume">A checkpoint of this run to continue from: with the same data and thread count on a CPU, the result is the same as an uninterrupted run.</param>
-    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    /// <exception cref="TrainingCanceledException">Cancellation was requested; it says the steps completed and the checkpoint written.</exception>
     /// <exception cref="TrainingDivergedException">Too many consecutive steps had a non-finite loss or gradient.</exception>
     /// <exception cref="CheckpointException"><paramref name="resume"/> does not fit the model or data.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The batch size exceeds the training set.</exception>
@@ -261,7 +261,7 @@ public sealed class Trainer
             {
                 ReportPending();
                 SaveCheckpoint(state, step - 1);
-                cancellationToken.ThrowIfCancellationRequested();
+                throw new TrainingCanceledException(step - 1, LastCheckpoint, cancellationToken);
             }
             using var scope = NewDisposeScope();
             bool logged = options.LogCadence.ShouldLog(step, options.Steps);
@@ -320,6 +320,7 @@ public sealed class Trainer
             Validations = validations?.History.ToList() ?? [],
             BestValidation = validations?.Best,
             WeightsFromStep = weightsFrom,
+            LastCheckpoint = LastCheckpoint,
         };
     }
 

@@ -25,6 +25,9 @@ public sealed record TrainingResult(int Steps, int BatchSize, double TrainSecond
     /// </summary>
     public int WeightsFromStep { get; init; }
 
+    /// <summary>The last checkpoint written (after the last step, with a <see cref="Checkpoints.CheckpointStore"/>), or null.</summary>
+    public string? LastCheckpoint { get; init; }
+
     /// <summary>Training sequences processed per second.</summary>
     public double SamplesPerSecond => TrainSeconds > 0 ? Steps * (double)BatchSize / TrainSeconds : 0;
 }

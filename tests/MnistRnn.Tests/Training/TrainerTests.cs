@@ -134,7 +134,7 @@ public sealed class TrainerTests
         int steps = 0;
         trainer.StepCompleted += m => { steps = m.Step; if (m.Step == 3) cancellation.Cancel(); };
 
-        Assert.Throws<OperationCanceledException>(() => trainer.Train(model, data, cancellation.Token));
+        Assert.Throws<TrainingCanceledException>(() => trainer.Train(model, data, cancellation.Token));
         Assert.That(steps, Is.EqualTo(3));
     }
 

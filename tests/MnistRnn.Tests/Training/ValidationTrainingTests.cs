@@ -132,7 +132,7 @@ public sealed class ValidationTrainingTests
         // Cancelled after step 12: one validation after the best (step 5), two more to go.
         using var cancel = new CancellationTokenSource();
         var interruptedStore = new CheckpointStore(Path.Combine(_folder.Path, "interrupted"));
-        Assert.Throws<OperationCanceledException>(() =>
+        Assert.Throws<TrainingCanceledException>(() =>
             Train(options, _validation, store: interruptedStore, cancellation: cancel.Token, onStep: m => { if (m.Step == 12) cancel.Cancel(); }));
         var checkpoint = CheckpointFile.Read(CheckpointStore.List(interruptedStore.Folder)[0]);
         Assert.That(checkpoint.Info.Step, Is.EqualTo(12));
@@ -229,7 +229,7 @@ public sealed class ValidationTrainingTests
 
         using var cancel = new CancellationTokenSource();
         var store = new CheckpointStore(Path.Combine(_folder.Path, which));
-        Assert.Throws<OperationCanceledException>(() =>
+        Assert.Throws<TrainingCanceledException>(() =>
             Train(options, _unlearnable, scheduler, store: store, cancellation: cancel.Token, onStep: m => { if (m.Step == 13) cancel.Cancel(); }));
         var checkpoint = CheckpointFile.Read(CheckpointStore.List(store.Folder)[0]);
         var resumedRates = new List<double>();
