@@ -74,6 +74,8 @@ internal sealed class TrainCommand
         {
             using var progress = ProgressLine.Attach(trainer, options.Model.ToName(), firstStep: (resume?.Info.Step ?? 0) + 1);
             training = trainer.Train(model, halves.Train, halves.HeldOut, stop.Token, resume);
+            // A run that stopped early never reached options.Steps.
+            workingSetAtLastStep ??= Megabytes(Environment.WorkingSet);
         }
         catch (TrainingCanceledException e)
         {
