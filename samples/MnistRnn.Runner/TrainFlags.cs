@@ -23,7 +23,8 @@ internal sealed class TrainFlags
     private sealed record Setting(Option Option, string Property, Func<ParseResult, TrainingOptions, TrainingOptions> Apply,
         Func<TrainingOptions, object?> Value, bool InRunSpecs = true);
 
-    private readonly Option<int> _warmup = new("--warmup") { Description = "Warm-up steps of the cosine schedule.", DefaultValueFactory = _ => 0 };
+    private const string WarmupFlag = "--warmup";
+    private readonly Option<int> _warmup = new(WarmupFlag) { Description = "Warm-up steps of the cosine schedule.", DefaultValueFactory = _ => 0 };
     private readonly Option<string?> _recipe = new("--recipe")
     {
         Description = "Start from measured settings: fast (the experiment's accuracy in the least training time) or best (the highest accuracy " +
@@ -307,7 +308,10 @@ internal sealed class TrainFlags
     private static TrainingOptions Validated(TrainingOptions options)
     {
         var problem = options.Problems().FirstOrDefault();
-        return problem is null ? options : throw new UserErrorException(ExitCodes.InvalidArguments, $"{FlagOf[problem.Property]} {problem.Message}");
+        if (problem is null) return options;
+        // The schedule's only problem of its own is a warm-up longer than the run, which --warmup sets.
+        string flag = problem.Property == nameof(TrainingOptions.Schedule) ? WarmupFlag : FlagOf[problem.Property];
+        throw new UserErrorException(ExitCodes.InvalidArguments, $"{flag} {problem.Message}");
     }
 
     private static bool Typed(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };

@@ -28,7 +28,14 @@ public static class CheckpointFile
     private static readonly int Prelude = Magic.Length + 4 + 4;
     private const int HashBytes = 32;
 
-    internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    internal static readonly JsonSerializerOptions Json = CreateJsonOptions();
+
+    private static JsonSerializerOptions CreateJsonOptions()
+    {
+        var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+        foreach (var converter in TrainingOptionsJson.Converters) options.Converters.Add(converter);
+        return options;
+    }
 
     /// <summary>Writes <paramref name="state"/> to <paramref name="stream"/>.</summary>
     internal static void Write(Stream stream, TrainingState state, string device)
@@ -56,7 +63,7 @@ public static class CheckpointFile
             Epoch = state.Batches.Epoch,
             Position = state.Batches.Position,
             AdamSteps = state.Optimizer.StepCount,
-            Options = CheckpointOptions.From(state.Options),
+            Run = state.Options,
             InputSize = state.Model.InputSize,
             Classes = state.Model.Classes,
             ImageRows = (int)state.Train.Images.shape[1],
@@ -149,7 +156,9 @@ public static class CheckpointFile
         }
         if (offset != payloadEnd)
             throw new CheckpointException($"{path}: the tensors the header lists do not fill the file exactly.");
-        var options = header.Options.ToTrainingOptions(path);
+        var options = header.Run ?? header.Options!.ToTrainingOptions(path);
+        if (options.Problems().FirstOrDefault() is { } invalid)
+            throw new CheckpointException($"{path}: the checkpoint's options are not valid ({invalid.Property} {invalid.Message}).");
         var info = new CheckpointInfo(header.Step, options, header.InputSize, header.Classes, header.ImageRows, header.ImageColumns,
             header.TrainCount, header.LibraryVersion, header.TorchSharpVersion, header.LibTorchVersion, header.Device, header.CreatedUtc)
         {
@@ -188,7 +197,9 @@ public static class CheckpointFile
         public int Epoch { get; set; }
         public int Position { get; set; }
         public long AdamSteps { get; set; }
-        public CheckpointOptions Options { get; set; } = new();
+        // The training options: as one TrainingOptions record since validation existed, field by field (CheckpointOptions) before.
+        public TrainingOptions? Run { get; set; }
+        public CheckpointOptions? Options { get; set; }
         public int InputSize { get; set; }
         public int Classes { get; set; }
         public int ImageRows { get; set; }

@@ -4,7 +4,10 @@ using MnistRnn.Training;
 
 namespace MnistRnn.Checkpoints;
 
-/// <summary>The training options as a checkpoint stores them: plain names and numbers.</summary>
+/// <summary>
+/// The training options as checkpoints recorded them before validation existed, field by field; read only, so that those
+/// checkpoints still resume (newer ones record <see cref="TrainingOptions"/> whole, see <see cref="TrainingOptionsJson"/>).
+/// </summary>
 internal sealed class CheckpointOptions
 {
     public string Model { get; set; } = "";
@@ -27,73 +30,21 @@ internal sealed class CheckpointOptions
     public int MaxNonFiniteSteps { get; set; }
     public int CheckpointEvery { get; set; }
     public int? LogEvery { get; set; }
-    // Absent from checkpoints written before validation and the TorchSharp-driven schedules.
-    public string? Schedule { get; set; }
-    public double? PlateauFactor { get; set; }
-    public int? PlateauPatience { get; set; }
-    public int? ValidateEvery { get; set; }
-    public string? Monitor { get; set; }
-    public double? MinDelta { get; set; }
-    public int? EarlyStopPatience { get; set; }
-    public bool? RestoreBestWeights { get; set; }
 
-    public static CheckpointOptions From(TrainingOptions options) => new()
-    {
-        Model = options.Model.ToName(),
-        Steps = options.Steps,
-        BatchSize = options.BatchSize,
-        LearningRate = options.LearningRate,
-        CosineWarmupSteps = options.Schedule.IsCosine ? options.Schedule.WarmupSteps : null,
-        CosineFinalFraction = options.Schedule.FinalFraction,
-        HiddenSize = options.HiddenSize,
-        Layers = options.Layers,
-        Bidirectional = options.Bidirectional,
-        Dropout = options.Dropout,
-        WeightDecay = options.WeightDecay,
-        ClipNorm = options.ClipNorm,
-        ClipValue = options.ClipValue,
-        Seed = options.Seed,
-        Order = options.Order.ToName(),
-        StallWindow = options.StallWindow,
-        MaxNonFiniteSteps = options.MaxNonFiniteSteps,
-        CheckpointEvery = options.CheckpointEvery,
-        LogEvery = options.LogCadence.Every,
-        Schedule = options.Schedule.Kind.ToString(),
-        PlateauFactor = options.Schedule.NeedsValidation ? options.Schedule.Factor : null,
-        PlateauPatience = options.Schedule.NeedsValidation ? options.Schedule.Patience : null,
-        ValidateEvery = options.ValidateEvery,
-        Monitor = options.Monitor.ToString(),
-        MinDelta = options.MinDelta,
-        EarlyStopPatience = options.EarlyStopPatience,
-        RestoreBestWeights = options.RestoreBestWeights,
-    };
-
-    /// <exception cref="CheckpointException">The stored options are not valid.</exception>
+    /// <summary>The options these fields describe; the caller checks them with <see cref="TrainingOptions.Problems"/>.</summary>
+    /// <exception cref="CheckpointException">They name an unknown cell or order.</exception>
     public TrainingOptions ToTrainingOptions(string path)
     {
         if (!CellKindNames.TryParse(Model, out var model) || !SequenceOrderNames.TryParse(Order, out var order))
             throw new CheckpointException($"{path}: the checkpoint names an unknown cell '{Model}' or order '{Order}'.");
-        var defaults = new TrainingOptions();
-        ScheduleKind kind = ScheduleKind.Constant;
-        ValidationMetric monitor = defaults.Monitor;
-        if ((Schedule is not null && !Enum.TryParse(Schedule, out kind)) || (Monitor is not null && !Enum.TryParse(Monitor, out monitor)))
-            throw new CheckpointException($"{path}: the checkpoint names an unknown schedule or validation metric.");
-        var options = new TrainingOptions
+        return new TrainingOptions
         {
             Model = model,
             Steps = Steps,
             BatchSize = BatchSize,
             LearningRate = LearningRate,
-            Schedule = kind switch
-            {
-                ScheduleKind.OneCycle => LearningRateSchedule.OneCycle,
-                ScheduleKind.ReduceOnPlateau when PlateauFactor is > 0 and < 1 && PlateauPatience is >= 0 =>
-                    LearningRateSchedule.ReduceOnPlateau(PlateauFactor.Value, PlateauPatience.Value),
-                ScheduleKind.ReduceOnPlateau => throw new CheckpointException($"{path}: the checkpoint's plateau schedule has no valid factor and patience."),
-                // Older checkpoints name no kind: a cosine warm-up marks the cosine schedule.
-                _ => CosineWarmupSteps is int warmup && warmup >= 0 && CosineFinalFraction is >= 0 and <= 1
-                    ? LearningRateSchedule.Cosine(warmup, CosineFinalFraction) : LearningRateSchedule.Constant,
-            },
+            Schedule = CosineWarmupSteps is int warmup && warmup >= 0 && CosineFinalFraction is >= 0 and <= 1
+                ? LearningRateSchedule.Cosine(warmup, CosineFinalFraction) : LearningRateSchedule.Constant,
             HiddenSize = HiddenSize,
             Layers = Layers ?? 1,
             Bidirectional = Bidirectional ?? false,
@@ -107,14 +58,6 @@ internal sealed class CheckpointOptions
             MaxNonFiniteSteps = MaxNonFiniteSteps,
             CheckpointEvery = CheckpointEvery,
             LogCadence = LogEvery is int every ? LogCadence.EveryNSteps(every) : LogCadence.Experiment,
-            ValidateEvery = ValidateEvery ?? defaults.ValidateEvery,
-            Monitor = monitor,
-            MinDelta = MinDelta ?? defaults.MinDelta,
-            EarlyStopPatience = EarlyStopPatience,
-            RestoreBestWeights = RestoreBestWeights ?? false,
         };
-        var problem = options.Problems().FirstOrDefault();
-        return problem is null ? options
-            : throw new CheckpointException($"{path}: the checkpoint's options are not valid ({problem.Property} {problem.Message}).");
     }
 }

@@ -35,13 +35,14 @@ internal static class CheckpointRules
 
     /// <summary>A missing part of the header (JSON null), or null when nothing is missing.</summary>
     public static string? MissingPart(CheckpointFile.CheckpointHeader header) =>
-        header.Options is null ? "it has no options"
-        : header.Options.Model is null || header.Options.Order is null ? "it names no cell or order"
+        header.Run is null && header.Options is null ? "it has no options"
+        : header.Run is null && (header.Options!.Model is null || header.Options.Order is null) ? "it names no cell or order"
         : header.Tensors is null ? "it has no tensor list"
         : header.Tensors.Any(t => t is null || t.Name is null || t.Dtype is null || t.Shape is null) ? "a tensor has no name, type or shape"
         : header.LibraryVersion is null || header.TorchSharpVersion is null || header.LibTorchVersion is null || header.Device is null ? "a version or device is missing"
         // Names end up in messages, which must stay one line.
-        : !IsPlain(header.Options.Model) || !IsPlain(header.Options.Order) || !header.Tensors.All(t => IsPlain(t.Name)) ? "a name with control characters or over 64 characters"
+        : (header.Run is null && (!IsPlain(header.Options!.Model) || !IsPlain(header.Options.Order))) || !header.Tensors.All(t => IsPlain(t.Name))
+            ? "a name with control characters or over 64 characters"
         : null;
 
     private static bool IsPlain(string name) => name.Length <= 64 && !name.Any(char.IsControl);

@@ -1,10 +1,12 @@
+using System.Text.Json.Serialization;
 using MnistRnn.Data;
 using MnistRnn.Models;
 
 namespace MnistRnn.Training;
 
 /// <summary>
-/// Everything that defines a training run. The defaults are the experiment this project grew
+/// Everything that defines a training run, and how it is driven. Checkpoints record it whole, but for the settings marked
+/// [JsonIgnore] (the device, step mode and gradient-flow probes belong to the machine that trains, not to the run). The defaults are the experiment this project grew
 /// from (hidden 128, Adam at 0.01, batch 100, 5000 steps), plus gradient clipping by norm.
 /// </summary>
 public sealed record TrainingOptions
@@ -77,6 +79,7 @@ public sealed record TrainingOptions
     public long Seed { get; init; } = 1;
 
     /// <summary>Where to train. Default: <see cref="DeviceChoice.Auto"/> (CUDA when available, else CPU).</summary>
+    [JsonIgnore]
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 
     /// <summary>When to log a step line. Default: the experiment's cadence (every 100 steps to 1500, then every 1000).</summary>
@@ -108,6 +111,7 @@ public sealed record TrainingOptions
     /// Steps after which to measure <see cref="Diagnostics.GradientFlow"/> on a fixed probe batch; 0 means
     /// before the first update. Default: none.
     /// </summary>
+    [JsonIgnore]
     public IReadOnlyList<int> GradientFlowSteps { get; init; } = [];
 
     /// <summary>
@@ -143,9 +147,11 @@ public sealed record TrainingOptions
     public bool RestoreBestWeights { get; init; }
 
     /// <summary>Whether these options read validation data (early stopping, best weights, or a schedule on the validation loss).</summary>
+    [JsonIgnore]
     public bool NeedsValidation => EarlyStopPatience is not null || RestoreBestWeights || Schedule.NeedsValidation;
 
     /// <summary>How each step is driven; see <see cref="Training.StepExecution"/>. Default: <see cref="StepExecution.Auto"/>.</summary>
+    [JsonIgnore]
     public StepExecution StepExecution { get; init; } = StepExecution.Auto;
 
     /// <summary>The architecture these options build for data of <paramref name="inputSize"/> features per step and <paramref name="classes"/> classes.</summary>

@@ -36,7 +36,7 @@ public sealed class BenchCommandTests
     [TestCase("bench", "--threads", "0", "--threads must be at least 1, got 0.")]
     [TestCase("bench", "--samples", "10", "--samples must be at least 1000, got 10.")]
     [TestCase("train", "--recipe", "turbo", "--recipe: unknown recipe 'turbo'; use fast or best.")]
-    [TestCase("train", "--schedule", "linear", "--schedule: unknown schedule 'linear'; use constant or cosine.")]
+    [TestCase("train", "--schedule", "linear", "--schedule: unknown schedule 'linear'; use constant, cosine, one-cycle or plateau.")]
     public void Bad_values_are_usage_errors(string command, string flag, string value, string message)
     {
         var result = RunnerProcess.Run(command, flag, value);
