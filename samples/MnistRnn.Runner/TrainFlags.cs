@@ -101,7 +101,7 @@ internal sealed class TrainFlags
             Value(Int("--batch-size", "Sequences per mini-batch.", Defaults.BatchSize), nameof(TrainingOptions.BatchSize), (o, v) => o with { BatchSize = v }, o => o.BatchSize),
             Value(DecimalOption.Create("--lr", "Adam learning rate (the peak of a schedule).", Defaults.LearningRate), nameof(TrainingOptions.LearningRate),
                 (o, v) => o with { LearningRate = v }, o => o.LearningRate),
-            new(ScheduleOption, nameof(TrainingOptions.Schedule), ReadSchedule, o => ScheduleName(o.Schedule)),
+            new(_schedule, nameof(TrainingOptions.Schedule), ReadSchedule, o => ScheduleName(o.Schedule)),
             new(_warmup, nameof(TrainingOptions.Schedule), ReadSchedule, o => o.Schedule.IsCosine ? o.Schedule.WarmupSteps : null),
             // 0 is the command line's way to say "off"; negative values stay to be rejected by the options' checks.
             Value(DecimalOption.Create("--clip-norm", "Rescale gradients whose global L2 norm exceeds this; 0 turns norm clipping off.", Defaults.ClipNorm ?? 0),
@@ -151,7 +151,7 @@ internal sealed class TrainFlags
         FlagOf[nameof(TrainingOptions.RestoreBestWeights)] = "--keep-best";
     }
 
-    private static readonly Option<string> ScheduleOption = new("--schedule")
+    private readonly Option<string> _schedule = new("--schedule")
     {
         Description = "Learning-rate schedule: constant; cosine (linear warm-up over --warmup steps, then cosine decay to 0); one-cycle (TorchSharp's " +
             "OneCycleLR over the run); or plateau (cut the rate tenfold after 2 validations without a lower validation loss; needs --validation). " +
@@ -165,7 +165,7 @@ internal sealed class TrainFlags
     {
         int warmup = parse.GetValue(_warmup);
         if (warmup < 0) throw new UserErrorException(ExitCodes.InvalidArguments, $"--warmup must not be negative, got {warmup}.");
-        string name = Typed(parse, ScheduleOption) ? parse.GetValue(ScheduleOption)! : ScheduleName(options.Schedule);
+        string name = Typed(parse, _schedule) ? parse.GetValue(_schedule)! : ScheduleName(options.Schedule);
         var schedule = name switch
         {
             "constant" => LearningRateSchedule.Constant,
