@@ -18,6 +18,11 @@ public sealed class NativeMemoryTests
     // so the working set at any instant swings by tens of MB (+32, +13 and +6 MB over 300, 600 and 900 steps).
     private const double MaxGrowthMb = 15;
 
+    // One more try, never a larger threshold: in about 1 run of 12 the working set jumps once by 35 to 40 MB inside the
+    // window (measured on the reference machine at c9a1269 and after it alike: resident-mode growths of 2.7, 11.7, 8.2,
+    // 2.7, 39.0 and 2.7 MB over six runs of c9a1269's runner, 36.6 MB once in a full suite run), while a leak per step grows
+    // steadily, run after run, by far more (see MaxGrowthMb). Two such jumps in a row still fail the test.
+    [Retry(2)]
     [TestCase("sync")]
     [TestCase("resident")]
     public void The_working_set_stays_flat_from_step_500_to_step_800(string stepMode)
