@@ -272,4 +272,20 @@ public sealed class ValidationTrainingTests
 
         Assert.That(error.Message, Does.StartWith("TrainingOptions.Device is Cuda but the training data is on cpu"));
     }
+
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void A_model_moved_to_float64_and_back_keeps_and_restores_its_best_weights(StepExecution execution)
+    {
+        // A move replaces the parameters: the best weights must be copies of the parameters trained, not of the ones before.
+        var options = Options(steps: 100, execution) with { EarlyStopPatience = 3, MinDelta = 10, RestoreBestWeights = true };
+        var trainer = new Trainer(options);
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        model.to(ScalarType.Float64).to(ScalarType.Float32);
+        var result = trainer.Train(model, _train, _validation);
+        var unmoved = Train(options, _validation);
+
+        Assert.That(result.WeightsFromStep, Is.EqualTo(5));
+        Assert.That(Weights(model), Is.EqualTo(unmoved.Weights));
+    }
 }
