@@ -45,7 +45,7 @@ internal sealed class EvalCommand
             throw new UserErrorException(ExitCodes.InvalidData,
                 $"--data: {dataFolder} holds {dataset.Rows}x{dataset.Columns} images of {dataset.Classes} classes, but the {loaded.Kind} was trained on " +
                 $"{classifier.ImageRows}x{classifier.ImageColumns} images of {classes} classes.");
-        var (result, confusion) = ModelEvaluation.EvaluateWithConfusion(classifier.Model, dataset.Test, classifier.Order);
+        var (result, confusion) = classifier.Evaluate(dataset.Test);
         string title = info is null ? $"{classifier.Model.Options}, {classifier.Order.ToName()} order" : $"{info.Architecture}, step {info.Step}";
 
         Console.WriteLine(loaded.Description);

@@ -9,8 +9,9 @@ namespace MnistRnn.Runner;
 /// in place on standard error at most ten times a second. Only when both standard output and standard error are
 /// terminals; redirected to a file or a pipe, the output is exactly the plain lines. Log lines clear the progress
 /// line before they are written (<see cref="PlainConsoleFormatter"/>), and it is redrawn under them on the next step.
+/// A training callback: give it to the trainer, and dispose of it when training ends, which erases it.
 /// </summary>
-internal sealed class ProgressLine : IDisposable
+internal sealed class ProgressLine(string label) : TrainingCallback, IDisposable
 {
     // Carriage return, then erase to the end of the line (ANSI/VT100, which every terminal of these platforms speaks).
     public const string Clear = "\r\u001b[K";
@@ -18,18 +19,10 @@ internal sealed class ProgressLine : IDisposable
     private static readonly TimeSpan RedrawEvery = TimeSpan.FromMilliseconds(100);
     private static int _showing;
 
-    private readonly string _label;
-    private readonly int _lastStep;
-    private readonly int _batchSize;
-    private readonly int _firstStep;
+    private readonly bool _enabled = Enabled;
     private readonly Stopwatch _sinceRedraw = new();
     private readonly Lock _gate = new();
-
-    private ProgressLine(string label, int firstStep, int lastStep, int batchSize)
-    {
-        (_label, _firstStep, _lastStep, _batchSize) = (label, firstStep, lastStep, batchSize);
-        Interlocked.Exchange(ref _showing, 1);
-    }
+    private int _firstStep, _lastStep, _batchSize;
 
     /// <summary>True while a progress line may be on the screen, so that log lines clear it first.</summary>
     public static bool Showing => Volatile.Read(ref _showing) == 1;
@@ -38,24 +31,17 @@ internal sealed class ProgressLine : IDisposable
     public static bool Enabled =>
         !Console.IsOutputRedirected && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb";
 
-    /// <summary>Shows progress of <paramref name="trainer"/> until disposed, or does nothing where <see cref="Enabled"/> is false.</summary>
-    /// <param name="trainer">The trainer whose steps to show.</param>
-    /// <param name="label">What is training, shown first ("lstm", "run 2/4 rnn").</param>
-    /// <param name="firstStep">The first step this run takes (after a resumed checkpoint's).</param>
-    public static IDisposable? Attach(Trainer trainer, string label, int firstStep = 1)
+    /// <summary>Starts showing progress, from the first step this call of <c>Train</c> takes (after a resumed checkpoint's).</summary>
+    public override void OnTrainingStart(TrainingContext context)
     {
-        if (!Enabled) return null;
-        var line = new ProgressLine(label, firstStep, trainer.Options.Steps, trainer.Options.BatchSize);
-        trainer.StepCompleted += line.Report;
-        return new Detach(() =>
-        {
-            trainer.StepCompleted -= line.Report;
-            line.Dispose();
-        });
+        (_firstStep, _lastStep, _batchSize) = (context.Step + 1, context.Options.Steps, context.Options.BatchSize);
+        if (_enabled) Interlocked.Exchange(ref _showing, 1);
     }
 
-    private void Report(StepMetrics metrics)
+    /// <summary>Redraws the line, at most ten times a second and always for the last step.</summary>
+    public override void OnStepReported(TrainingContext context, StepMetrics metrics)
     {
+        if (!_enabled) return;
         lock (_gate)
         {
             if (_sinceRedraw.IsRunning && _sinceRedraw.Elapsed < RedrawEvery && metrics.Step != _lastStep) return;
@@ -71,7 +57,7 @@ internal sealed class ProgressLine : IDisposable
         double perSecond = seconds > 0 ? done * (double)_batchSize / seconds : 0;
         string left = seconds > 0 && done > 0 ? Duration(TimeSpan.FromSeconds(seconds / done * (_lastStep - metrics.Step))) : "?";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{_label}  step {metrics.Step}/{_lastStep} ({100.0 * metrics.Step / _lastStep:F0}%)  {perSecond:N0} samples/s  loss {metrics.Loss:F4}  ETA {left}");
+            $"{label}  step {metrics.Step}/{_lastStep} ({100.0 * metrics.Step / _lastStep:F0}%)  {perSecond:N0} samples/s  loss {metrics.Loss:F4}  ETA {left}");
     }
 
     private static string Duration(TimeSpan span) =>
@@ -92,18 +78,16 @@ internal sealed class ProgressLine : IDisposable
         return width > 1 && text.Length >= width ? text[..(width - 1)] : text;
     }
 
-    /// <summary>Erases the line, so what follows starts on a clean one.</summary>
+    /// <summary>Erases the line when training ends, so the lines that follow start on a clean one.</summary>
+    public override void OnTrainingEnd(TrainingContext context, TrainingResult result) => Dispose();
+
+    /// <summary>Erases the line (once), however training ended.</summary>
     public void Dispose()
     {
+        if (!_enabled) return;
         lock (_gate)
         {
-            Interlocked.Exchange(ref _showing, 0);
-            Console.Error.Write(Clear);
+            if (Interlocked.Exchange(ref _showing, 0) == 1) Console.Error.Write(Clear);
         }
-    }
-
-    private sealed class Detach(Action action) : IDisposable
-    {
-        public void Dispose() => action();
     }
 }

@@ -7,9 +7,9 @@ namespace MnistRnn.Runner;
 /// <summary>
 /// The --logdir event files of one training run. A folder that cannot take them is refused before training
 /// starts; a write that fails later (a full disk) stops training the way Ctrl+C does, so the checkpoint is
-/// written first, and the failure is reported as --logdir's, not as a checkpoint's.
+/// written first, and the failure is reported as --logdir's, not as a checkpoint's. A training callback.
 /// </summary>
-internal sealed class TensorBoardLog
+internal sealed class TensorBoardLog : TrainingCallback
 {
     private readonly TensorBoardWriter _writer;
     private readonly CancellationTokenSource _stop;
@@ -24,11 +24,11 @@ internal sealed class TensorBoardLog
     public Exception? Failure { get; private set; }
 
     /// <summary>
-    /// Writes <paramref name="trainer"/>'s steps into <paramref name="folder"/> (nothing when null); a failed write
-    /// cancels <paramref name="stop"/>, which must be the token training runs with.
+    /// Prepares event files in <paramref name="folder"/> for training <paramref name="model"/> (nothing when null); a failed
+    /// write cancels <paramref name="stop"/>, which must be the token training runs with.
     /// </summary>
     /// <exception cref="UserErrorException">The folder cannot take event files (exit 5).</exception>
-    public static TensorBoardLog? Attach(string? folder, RecurrentClassifier model, Trainer trainer, CancellationTokenSource stop)
+    public static TensorBoardLog? Create(string? folder, RecurrentClassifier model, CancellationTokenSource stop)
     {
         if (folder is null) return null;
         TensorBoardWriter writer;
@@ -40,11 +40,14 @@ internal sealed class TensorBoardLog
         {
             throw new UserErrorException(ExitCodes.OutputNotWritable, $"--logdir: cannot write event files in {folder} ({e.Message}).");
         }
-        var log = new TensorBoardLog(writer, stop);
-        trainer.StepCompleted += metrics => log.Guarded(() => writer.Write(metrics));
-        trainer.ValidationCompleted += validation => log.Guarded(() => writer.Write(validation));
-        return log;
+        return new TensorBoardLog(writer, stop);
     }
+
+    /// <summary>Writes the step's scalars and histograms.</summary>
+    public override void OnStepReported(TrainingContext context, StepMetrics metrics) => Guarded(() => _writer.Write(metrics));
+
+    /// <summary>Writes the validation's scalars.</summary>
+    public override void OnValidationEnd(TrainingContext context, ValidationRecord validation) => Guarded(() => _writer.Write(validation));
 
     /// <summary>The error to report once training has stopped because of <see cref="Failure"/>.</summary>
     public UserErrorException Error(string whatWasKept) =>

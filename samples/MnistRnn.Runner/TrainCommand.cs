@@ -58,21 +58,26 @@ internal sealed class TrainCommand
         // A resumed run holds out what its checkpoint's run held out: the training images it lacks.
         int heldOut = validationCount ?? Math.Max(0, dataset.Train.Count - resume!.Info.TrainCount);
         using var halves = HeldOutImages.HoldOut(heldOut, dataset, options);
-        var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Checkpoints = checkpoints };
+        var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Callbacks = [checkpoints] };
         using var model = trainer.CreateModel(device, dataset);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tensorBoard = TensorBoardLog.Attach(logDir, model, trainer, stop);
+        var tensorBoard = TensorBoardLog.Create(logDir, model, stop);
+        if (tensorBoard is not null) trainer.Callbacks.Add(tensorBoard);
         // Working set after step 500 and after the last step: the window in which memory must stay flat.
         double? workingSetAtStep500 = null, workingSetAtLastStep = null;
-        trainer.StepCompleted += metrics =>
+        trainer.Callbacks.Add(new TrainingObserver
         {
-            if (metrics.Step == 500) workingSetAtStep500 = Megabytes(Environment.WorkingSet);
-            if (metrics.Step == options.Steps) workingSetAtLastStep = Megabytes(Environment.WorkingSet);
-        };
+            StepCompleted = metrics =>
+            {
+                if (metrics.Step == 500) workingSetAtStep500 = Megabytes(Environment.WorkingSet);
+                if (metrics.Step == options.Steps) workingSetAtLastStep = Megabytes(Environment.WorkingSet);
+            },
+        });
         TrainingResult training;
         try
         {
-            using var progress = ProgressLine.Attach(trainer, options.Model.ToName(), firstStep: (resume?.Info.Step ?? 0) + 1);
+            using var progress = new ProgressLine(options.Model.ToName());
+            trainer.Callbacks.Add(progress);
             training = trainer.Train(model, halves.Train, halves.HeldOut, stop.Token, resume);
             // A run that stopped early never reached options.Steps.
             workingSetAtLastStep ??= Megabytes(Environment.WorkingSet);

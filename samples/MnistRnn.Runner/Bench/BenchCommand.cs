@@ -162,13 +162,17 @@ internal sealed class BenchCommand
         });
         using var model = trainer.CreateModel(device, dataset);
         var clock = new Stopwatch();
-        trainer.StepCompleted += m =>
+        using var progress = new ProgressLine($"{cell.ToName()} batch {batch}");
+        trainer.Callbacks.Add(new TrainingObserver
         {
-            if (m.Step == warmup) clock.Start();
-            if (m.Step == warmup + measured) clock.Stop();
-        };
-        using (ProgressLine.Attach(trainer, $"{cell.ToName()} batch {batch}"))
-            trainer.Train(model, dataset.Train);
+            StepCompleted = m =>
+            {
+                if (m.Step == warmup) clock.Start();
+                if (m.Step == warmup + measured) clock.Stop();
+            },
+        });
+        trainer.Callbacks.Add(progress);
+        trainer.Train(model, dataset.Train);
         return measured * (double)batch / clock.Elapsed.TotalSeconds;
     }
 
@@ -176,7 +180,8 @@ internal sealed class BenchCommand
     {
         var trainer = new Trainer(new TrainingOptions { Steps = 1, StallWindow = 0 });
         using var model = trainer.CreateModel(device, dataset);
-        return Time(() => ModelEvaluation.Evaluate(model, dataset.Test));
+        using var test = dataset.Test.ToSequences(SequenceOrder.Rows, dataset.Classes);
+        return Time(() => ModelEvaluation.Evaluate(model, test));
     }
 
     private static void Synchronize(Device device)

@@ -26,7 +26,8 @@ internal static class StepProfile
         using var model = new RecurrentClassifier(cell, dataset.Columns, 128, dataset.Classes);
         model.to(device);
         using var optimizer = new AdamOptimizer(model.parameters(), 0.01);
-        using var batches = new ShuffledBatches(dataset.Train, batch, seed: 1);
+        using var train = dataset.Train.ToSequences(SequenceOrder.Rows, dataset.Classes);
+        using var batches = new ShuffledBatches(train, batch, seed: 1);
         var totals = new double[Operations.Count];
         var clock = new Stopwatch();
         for (int step = 1; step <= warmup + steps; step++)
@@ -41,9 +42,9 @@ internal static class StepProfile
                 clock.Restart();
             }
             clock.Restart();
-            var (images, labels) = batches.Next(); Lap();
+            var (sequences, labels, _) = batches.Next(); Lap();
             optimizer.ZeroGrad(); Lap();
-            var (logits, _) = model.ForwardWithOutputs(images); Lap();
+            var (logits, _) = model.ForwardWithOutputs(sequences); Lap();
             var loss = nn.functional.cross_entropy(logits, labels); Lap();
             loss.backward(); Lap();
             GradientClipping.Apply(optimizer.Parameters, TrainingOptions.DefaultClipNorm, null); Lap();

@@ -25,22 +25,27 @@ internal static class ComparisonRun
         using var model = trainer.CreateModel(device, dataset);
         using var metricsWriter = new MetricsWriter(runFolder);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tensorBoard = TensorBoardLog.Attach(tensorBoardFolder, model, trainer, stop);
+        var tensorBoard = TensorBoardLog.Create(tensorBoardFolder, model, stop);
+        using var progress = new ProgressLine(spec.Label);
         var steps = new List<StepMetrics>(options.Steps);
         var flows = new List<GradientFlowMeasurement>();
         Stall? stall = null;
-        trainer.StepCompleted += metrics =>
+        trainer.Callbacks.Add(new TrainingObserver
         {
-            steps.Add(metrics);
-            metricsWriter.Write(metrics);
-        };
-        trainer.GradientFlowMeasured += flows.Add;
-        trainer.StallDetected += s => stall = s;
+            StepCompleted = metrics =>
+            {
+                steps.Add(metrics);
+                metricsWriter.Write(metrics);
+            },
+            GradientFlowMeasured = flows.Add,
+            StallDetected = s => stall = s,
+        });
+        if (tensorBoard is not null) trainer.Callbacks.Add(tensorBoard);
+        trainer.Callbacks.Add(progress);
 
         TrainingResult training;
         try
         {
-            using var progress = ProgressLine.Attach(trainer, spec.Label);
             training = trainer.Train(model, halves.Train, halves.HeldOut, stop.Token);
         }
         catch (OperationCanceledException) when (tensorBoard?.Failure is not null)
@@ -57,9 +62,9 @@ internal static class ComparisonRun
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var layout = SequenceLayout.For(test, order);
+        using var sequences = test.ToSequences(order, model.Classes);
         int count = Math.Min(HiddenStateSamples, test.Count);
-        var (_, outputs) = model.ForwardWithOutputs(layout.Arrange(test.Images.narrow(0, 0, count)));
+        var (_, outputs) = model.ForwardWithOutputs(sequences.Sequences.narrow(0, 0, count));
         return outputs.select(1, -1).cpu().data<float>().ToArray();
     }
 

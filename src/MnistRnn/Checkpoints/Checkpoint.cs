@@ -78,14 +78,15 @@ public sealed class Checkpoint
                 $"{Path}: the run stopped early at step {Info.Step} ({patience} validations without improvement); it is finished, so start a new run to train further.");
         if (state.Validation is null && Validations.Count > 0)
             throw new CheckpointException($"{Path}: the run was validated every {Info.Options.ValidateEvery} steps; resume it with its validation data.");
-        if (state.Train.Count != Info.TrainCount || state.Train.Images.shape[1] != Info.ImageRows || state.Train.Images.shape[2] != Info.ImageColumns)
+        var data = state.Data;
+        if (data.Count != Info.TrainCount || data.Rows != Info.ImageRows || data.Columns != Info.ImageColumns)
             throw new CheckpointException(
                 $"{Path}: the checkpoint was trained on {Info.TrainCount} images of {Info.ImageRows}x{Info.ImageColumns}, " +
-                $"not this data's {state.Train.Count} of {state.Train.Images.shape[1]}x{state.Train.Images.shape[2]}; resume on the data it was trained on.");
-        if (Info.DataFingerprint is not null && Info.DataFingerprint != state.DataFingerprint)
+                $"not this data's {data.Count} of {data.Rows}x{data.Columns}; resume on the data it was trained on.");
+        if (Info.DataFingerprint is not null && Info.DataFingerprint != data.Fingerprint)
             throw new CheckpointException(
                 $"{Path}: the checkpoint was trained on other images or labels of the same shape (fingerprint {Info.DataFingerprint[..12]}, " +
-                $"this data's {state.DataFingerprint[..12]}); resume on the data it was trained on.");
+                $"this data's {data.Fingerprint[..12]}); resume on the data it was trained on.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         LoadWeights(state.Model);

@@ -51,7 +51,7 @@ internal static class CheckpointRules
     public static string? NumbersProblem(CheckpointInfo info, int epoch, int position, long adamSteps)
     {
         var options = info.Options;
-        int features = options.Order == SequenceOrder.Rows ? info.ImageColumns : 1;
+        int features = SequenceLayout.Shape(options.Order, info.ImageRows, info.ImageColumns).Features;
         return info.Step < 0 || info.Step > options.Steps ? $"step {info.Step} of {options.Steps}"
             : info.ImageRows is < 1 or > MaxSteps || info.ImageColumns is < 1 or > RecurrentClassifierOptions.MaxInputSize ? $"images of {info.ImageRows}x{info.ImageColumns}"
             : info.TrainCount is < 1 or > MaxItems ? $"{info.TrainCount} training images"

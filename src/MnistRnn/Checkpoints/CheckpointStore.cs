@@ -1,15 +1,18 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using MnistRnn.IO;
+using MnistRnn.Training;
 
 namespace MnistRnn.Checkpoints;
 
 /// <summary>
 /// A folder of checkpoints named <c>checkpoint-step-NNNNNNN.ckpt</c>, each written through <see cref="AtomicFile"/>, so a
 /// crash mid-write leaves at most a stray temporary file, never a half checkpoint under a good name. Only the newest
-/// <see cref="Keep"/> checkpoints are kept.
+/// <see cref="Keep"/> checkpoints are kept. Given to <see cref="Trainer.Callbacks"/>, it writes one every
+/// <see cref="TrainingOptions.CheckpointEvery"/> steps, after the last step, when early stopping ends the run and when
+/// training is cancelled, but never after a step whose update was skipped (not a good state to resume from).
 /// </summary>
-public sealed partial class CheckpointStore
+public sealed partial class CheckpointStore : TrainingCallback
 {
     /// <summary>Default number of checkpoints kept.</summary>
     public const int DefaultKeep = 2;
@@ -71,19 +74,39 @@ public sealed partial class CheckpointStore
         return match.Success && int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out int step) ? step : -1;
     }
 
-    /// <summary>Writes <paramref name="state"/> atomically, then removes checkpoints beyond <see cref="Keep"/>; returns the path.</summary>
-    internal string Save(TrainingState state, string device)
+    /// <inheritdoc/>
+    public override void OnStepEnd(TrainingContext context)
     {
-        string path = Write(state, device, FileName(state.Step));
-        foreach (string old in List(Folder).Skip(Keep)) File.Delete(old);
-        return path;
+        var options = context.Options;
+        int step = context.Step;
+        bool due = step == options.Steps || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0);
+        if ((due || context.StopRequested) && context.SkippedUpdatesInARow == 0) Save(context);
     }
 
-    /// <summary>Writes <paramref name="state"/> atomically as <see cref="BestFileName"/>; returns the path.</summary>
-    internal string SaveBest(TrainingState state, string device) => Write(state, device, BestFileName);
-
-    private string Write(TrainingState state, string device, string name)
+    /// <inheritdoc/>
+    public override void OnValidationEnd(TrainingContext context, ValidationRecord validation)
     {
+        if (KeepBest && validation.IsBest && context.SkippedUpdatesInARow == 0)
+            TrainingLog.CheckpointWritten(context.Logger, context.Step, Write(context, BestFileName));
+    }
+
+    /// <inheritdoc/>
+    public override void OnInterrupted(TrainingContext context) => Save(context);
+
+    // Writes the checkpoint of the context's step, unless it exists already (the step was due and then cancelled), then removes those beyond Keep.
+    private void Save(TrainingContext context)
+    {
+        string name = FileName(context.Step);
+        if (context.Step < 1 || context.LastCheckpoint == Path.Combine(Folder, name)) return;
+        context.LastCheckpoint = Write(context, name);
+        TrainingLog.CheckpointWritten(context.Logger, context.Step, context.LastCheckpoint);
+        foreach (string old in List(Folder).Skip(Keep)) File.Delete(old);
+    }
+
+    private string Write(TrainingContext context, string name)
+    {
+        var state = context.State with { Step = context.Step };
+        string device = state.Train.Device.ToString();
         string path = Path.Combine(Folder, name);
         AtomicFile.Write(path, file =>
         {

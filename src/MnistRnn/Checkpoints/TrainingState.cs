@@ -11,8 +11,8 @@ internal sealed record TrainingState(
     ShuffledBatches Batches,
     int Step,
     TrainingOptions Options,
-    DatasetSplit Train,
-    string DataFingerprint)
+    SequenceDataset Train,
+    DataIdentity Data)
 {
     /// <summary>The validations so far and the best weights, when the run has validation data.</summary>
     public ValidationTracker? Validation { get; init; }

@@ -3,26 +3,21 @@ using static TorchSharp.torch;
 namespace MnistRnn.Data;
 
 /// <summary>
-/// One split of an image dataset: images (count, rows, columns) float32 in [0, 1] and labels (count) int64. The trainer
-/// reads a <see cref="SequenceDataset"/> in this form too, its sequences as one-row-per-step images.
+/// One split of an image dataset such as MNIST: images (count, rows, columns) float32 in [0, 1] and labels (count) int64.
+/// The trainer reads sequences: <see cref="ToSequences"/> turns the images into them in a <see cref="SequenceOrder"/>, and
+/// the MNIST conveniences (<see cref="Mnist.MnistTrainerExtensions"/>) do so with the options' order.
 /// </summary>
 public sealed class DatasetSplit : IDisposable
 {
-    private readonly bool _ownsTensors;
-
     /// <summary>Wraps the two tensors; the split owns and disposes them.</summary>
-    public DatasetSplit(Tensor images, Tensor labels) : this(images, labels, null, ownsTensors: true)
+    public DatasetSplit(Tensor images, Tensor labels)
     {
-    }
-
-    internal DatasetSplit(Tensor images, Tensor labels, Tensor? lengths, bool ownsTensors)
-    {
+        if (images.dim() != 3)
+            throw new ArgumentException($"images must have shape (count, rows, columns), got ({string.Join(", ", images.shape)}).");
         if (images.shape[0] != labels.shape[0])
             throw new ArgumentException($"images hold {images.shape[0]} items but labels hold {labels.shape[0]}.");
         Images = images;
         Labels = labels;
-        Lengths = lengths;
-        _ownsTensors = ownsTensors;
     }
 
     /// <summary>Images, shape (count, rows, columns), float32 in [0, 1].</summary>
@@ -31,11 +26,32 @@ public sealed class DatasetSplit : IDisposable
     /// <summary>Labels, shape (count), int64.</summary>
     public Tensor Labels { get; }
 
-    /// <summary>Each item's length in steps (rows), int64 on the CPU, for variable-length sequences; null when all are full length.</summary>
-    internal Tensor? Lengths { get; }
-
     /// <summary>Number of items.</summary>
     public int Count => (int)Images.shape[0];
+
+    /// <summary>Image height.</summary>
+    public int Rows => (int)Images.shape[1];
+
+    /// <summary>Image width.</summary>
+    public int Columns => (int)Images.shape[2];
+
+    /// <summary>
+    /// The images as sequences in <paramref name="order"/>, with <paramref name="classes"/> classes; the dataset is the
+    /// caller's to dispose, and this split must outlive it. Rows and pixels are views of the images and cost no memory;
+    /// the permuted order is one rearranged copy of them.
+    /// </summary>
+    /// <exception cref="ArgumentException">A label lies outside 0 to <paramref name="classes"/> - 1.</exception>
+    public SequenceDataset ToSequences(SequenceOrder order, int classes)
+    {
+        using var layout = new SequenceLayout(order, Rows, Columns, Images.device);
+        using var scope = NewDisposeScope();
+        var sequences = layout.Arrange(Images);
+        var labels = Labels.alias();
+        var dataset = new SequenceDataset(sequences, labels, classes, lengths: null, requireFinite: false);
+        sequences.DetachFromDisposeScope();
+        labels.DetachFromDisposeScope();
+        return dataset;
+    }
 
     /// <summary>
     /// Splits off <paramref name="count"/> items drawn at random with <paramref name="seed"/> (the same seed draws the same items):
@@ -54,8 +70,7 @@ public sealed class DatasetSplit : IDisposable
         DatasetSplit Select(Tensor indices)
         {
             var onDevice = indices.to(Images.device);
-            return new DatasetSplit(Images.index_select(0, onDevice).MoveToOuterDisposeScope(), Labels.index_select(0, onDevice).MoveToOuterDisposeScope(),
-                Lengths?.index_select(0, indices).MoveToOuterDisposeScope(), ownsTensors: true);
+            return new DatasetSplit(Images.index_select(0, onDevice).MoveToOuterDisposeScope(), Labels.index_select(0, onDevice).MoveToOuterDisposeScope());
         }
         return (Select(rest), Select(held));
     }
@@ -63,9 +78,7 @@ public sealed class DatasetSplit : IDisposable
     /// <summary>Releases the tensors.</summary>
     public void Dispose()
     {
-        if (!_ownsTensors) return;
         Images.Dispose();
         Labels.Dispose();
-        Lengths?.Dispose();
     }
 }

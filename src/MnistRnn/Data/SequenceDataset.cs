@@ -17,16 +17,21 @@ public sealed class SequenceDataset : IDisposable
     /// <param name="classes">Number of classes, at least 2.</param>
     /// <param name="lengths">Null when every sequence is <c>steps</c> long; otherwise shape (count), int64, each 1 to steps, on the CPU (where packing reads them).</param>
     /// <exception cref="ArgumentException">A tensor has the wrong rank, dtype, device, count or values; the message says which and what to do.</exception>
-    public SequenceDataset(Tensor sequences, Tensor labels, int classes, Tensor? lengths = null)
+    public SequenceDataset(Tensor sequences, Tensor labels, int classes, Tensor? lengths = null) : this(sequences, labels, classes, lengths, requireFinite: true)
+    {
+    }
+
+    // Images as sequences (DatasetSplit.ToSequences) skip the scan for non-finite values, as images always have: a
+    // non-finite image makes the updates of its batches skipped (TrainingOptions.MaxNonFiniteSteps), not the data refused.
+    internal SequenceDataset(Tensor sequences, Tensor labels, int classes, Tensor? lengths, bool requireFinite)
     {
         ArgumentNullException.ThrowIfNull(sequences);
         ArgumentNullException.ThrowIfNull(labels);
-        Check(sequences, labels, classes, lengths);
+        Check(sequences, labels, classes, lengths, requireFinite);
         Sequences = sequences;
         Labels = labels;
         Classes = classes;
         Lengths = lengths;
-        Split = new DatasetSplit(sequences, labels, lengths, ownsTensors: false);
     }
 
     /// <summary>The sequences, shape (count, steps, features), float32.</summary>
@@ -61,9 +66,6 @@ public sealed class SequenceDataset : IDisposable
             throw new ArgumentException(
                 $"the model reads {model.InputSize} features per step into {model.Classes} classes, but the data has {Features} features and {Classes} classes.");
     }
-
-    /// <summary>The same tensors in the form the trainer reads (not owning them).</summary>
-    internal DatasetSplit Split { get; }
 
     /// <summary>Sequences from a (count, steps, features) array.</summary>
     /// <param name="sequences">The values; <c>sequences[i, t, f]</c> is feature f of step t of sequence i.</param>
@@ -126,7 +128,7 @@ public sealed class SequenceDataset : IDisposable
         return FromArrays(values, steps, features, labels, classes, device: device);
     }
 
-    private static void Check(Tensor sequences, Tensor labels, int classes, Tensor? lengths)
+    private static void Check(Tensor sequences, Tensor labels, int classes, Tensor? lengths, bool requireFinite)
     {
         static string Shape(Tensor t) => $"({string.Join(", ", t.shape)})";
         if (sequences.dim() != 3)
@@ -149,7 +151,7 @@ public sealed class SequenceDataset : IDisposable
         if (FirstIndex(labels.lt(0).logical_or_(labels.ge(classes))) is long badLabel)
             throw new ArgumentException(
                 $"labels must lie in 0 to {classes - 1} for {classes} classes, but item {badLabel} is {labels[badLabel].item<long>()}.");
-        if (FirstIndex(sequences.isfinite().logical_not_().flatten(1).any(1)) is long badSequence)
+        if (requireFinite && FirstIndex(sequences.isfinite().logical_not_().flatten(1).any(1)) is long badSequence)
             throw new ArgumentException($"sequences must be finite, but item {badSequence} holds NaN or infinity.");
         if (lengths is null) return;
         if (lengths.dim() != 1 || lengths.shape[0] != sequences.shape[0] || lengths.dtype != ScalarType.Int64)

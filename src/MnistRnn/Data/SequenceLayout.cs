@@ -25,7 +25,7 @@ public sealed class SequenceLayout : IDisposable
         Order = order;
         Rows = rows;
         Columns = columns;
-        (Steps, Features) = order == SequenceOrder.Rows ? (rows, columns) : (rows * columns, 1);
+        (Steps, Features) = Shape(order, rows, columns);
         if (order == SequenceOrder.Permuted)
         {
             using var generator = new Generator(PermutationSeed);
@@ -34,9 +34,9 @@ public sealed class SequenceLayout : IDisposable
         }
     }
 
-    /// <summary>The layout of <paramref name="split"/>'s images in <paramref name="order"/>, on the split's device.</summary>
-    public static SequenceLayout For(DatasetSplit split, SequenceOrder order) =>
-        new(order, (int)split.Images.shape[1], (int)split.Images.shape[2], split.Images.device);
+    /// <summary>The steps and features per step of images of <paramref name="rows"/> by <paramref name="columns"/> read in <paramref name="order"/>.</summary>
+    public static (int Steps, int Features) Shape(SequenceOrder order, int rows, int columns) =>
+        order == SequenceOrder.Rows ? (rows, columns) : (rows * columns, 1);
 
     /// <summary>The order this layout produces.</summary>
     public SequenceOrder Order { get; }

@@ -32,7 +32,7 @@ public sealed class TensorBoardWriter
         _writer.add_scalar("validation/accuracy", (float)validation.Accuracy, validation.Step);
     }
 
-    /// <summary>Records one step. Call it from <see cref="Trainer.StepCompleted"/>, while the step's gradients still exist.</summary>
+    /// <summary>Records one step. Call it from <see cref="TrainingCallback.OnStepReported"/>, while the step's gradients still exist.</summary>
     public void Write(StepMetrics metrics)
     {
         int step = metrics.Step;

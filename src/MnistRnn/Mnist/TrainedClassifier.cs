@@ -2,6 +2,7 @@ using System.Globalization;
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Models;
+using MnistRnn.Training;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Mnist;
@@ -52,7 +53,7 @@ public sealed class TrainedClassifier : IDisposable
     /// <exception cref="ArgumentException">The model's input size does not fit images of that width in that order.</exception>
     public static TrainedClassifier From(RecurrentClassifier model, SequenceOrder order, int imageRows, int imageColumns)
     {
-        int features = order == SequenceOrder.Rows ? imageColumns : 1;
+        int features = SequenceLayout.Shape(order, imageRows, imageColumns).Features;
         if (model.InputSize != features)
             throw new ArgumentException($"a model of {model.InputSize} input features cannot read {imageRows}x{imageColumns} images in {order.ToName()} order.");
         var parameter = model.parameters().First();
@@ -68,7 +69,7 @@ public sealed class TrainedClassifier : IDisposable
             || rows is < 1 or > IdxFile.MaxSide || columns is < 1 or > IdxFile.MaxSide)
             throw new InvalidDataException($"{path} records no image size and sequence order, so it is not an image classifier; load it with ModelFile.Load.");
         var model = ModelFile.Load(path, device);
-        int features = order == SequenceOrder.Rows ? columns : 1;
+        int features = SequenceLayout.Shape(order, rows, columns).Features;
         if (model.InputSize != features)
         {
             model.Dispose();
@@ -80,12 +81,14 @@ public sealed class TrainedClassifier : IDisposable
     /// <summary>Writes the model to a model file (<see cref="ModelFile"/>) with the image size and order, which <see cref="Load"/> reads back.</summary>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path) =>
-        ModelFile.Save(Model, path, new Dictionary<string, string>
-        {
-            [OrderKey] = Order.ToName(),
-            [RowsKey] = ImageRows.ToString(CultureInfo.InvariantCulture),
-            [ColumnsKey] = ImageColumns.ToString(CultureInfo.InvariantCulture),
-        });
+        ModelFile.Save(Model, path, ImageMetadata());
+
+    private Dictionary<string, string> ImageMetadata() => new()
+    {
+        [OrderKey] = Order.ToName(),
+        [RowsKey] = ImageRows.ToString(CultureInfo.InvariantCulture),
+        [ColumnsKey] = ImageColumns.ToString(CultureInfo.InvariantCulture),
+    };
 
     /// <summary>What the checkpoint says about the model; null when it was loaded from a model file.</summary>
     public CheckpointInfo? Info { get; }
@@ -115,6 +118,16 @@ public sealed class TrainedClassifier : IDisposable
         var batch = images.dim() == 2 ? images.unsqueeze(0) : images;
         var logits = Model.call(_layout.Arrange(batch.to(ScalarType.Float32).to(Device)));
         return nn.functional.softmax(logits, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Loss and accuracy over every image of <paramref name="images"/>, read in <see cref="Order"/>, and the counts of every (true class, predicted class) pair.</summary>
+    /// <exception cref="ArgumentException">The images are not of the size this model was trained on.</exception>
+    public (EvaluationResult Result, ConfusionMatrix Confusion) Evaluate(DatasetSplit images)
+    {
+        if (images.Rows != ImageRows || images.Columns != ImageColumns)
+            throw new ArgumentException($"this model was trained on {ImageRows}x{ImageColumns} images, not {images.Rows}x{images.Columns}.");
+        using var sequences = images.ToSequences(Order, Model.Classes);
+        return ModelEvaluation.EvaluateWithConfusion(Model, sequences);
     }
 
     /// <summary>The prediction for one image tensor of shape (rows, columns), in MNIST's style.</summary>

@@ -4,16 +4,9 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Training;
 
-/// <summary>Loss and accuracy of a classifier over a whole split, without gradients.</summary>
+/// <summary>Loss, accuracy and predictions of a classifier over a whole dataset, without gradients.</summary>
 public static class ModelEvaluation
 {
-    /// <summary>
-    /// Evaluates <paramref name="model"/> on every item of <paramref name="split"/>, read in
-    /// <paramref name="order"/> (the order it was trained in), in chunks of <paramref name="chunkSize"/>.
-    /// </summary>
-    public static EvaluationResult Evaluate(RecurrentClassifier model, DatasetSplit split, SequenceOrder order = SequenceOrder.Rows, int chunkSize = 1000) =>
-        EvaluateWithConfusion(model, split, order, chunkSize).Result;
-
     /// <summary>Evaluates <paramref name="model"/> on every sequence of <paramref name="data"/>, each read to its own length, in chunks of <paramref name="chunkSize"/>.</summary>
     /// <exception cref="ArgumentException">The model does not fit the data.</exception>
     public static EvaluationResult Evaluate(RecurrentClassifier model, SequenceDataset data, int chunkSize = 1000) =>
@@ -55,18 +48,11 @@ public static class ModelEvaluation
     }
 
     /// <summary>As <see cref="Evaluate(RecurrentClassifier, SequenceDataset, int)"/>, also counting every (true class, predicted class) pair.</summary>
+    /// <exception cref="ArgumentException">The model does not fit the data.</exception>
     public static (EvaluationResult Result, ConfusionMatrix Confusion) EvaluateWithConfusion(RecurrentClassifier model, SequenceDataset data, int chunkSize = 1000)
     {
         data.EnsureFits(model);
-        return EvaluateWithConfusion(model, data.Split, SequenceOrder.Rows, chunkSize);
-    }
-
-    /// <summary>As <see cref="Evaluate(RecurrentClassifier, DatasetSplit, SequenceOrder, int)"/>, also counting every (true class, predicted class) pair.</summary>
-    public static (EvaluationResult Result, ConfusionMatrix Confusion) EvaluateWithConfusion(RecurrentClassifier model, DatasetSplit split,
-        SequenceOrder order = SequenceOrder.Rows, int chunkSize = 1000)
-    {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
-        using var layout = SequenceLayout.For(split, order);
         bool wasTraining = model.training;
         model.eval();
         try
@@ -75,20 +61,19 @@ public static class ModelEvaluation
             double lossSum = 0;
             long correct = 0;
             var confusion = new ConfusionMatrix(model.Classes);
-            for (int start = 0; start < split.Count; start += chunkSize)
+            for (int start = 0; start < data.Count; start += chunkSize)
             {
                 using var scope = NewDisposeScope();
-                int length = Math.Min(chunkSize, split.Count - start);
-                var images = split.Images.narrow(0, start, length);
-                var labels = split.Labels.narrow(0, start, length);
-                var logits = model.forward(layout.Arrange(images), split.Lengths?.narrow(0, start, length));
+                int length = Math.Min(chunkSize, data.Count - start);
+                var labels = data.Labels.narrow(0, start, length);
+                var logits = model.forward(data.Sequences.narrow(0, start, length), data.Lengths?.narrow(0, start, length));
                 lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
                 var predicted = logits.argmax(1);
                 correct += predicted.eq(labels).sum().item<long>();
                 long[] actualValues = labels.cpu().data<long>().ToArray(), predictedValues = predicted.cpu().data<long>().ToArray();
                 for (int i = 0; i < length; i++) confusion.Add((int)actualValues[i], (int)predictedValues[i]);
             }
-            return (new EvaluationResult(lossSum / split.Count, correct / (double)split.Count, split.Count), confusion);
+            return (new EvaluationResult(lossSum / data.Count, correct / (double)data.Count, data.Count), confusion);
         }
         finally
         {

@@ -1,6 +1,6 @@
 namespace MnistRnn.Training;
 
-/// <summary>What a training run did. Per-step metrics go to <see cref="Trainer.StepCompleted"/> as they happen, so a long run keeps no history.</summary>
+/// <summary>What a training run did. Per-step metrics go to <see cref="TrainingCallback.OnStepReported"/> as they happen, so a long run keeps no history.</summary>
 /// <param name="Steps">Steps completed by this call (after the resumed checkpoint's, when resuming).</param>
 /// <param name="BatchSize">Sequences per step.</param>
 /// <param name="TrainSeconds">Wall-clock seconds spent in the training loop.</param>

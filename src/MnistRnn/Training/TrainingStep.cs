@@ -13,10 +13,10 @@ internal static class TrainingStep
     /// Runs one step; with <paramref name="measureState"/> (on logged steps) it also measures
     /// <see cref="StateStatistics"/>. Call inside a dispose scope: every tensor made here belongs to it.
     /// </summary>
-    public static StepMetrics Run(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, SequenceLayout layout,
+    public static StepMetrics Run(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches,
         TrainingOptions options, int step, bool measureState, Stopwatch clock)
     {
-        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, layout);
+        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches);
         var (gradNorm, clipped) = GradientClipping.Apply(optimizer.Parameters, options.ClipNorm, options.ClipValue);
         double lossValue = loss.item<float>();
         // A NaN or infinite loss or gradient would poison every weight and Adam's moments for good: skip it.
@@ -42,10 +42,10 @@ internal static class TrainingStep
     /// The same step under <see cref="StepExecution.DeviceResident"/>: nothing waits for the device. Whether the update
     /// applies is decided on the device, and the step's figures join <paramref name="pending"/> until read back.
     /// </summary>
-    public static void RunOnDevice(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, SequenceLayout layout,
+    public static void RunOnDevice(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches,
         TrainingOptions options, int step, bool measureState, Stopwatch clock, PendingMetrics pending)
     {
-        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, layout);
+        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches);
         var (gradNorm, clipped) = GradientClipping.ApplyOnDevice(optimizer.FlatGradients!, options.ClipNorm, options.ClipValue);
 
         using var noGrad = no_grad();
@@ -58,11 +58,10 @@ internal static class TrainingStep
 
     // The part both modes share: the next batch, zeroed gradients, forward, loss, backward.
     private static (int Epoch, Tensor Sequences, Tensor Labels, Tensor Logits, Tensor Outputs, Tensor Loss) ForwardAndBackward(
-        RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, SequenceLayout layout)
+        RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches)
     {
         int epoch = batches.Epoch;
-        var (images, labels, lengths) = batches.NextWithLengths();
-        var sequences = layout.Arrange(images);
+        var (sequences, labels, lengths) = batches.Next();
         optimizer.ZeroGrad();
         var (logits, outputs) = model.ForwardWithOutputs(sequences, lengths);
         var loss = nn.functional.cross_entropy(logits, labels);

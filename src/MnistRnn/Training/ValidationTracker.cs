@@ -11,16 +11,14 @@ namespace MnistRnn.Training;
 /// </summary>
 internal sealed class ValidationTracker : IDisposable
 {
-    private readonly DatasetSplit _data;
-    private readonly SequenceOrder _order;
+    private readonly SequenceDataset _data;
     private readonly TrainingOptions _options;
     private readonly List<ValidationRecord> _history = [];
     private Tensor[]? _bestWeights;
 
-    public ValidationTracker(DatasetSplit data, SequenceOrder order, TrainingOptions options)
+    public ValidationTracker(SequenceDataset data, TrainingOptions options)
     {
         _data = data;
-        _order = order;
         _options = options;
     }
 
@@ -31,9 +29,6 @@ internal sealed class ValidationTracker : IDisposable
     /// <summary>Validations in a row that did not improve on <see cref="Best"/>.</summary>
     public int WithoutImprovement { get; private set; }
 
-    /// <summary>True once early stopping's patience has run out.</summary>
-    public bool ShouldStop => _options.EarlyStopPatience is int patience && WithoutImprovement >= patience;
-
     /// <summary>The best weights, one tensor per parameter of the model in <c>parameters()</c> order; null unless they are kept.</summary>
     public IReadOnlyList<Tensor>? BestWeights => _bestWeights;
 
@@ -42,7 +37,7 @@ internal sealed class ValidationTracker : IDisposable
     /// <summary>Evaluates <paramref name="model"/> on the validation data after <paramref name="step"/> steps and records it.</summary>
     public ValidationRecord Validate(RecurrentClassifier model, int step)
     {
-        var evaluation = ModelEvaluation.Evaluate(model, _data, _order);
+        var evaluation = ModelEvaluation.Evaluate(model, _data);
         bool improved = Best is null || (_options.Monitor == ValidationMetric.Loss
             ? evaluation.Loss < Best.Loss - _options.MinDelta
             : evaluation.Accuracy > Best.Accuracy + _options.MinDelta);

@@ -1,5 +1,6 @@
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Tests.Support;
 using MnistRnn.Training;
@@ -10,7 +11,7 @@ namespace MnistRnn.Tests.Checkpoints;
 public sealed class CheckpointTests
 {
     private TempFolder _folder = null!;
-    private DatasetSplit _data = null!;
+    private SequenceDataset _data = null!;
 
     [SetUp]
     public void SetUp()
@@ -43,25 +44,25 @@ public sealed class CheckpointTests
     [Test]
     public void A_run_interrupted_and_resumed_ends_with_exactly_the_weights_of_an_uninterrupted_one()
     {
-        var straight = new Trainer(Options(), null) { Checkpoints = new CheckpointStore(Sub("straight")) };
+        var straight = new Trainer(Options(), null) { Callbacks = [new CheckpointStore(Sub("straight"))] };
         using var straightModel = straight.CreateModel(CPU, inputSize: 4, classes: 2);
         straight.Train(straightModel, _data);
 
         // Interrupted after step 8 (not a multiple of checkpoint-every): the checkpoint is written on cancellation.
-        var interrupted = new Trainer(Options(), null) { Checkpoints = new CheckpointStore(Sub("interrupted")) };
+        var interrupted = new Trainer(Options(), null) { Callbacks = [new CheckpointStore(Sub("interrupted"))] };
         using var interruptedModel = interrupted.CreateModel(CPU, inputSize: 4, classes: 2);
         using var cancellation = new CancellationTokenSource();
-        interrupted.StepCompleted += m => { if (m.Step == 8) cancellation.Cancel(); };
+        interrupted.Callbacks.Add(new TrainingObserver { StepCompleted = m => { if (m.Step == 8) cancellation.Cancel(); } });
         var stopped = Assert.Throws<TrainingCanceledException>(() => interrupted.Train(interruptedModel, _data, cancellation.Token))!;
         // The exception says where the run stands; nothing needs to be read from the trainer.
         Assert.That(stopped.CompletedSteps, Is.EqualTo(8));
         Assert.That(stopped.LastCheckpoint, Is.EqualTo(Path.Combine(Sub("interrupted"), "checkpoint-step-0000008.ckpt")));
 
         var checkpoint = CheckpointFile.Read(stopped.LastCheckpoint!);
-        var resumed = new Trainer(checkpoint.Info.Options, null) { Checkpoints = new CheckpointStore(Sub("interrupted")) };
+        var resumed = new Trainer(checkpoint.Info.Options, null) { Callbacks = [new CheckpointStore(Sub("interrupted"))] };
         using var resumedModel = resumed.CreateModel(CPU, inputSize: 4, classes: 2);
         var steps = new List<int>();
-        resumed.StepCompleted += m => steps.Add(m.Step);
+        resumed.Callbacks.Add(new TrainingObserver { StepCompleted = m => steps.Add(m.Step) });
         var result = resumed.Train(resumedModel, _data, resume: checkpoint);
 
         Assert.That(steps, Is.EqualTo(Enumerable.Range(9, 12)));
@@ -73,7 +74,7 @@ public sealed class CheckpointTests
     [Test]
     public void Only_the_newest_checkpoints_are_kept()
     {
-        var trainer = new Trainer(Options(steps: 12, checkpointEvery: 2), null) { Checkpoints = new CheckpointStore(Sub("kept"), keep: 2) };
+        var trainer = new Trainer(Options(steps: 12, checkpointEvery: 2), null) { Callbacks = [new CheckpointStore(Sub("kept"), keep: 2)] };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
 
         trainer.Train(model, _data);
@@ -86,9 +87,9 @@ public sealed class CheckpointTests
     public void A_write_that_dies_midway_leaves_the_previous_checkpoint_whole_and_no_partial_file()
     {
         var store = new CheckpointStore(Sub("crash"));
-        var trainer = new Trainer(Options(steps: 10, checkpointEvery: 5), null) { Checkpoints = store };
+        var trainer = new Trainer(Options(steps: 10, checkpointEvery: 5), null) { Callbacks = [store] };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
-        trainer.StepCompleted += m => { if (m.Step == 6) store.WrapWriteStream = s => new FailingStream(s, failAfterBytes: 300); };
+        trainer.Callbacks.Add(new TrainingObserver { StepCompleted = m => { if (m.Step == 6) store.WrapWriteStream = s => new FailingStream(s, failAfterBytes: 300); } });
 
         Assert.Throws<IOException>(() => trainer.Train(model, _data));
 
@@ -101,12 +102,12 @@ public sealed class CheckpointTests
     public void A_checkpoint_records_the_run_and_the_software_that_wrote_it()
     {
         var options = Options(steps: 3) with { LearningRate = 0.005, ClipNorm = null, ClipValue = 0.5, Order = SequenceOrder.Rows, Seed = 9 };
-        var trainer = new Trainer(options, null) { Checkpoints = new CheckpointStore(Sub("info")) };
+        var trainer = new Trainer(options, null) { Callbacks = [new CheckpointStore(Sub("info"))] };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
         var before = DateTimeOffset.UtcNow;
 
-        trainer.Train(model, _data);
-        var info = CheckpointFile.Read(trainer.LastCheckpoint!).Info;
+        var trained = trainer.Train(model, _data);
+        var info = CheckpointFile.Read(trained.LastCheckpoint!).Info;
 
         Assert.That(info.Step, Is.EqualTo(3));
         Assert.That(info.Options, Is.EqualTo(options with { Device = DeviceChoice.Auto }));
@@ -121,11 +122,11 @@ public sealed class CheckpointTests
     [Test]
     public void The_model_built_from_a_checkpoint_predicts_as_the_trained_one()
     {
-        var trainer = new Trainer(Options(steps: 5), null) { Checkpoints = new CheckpointStore(Sub("model")) };
+        var trainer = new Trainer(Options(steps: 5), null) { Callbacks = [new CheckpointStore(Sub("model"))] };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
-        trainer.Train(model, _data);
+        var trained = trainer.Train(model, _data);
 
-        using var loaded = CheckpointFile.Read(trainer.LastCheckpoint!).CreateModel();
+        using var loaded = CheckpointFile.Read(trained.LastCheckpoint!).CreateModel();
 
         Assert.That(Weights(loaded), Is.EqualTo(Weights(model)));
         Assert.That(loaded.Kind, Is.EqualTo(CellKind.Lstm));
@@ -133,10 +134,10 @@ public sealed class CheckpointTests
 
     private string WriteOne()
     {
-        var trainer = new Trainer(Options(steps: 2), null) { Checkpoints = new CheckpointStore(Sub("one")) };
+        var trainer = new Trainer(Options(steps: 2), null) { Callbacks = [new CheckpointStore(Sub("one"))] };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
-        trainer.Train(model, _data);
-        return trainer.LastCheckpoint!;
+        var trained = trainer.Train(model, _data);
+        return trained.LastCheckpoint!;
     }
 
     private static string ReadError(string path) => Assert.Throws<CheckpointException>(() => CheckpointFile.Read(path))!.Message;
@@ -218,7 +219,7 @@ public sealed class CheckpointTests
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
         float[] before = Weights(model);
         var skipped = new List<bool>();
-        trainer.StepCompleted += m => skipped.Add(m.UpdateSkipped);
+        trainer.Callbacks.Add(new TrainingObserver { StepCompleted = m => skipped.Add(m.UpdateSkipped) });
 
         var error = Assert.Throws<TrainingDivergedException>(() => trainer.Train(model, poisoned))!;
 
@@ -232,7 +233,7 @@ public sealed class CheckpointTests
     public void A_run_that_ends_inside_a_run_of_non_finite_steps_has_diverged_too()
     {
         using var poisoned = new DatasetSplit(full(96, 5, 4, float.NaN), zeros(96, ScalarType.Int64));
-        var trainer = new Trainer(Options() with { Steps = 2, MaxNonFiniteSteps = 10 }, null) { Checkpoints = new CheckpointStore(_folder.Path) };
+        var trainer = new Trainer(Options() with { Steps = 2, MaxNonFiniteSteps = 10 }, null) { Callbacks = [new CheckpointStore(_folder.Path)] };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
 
         var error = Assert.Throws<TrainingDivergedException>(() => trainer.Train(model, poisoned))!;

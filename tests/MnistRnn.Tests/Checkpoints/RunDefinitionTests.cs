@@ -1,5 +1,6 @@
 using System.Reflection;
 using MnistRnn.Checkpoints;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Tests.Support;
 using MnistRnn.Training;
@@ -37,7 +38,7 @@ public sealed class RunDefinitionTests
     {
         using var folder = new TempFolder();
         using var train = LearnableTasks.BrightestRow(48, seed: 2);
-        var trainer = new Trainer(Unusual) { Checkpoints = new CheckpointStore(folder.Path) };
+        var trainer = new Trainer(Unusual) { Callbacks = [new CheckpointStore(folder.Path)] };
         using (var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4)) trainer.Train(model, train, validation: train);
         var info = CheckpointFile.Read(CheckpointStore.List(folder.Path)[0]).Info;
 

@@ -5,16 +5,16 @@ namespace MnistRnn.Tests.Data;
 
 public sealed class ShuffledBatchesTests
 {
-    private static DatasetSplit Split(int count) =>
-        new(arange(count, ScalarType.Float32).reshape(count, 1, 1), arange(count, ScalarType.Int64));
+    private static SequenceDataset Split(int count) =>
+        new(arange(count, ScalarType.Float32).reshape(count, 1, 1), arange(count, ScalarType.Int64), classes: count);
 
-    private static List<long> Epochs(DatasetSplit split, int batchSize, long seed, int batchCount)
+    private static List<long> Epochs(SequenceDataset split, int batchSize, long seed, int batchCount)
     {
         using var batches = new ShuffledBatches(split, batchSize, seed);
         var seen = new List<long>();
         for (int i = 0; i < batchCount; i++)
         {
-            var (_, labels) = batches.Next();
+            var (_, labels, _) = batches.Next();
             seen.AddRange(labels.data<long>().ToArray());
         }
         return seen;
@@ -50,9 +50,9 @@ public sealed class ShuffledBatchesTests
         batches.Next();
         batches.Next();
         Assert.That(batches.Epoch, Is.EqualTo(0));
-        var (images, _) = batches.Next();
+        var (sequences, _, _) = batches.Next();
 
-        Assert.That(images.shape[0], Is.EqualTo(4));
+        Assert.That(sequences.shape[0], Is.EqualTo(4));
         Assert.That(batches.Epoch, Is.EqualTo(1));
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Tests.Support;
 using MnistRnn.Training;
@@ -19,7 +20,7 @@ public sealed class CheckpointFuzzTests
 {
     private const int Prelude = 16;
     private TempFolder _folder = null!;
-    private DatasetSplit _data = null!;
+    private SequenceDataset _data = null!;
     private byte[] _genuine = null!;
 
     [OneTimeSetUp]
@@ -32,10 +33,10 @@ public sealed class CheckpointFuzzTests
             {
                 Model = CellKind.Lstm, Steps = 6, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu, ValidateEvery = 2, RestoreBestWeights = true,
             }, null)
-        { Checkpoints = new CheckpointStore(_folder.File("genuine")) };
+        { Callbacks = [new CheckpointStore(_folder.File("genuine"))] };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
-        trainer.Train(model, _data, validation: _data);
-        _genuine = File.ReadAllBytes(trainer.LastCheckpoint!);
+        var trained = trainer.Train(model, _data, validation: _data);
+        _genuine = File.ReadAllBytes(trained.LastCheckpoint!);
     }
 
     [OneTimeTearDown]

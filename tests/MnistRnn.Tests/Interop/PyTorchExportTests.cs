@@ -131,10 +131,9 @@ public sealed class PyTorchExportTests
             Layers = stackedBidirectional ? 2 : 1, Bidirectional = stackedBidirectional,
         };
         using var mnist = MnistDataset.Load(RepositoryPaths.Mnist, CPU);
-        var trainer = new Trainer(options) { Checkpoints = new CheckpointStore(_folder.File("checkpoints")) };
+        var trainer = new Trainer(options) { Callbacks = [new CheckpointStore(_folder.File("checkpoints"))] };
         using var model = trainer.CreateModel(CPU, mnist);
-        trainer.Train(model, mnist.Train);
-        return trainer.LastCheckpoint!;
+        return trainer.Train(model, mnist.Train).LastCheckpoint!;
     }
 
     private static void WriteTestLogits(TrainedClassifier classifier, string path)
@@ -142,8 +141,8 @@ public sealed class PyTorchExportTests
         using var mnist = MnistDataset.Load(RepositoryPaths.Mnist, CPU);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var layout = SequenceLayout.For(mnist.Test, classifier.Order);
-        var logits = classifier.Model.forward(layout.Arrange(mnist.Test.Images)).contiguous();
+        using var test = mnist.Test.ToSequences(classifier.Order, mnist.Classes);
+        var logits = classifier.Model.forward(test.Sequences).contiguous();
         File.WriteAllBytes(path, logits.bytes.ToArray());
     }
 

@@ -18,15 +18,15 @@ public sealed class TrainedClassifierTests
         using var data = new DatasetSplit(rand(32, 6, 6), randint(0, 3, [32], ScalarType.Int64));
         var trainer = new Trainer(new TrainingOptions { Model = CellKind.Gru, Steps = 3, BatchSize = 8, HiddenSize = 8, Order = order })
         {
-            Checkpoints = new CheckpointStore(folder.Path),
+            Callbacks = [new CheckpointStore(folder.Path)],
         };
         using var model = trainer.CreateModel(CPU, inputSize: order == SequenceOrder.Rows ? 6 : 1, classes: 3);
-        trainer.Train(model, data);
+        var trained = trainer.Train(model, data);
         using var scope = NewDisposeScope();
-        using var layout = SequenceLayout.For(data, order);
+        using var layout = new SequenceLayout(order, data.Rows, data.Columns);
         var expected = model.call(layout.Arrange(data.Images.narrow(0, 0, 4))).softmax(1);
 
-        using var classifier = TrainedClassifier.Load(trainer.LastCheckpoint!);
+        using var classifier = TrainedClassifier.Load(trained.LastCheckpoint!);
         var probabilities = classifier.Probabilities(data.Images.narrow(0, 0, 4));
         var single = classifier.Predict(data.Images[2]);
 
@@ -43,10 +43,11 @@ public sealed class TrainedClassifierTests
         using var data = new DatasetSplit(rand(32, 5, 6), randint(0, 3, [32], ScalarType.Int64));
         var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 2, BatchSize = 8, HiddenSize = 8, Order = SequenceOrder.Permuted })
         {
-            Checkpoints = new CheckpointStore(folder.Path),
+            Callbacks = [new CheckpointStore(folder.Path)],
         };
-        using (var model = trainer.CreateModel(CPU, inputSize: 1, classes: 3)) trainer.Train(model, data);
-        using var fromCheckpoint = TrainedClassifier.Load(trainer.LastCheckpoint!);
+        TrainingResult trained;
+        using (var model = trainer.CreateModel(CPU, inputSize: 1, classes: 3)) trained = trainer.Train(model, data);
+        using var fromCheckpoint = TrainedClassifier.Load(trained.LastCheckpoint!);
         string file = folder.File("digits.safetensors");
         fromCheckpoint.Save(file);
 

@@ -18,7 +18,7 @@ namespace MnistRnn.Tests.Models;
 public sealed class DeviceMoveTests
 {
     private TempFolder _folder = null!;
-    private DatasetSplit _data = null!;
+    private SequenceDataset _data = null!;
 
     [SetUp]
     public void SetUp()
@@ -103,7 +103,7 @@ public sealed class DeviceMoveTests
         var trainer = new Trainer(Options(kind));
         using var model = MovedThereAndBack(trainer);
         using var scope = NewDisposeScope();
-        var input = _data.Images.narrow(0, 0, 16);
+        var input = _data.Sequences.narrow(0, 0, 16);
         var (_, outputs) = model.ForwardWithOutputs(input);
 
         // What the diagnostics read must be what the module holds now, not what it held before the move: on a GPU
@@ -123,12 +123,12 @@ public sealed class DeviceMoveTests
     [TestCase(StepExecution.DeviceResident)]
     public void A_moved_model_trains_checkpoints_and_resumes_exactly(StepExecution execution)
     {
-        var straight = new Trainer(Options(CellKind.Lstm, execution)) { Checkpoints = new CheckpointStore(Path.Combine(_folder.Path, "straight")) };
+        var straight = new Trainer(Options(CellKind.Lstm, execution)) { Callbacks = [new CheckpointStore(Path.Combine(_folder.Path, "straight"))] };
         using var straightModel = MovedThereAndBack(straight);
         var flows = new List<GradientFlowMeasurement>();
-        straight.GradientFlowMeasured += flows.Add;
+        straight.Callbacks.Add(new TrainingObserver { GradientFlowMeasured = flows.Add });
         var logged = new List<StepMetrics>();
-        straight.StepCompleted += logged.Add;
+        straight.Callbacks.Add(new TrainingObserver { StepCompleted = logged.Add });
         straight.Train(straightModel, _data);
 
         Assert.That(logged.Select(m => m.State), Has.All.Not.Null, "every step is logged, so every step measures the state");

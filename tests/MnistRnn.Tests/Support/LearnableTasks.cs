@@ -7,25 +7,29 @@ namespace MnistRnn.Tests.Support;
 internal static class LearnableTasks
 {
     /// <summary>4x4 images whose class is the row holding the brightest pixel (4 classes).</summary>
-    public static DatasetSplit BrightestRow(int count, long seed)
+    public static SequenceDataset BrightestRow(int count, long seed)
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)seed);
         var labels = randint(0, 4, [count], ScalarType.Int64, generator: generator);
         var images = rand([count, 4, 4], generator: generator).mul_(0.5);
         images.index_put_(ones(count), arange(count), labels, randint(0, 4, [count], ScalarType.Int64, generator: generator));
-        return new DatasetSplit(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+        return Owned(images, labels, classes: 4);
     }
 
     /// <summary>96 images of 5x4 whose class is whether their overall brightness exceeds 10 (2 classes).</summary>
-    public static DatasetSplit Brightness(long seed)
+    public static SequenceDataset Brightness(long seed)
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)seed);
         var images = rand([96, 5, 4], generator: generator);
         var labels = images.sum([1, 2]).gt(10).to(ScalarType.Int64);
-        return new DatasetSplit(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+        return Owned(images, labels, classes: 2);
     }
+
+    // A dataset that owns tensors made in the caller's dispose scope.
+    private static SequenceDataset Owned(Tensor sequences, Tensor labels, int classes) =>
+        new(sequences.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), classes);
 
     /// <summary>
     /// Sequences of 4 to 16 steps of 2 features, padded to 16 with fives; the class (one of 4) is the sign pattern of the

@@ -1,4 +1,5 @@
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Tests.Support;
 using MnistRnn.Training;
@@ -56,7 +57,7 @@ public sealed class DeviceResidentTrainingTests
         for (int step = 0; step < 3; step++)
         {
             adam.ZeroGrad();
-            nn.functional.cross_entropy(model.call(data.Images), data.Labels).backward();
+            nn.functional.cross_entropy(model.call(data.Sequences), data.Labels).backward();
             adam.Step();
         }
 
@@ -85,7 +86,7 @@ public sealed class DeviceResidentTrainingTests
             var trainer = new Trainer(Options(kind, steps: 30, execution));
             using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
             var steps = new List<StepMetrics>();
-            trainer.StepCompleted += steps.Add;
+            trainer.Callbacks.Add(new TrainingObserver { StepCompleted = steps.Add });
             trainer.Train(model, data);
             return (Weights(model), steps);
         }
@@ -113,10 +114,11 @@ public sealed class DeviceResidentTrainingTests
             with
         { LogCadence = LogCadence.EveryNSteps(int.MaxValue) });
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
-        var reportedAt = new List<(int Step, int Completed)>();
-        trainer.StepCompleted += m => reportedAt.Add((m.Step, trainer.CompletedSteps));
+        var lag = new ReportLag();
+        trainer.Callbacks.Add(lag);
 
         trainer.Train(model, data);
+        var reportedAt = lag.Seen;
 
         Assert.That(reportedAt.Select(r => r.Step), Is.EqualTo(Enumerable.Range(1, Trainer.MaxPendingSteps + 20)));
         Assert.That(reportedAt.Max(r => r.Completed - r.Step), Is.EqualTo(Trainer.MaxPendingSteps - 1));
@@ -132,7 +134,7 @@ public sealed class DeviceResidentTrainingTests
         { LogCadence = LogCadence.EveryNSteps(int.MaxValue) });
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var live = new List<long>();
-        trainer.StepCompleted += m => { if (m.Step % Trainer.MaxPendingSteps == 0) live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount); };
+        trainer.Callbacks.Add(new TrainingObserver { StepCompleted = m => { if (m.Step % Trainer.MaxPendingSteps == 0) live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount); } });
 
         trainer.Train(model, data);
 
@@ -146,5 +148,13 @@ public sealed class DeviceResidentTrainingTests
         Assert.That(StepExecutionChoice.Resolve(StepExecution.Auto, CPU), Is.EqualTo(StepExecution.Synchronous));
         Assert.That(StepExecutionChoice.Resolve(StepExecution.Auto, new Device(DeviceType.CUDA, 0)), Is.EqualTo(StepExecution.DeviceResident));
         Assert.That(StepExecutionChoice.Resolve(StepExecution.DeviceResident, CPU), Is.EqualTo(StepExecution.DeviceResident));
+    }
+
+    // A callback of one's own: which step each step's figures arrive after.
+    private sealed class ReportLag : TrainingCallback
+    {
+        public List<(int Step, int Completed)> Seen { get; } = [];
+
+        public override void OnStepReported(TrainingContext context, StepMetrics metrics) => Seen.Add((metrics.Step, context.Step));
     }
 }

@@ -127,8 +127,8 @@ public sealed class SequenceTrainingTests
 
     private static Checkpoint CheckpointAfterFourSteps(SequenceDataset train, TempFolder folder)
     {
-        var trainer = new Trainer(Options(steps: 4)) { Checkpoints = new CheckpointStore(folder.Path) };
-        using (var model = trainer.CreateModel(train)) trainer.Train(model, train);
-        return CheckpointFile.Read(trainer.LastCheckpoint!);
+        var trainer = new Trainer(Options(steps: 4)) { Callbacks = [new CheckpointStore(folder.Path)] };
+        using var model = trainer.CreateModel(train);
+        return CheckpointFile.Read(trainer.Train(model, train).LastCheckpoint!);
     }
 }

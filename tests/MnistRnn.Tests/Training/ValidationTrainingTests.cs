@@ -1,5 +1,6 @@
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
+using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Tests.Support;
 using MnistRnn.Training;
@@ -11,10 +12,10 @@ namespace MnistRnn.Tests.Training;
 /// <summary>Validation during training, early stopping, the best weights and schedulers driven by the trainer, in both step modes.</summary>
 public sealed class ValidationTrainingTests
 {
-    private DatasetSplit _train = null!;
-    private DatasetSplit _validation = null!;
+    private SequenceDataset _train = null!;
+    private SequenceDataset _validation = null!;
     // Labels drawn at random: the better the model learns the task, the worse it does here, so its loss plateaus and rises.
-    private DatasetSplit _unlearnable = null!;
+    private SequenceDataset _unlearnable = null!;
     private TempFolder _folder = null!;
 
     [SetUp]
@@ -23,7 +24,7 @@ public sealed class ValidationTrainingTests
         _train = LearnableTasks.BrightestRow(256, seed: 5);
         _validation = LearnableTasks.BrightestRow(128, seed: 6);
         using (var generator = new Generator(7))
-            _unlearnable = new DatasetSplit(_validation.Images.clone(), randint(0, 4, [128], ScalarType.Int64, generator: generator));
+            _unlearnable = new SequenceDataset(_validation.Sequences.clone(), randint(0, 4, [128], ScalarType.Int64, generator: generator), classes: 4);
         _folder = new TempFolder();
     }
 
@@ -50,16 +51,17 @@ public sealed class ValidationTrainingTests
 
     private static float[] Weights(RecurrentClassifier model) => model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
 
-    private (TrainingResult Result, float[] Weights, List<ValidationRecord> Seen) Train(TrainingOptions options, DatasetSplit? validation,
+    private (TrainingResult Result, float[] Weights, List<ValidationRecord> Seen) Train(TrainingOptions options, SequenceDataset? validation,
         Func<optim.Optimizer, optim.lr_scheduler.LRScheduler>? scheduler = null, CheckpointStore? store = null, Checkpoint? resume = null,
         List<double>? rates = null, CancellationToken cancellation = default, Action<StepMetrics>? onStep = null)
     {
-        var trainer = new Trainer(options) { Scheduler = scheduler, Checkpoints = store };
+        var trainer = new Trainer(options) { Scheduler = scheduler };
+        if (store is not null) trainer.Callbacks.Add(store);
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var seen = new List<ValidationRecord>();
-        trainer.ValidationCompleted += seen.Add;
-        trainer.StepCompleted += m => rates?.Add(m.LearningRate);
-        if (onStep is not null) trainer.StepCompleted += onStep;
+        trainer.Callbacks.Add(new TrainingObserver { ValidationCompleted = seen.Add });
+        trainer.Callbacks.Add(new TrainingObserver { StepCompleted = m => rates?.Add(m.LearningRate) });
+        if (onStep is not null) trainer.Callbacks.Add(new TrainingObserver { StepCompleted = onStep });
         var result = trainer.Train(model, _train, validation, cancellation, resume);
         return (result, Weights(model), seen);
     }

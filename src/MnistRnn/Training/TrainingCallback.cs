@@ -1,0 +1,59 @@
+using MnistRnn.Diagnostics;
+
+namespace MnistRnn.Training;
+
+/// <summary>
+/// Something that observes or steers training, in the manner of Keras's and Lightning's callbacks: override the moments
+/// you need and give it to <see cref="Trainer.Callbacks"/>. The trainer calls its own callbacks first (step lines, stall
+/// warnings, gradient flow, early stopping), then the given ones in their order, each on the training thread.
+/// <see cref="Checkpoints.CheckpointStore"/> is one; <see cref="TrainingObserver"/> turns delegates into one.
+/// </summary>
+public abstract class TrainingCallback
+{
+    /// <summary>Before the first step of a call of <c>Train</c> (after a resumed checkpoint is restored).</summary>
+    public virtual void OnTrainingStart(TrainingContext context)
+    {
+    }
+
+    /// <summary>
+    /// When a step's figures reach the host: right after the step, or under <see cref="StepExecution.DeviceResident"/> in
+    /// bursts, in step order, at most <see cref="Trainer.MaxPendingSteps"/> steps late (and before every validation,
+    /// checkpoint and logged step).
+    /// </summary>
+    public virtual void OnStepReported(TrainingContext context, StepMetrics metrics)
+    {
+    }
+
+    /// <summary>After each evaluation of the validation data, every <see cref="TrainingOptions.ValidateEvery"/> steps and after the last.</summary>
+    public virtual void OnValidationEnd(TrainingContext context, ValidationRecord validation)
+    {
+    }
+
+    /// <summary>After each step of <see cref="TrainingOptions.GradientFlowSteps"/>, with dLoss/dh_t on the probe batch.</summary>
+    public virtual void OnGradientFlow(TrainingContext context, GradientFlowMeasurement measurement)
+    {
+    }
+
+    /// <summary>Once, when the loss has stayed near chance for <see cref="TrainingOptions.StallWindow"/> steps.</summary>
+    public virtual void OnStall(TrainingContext context, Stall stall)
+    {
+    }
+
+    /// <summary>
+    /// After everything the trainer does at step <see cref="TrainingContext.Step"/> (its update, validation, early-stopping
+    /// decision), while the model holds that step's weights. Under <see cref="StepExecution.DeviceResident"/> its figures may not have been reported yet.
+    /// </summary>
+    public virtual void OnStepEnd(TrainingContext context)
+    {
+    }
+
+    /// <summary>When cancellation stops training, before <see cref="TrainingCanceledException"/> is thrown; the model holds the last completed step's weights.</summary>
+    public virtual void OnInterrupted(TrainingContext context)
+    {
+    }
+
+    /// <summary>After the last step (or the step early stopping ended at), once the model holds the weights <paramref name="result"/> names.</summary>
+    public virtual void OnTrainingEnd(TrainingContext context, TrainingResult result)
+    {
+    }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using MnistRnn.Checkpoints;
+using MnistRnn.Data;
+using MnistRnn.Models;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Training;
+
+/// <summary>
+/// One call of <see cref="Trainer.Train(RecurrentClassifier, SequenceDataset, SequenceDataset, CancellationToken, Checkpoint)"/>:
+/// the step loop and what it owns (optimizer, batches, learning rate, pending metrics, validations), with every other
+/// concern in the callbacks its <see cref="TrainingContext"/> calls.
+/// </summary>
+internal sealed class TrainingRun : IDisposable
+{
+    private readonly TrainingOptions _options;
+    private readonly RecurrentClassifier _model;
+    private readonly AdamOptimizer _optimizer;
+    private readonly ShuffledBatches _batches;
+    private readonly PendingMetrics? _pending;
+    private readonly ValidationTracker? _validation;
+    private readonly LearningRateControl _learningRate;
+    private readonly TrainingContext _context;
+    private readonly Stopwatch _clock = new();
+    private StepMetrics? _lastReported;
+
+    public TrainingRun(TrainingOptions options, RecurrentClassifier model, SequenceDataset train, SequenceDataset? validation, DataIdentity data,
+        Func<optim.Optimizer, optim.lr_scheduler.LRScheduler>? scheduler, IReadOnlyList<TrainingCallback> callbacks, ILogger logger)
+    {
+        _options = options;
+        _model = model;
+        var execution = StepExecutionChoice.Resolve(options.StepExecution, train.Device);
+        _optimizer = new AdamOptimizer(model.parameters(), options.LearningRate, execution, weightDecay: options.WeightDecay);
+        _batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
+        _pending = execution == StepExecution.DeviceResident ? new PendingMetrics(Trainer.MaxPendingSteps, train.Device, model.Kind) : null;
+        _validation = validation is null ? null : new ValidationTracker(validation, options);
+        _learningRate = new LearningRateControl(options, _optimizer, scheduler);
+        if (_learningRate.NeedsValidation && _validation is null)
+            throw new ArgumentException("Trainer.Scheduler made a ReduceLROnPlateau, which reads the validation loss; pass validation data to Train.");
+        var state = new TrainingState(model, _optimizer, _batches, 0, options, train, data) { Validation = _validation };
+        _context = new TrainingContext(options, model, state, _validation, callbacks, logger);
+    }
+
+    public TrainingResult Run(CancellationToken cancellationToken, Checkpoint? resume)
+    {
+        if (resume is not null)
+        {
+            resume.Restore(_context.State);
+            _context.LastCheckpoint = resume.Path;
+            _learningRate.Replay(resume.Info.Step, _validation?.History ?? []);
+        }
+        int first = (resume?.Info.Step ?? 0) + 1;
+        _context.Step = first - 1;
+        _model.train();
+        _context.Notify(c => c.OnTrainingStart(_context));
+        _clock.Start();
+        for (int step = first; step <= _options.Steps && !_context.StopRequested; step++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                ReportPending();
+                _context.Notify(c => c.OnInterrupted(_context));
+                throw new TrainingCanceledException(step - 1, _context.LastCheckpoint, cancellationToken);
+            }
+            RunStep(step);
+        }
+        _clock.Stop();
+        int last = _context.Step;
+        // Ending inside a run of skipped updates is divergence too, only cut short by the step count: the
+        // last step's loss is not finite and no final checkpoint was written.
+        if (_context.SkippedUpdatesInARow > 0) throw new TrainingDivergedException(last, _context.SkippedUpdatesInARow, _context.LastCheckpoint);
+        int weightsFrom = last;
+        if (_options.RestoreBestWeights && _validation?.Best is { } best)
+        {
+            _validation.RestoreBest(_model);
+            weightsFrom = best.Step;
+        }
+        var result = new TrainingResult(last - first + 1, _options.BatchSize, _clock.Elapsed.TotalSeconds, _lastReported!)
+        {
+            LastStepNumber = last,
+            StoppedEarly = last < _options.Steps,
+            Validations = _validation?.History.ToList() ?? [],
+            BestValidation = _validation?.Best,
+            WeightsFromStep = weightsFrom,
+            LastCheckpoint = _context.LastCheckpoint,
+        };
+        _context.Notify(c => c.OnTrainingEnd(_context, result));
+        return result;
+    }
+
+    private void RunStep(int step)
+    {
+        using var scope = NewDisposeScope();
+        bool logged = _options.LogCadence.ShouldLog(step, _options.Steps);
+        bool validating = _validation is not null && (step % _options.ValidateEvery == 0 || step == _options.Steps);
+        // A checkpoint is only written after a step whose update applied, which the host must know first.
+        bool checkpointDue = step == _options.Steps || (_options.CheckpointEvery > 0 && step % _options.CheckpointEvery == 0);
+        _learningRate.BeforeStep(step);
+        if (_pending is null)
+        {
+            var metrics = TrainingStep.Run(_model, _optimizer, _batches, _options, step, measureState: logged, _clock);
+            _context.Step = step;
+            Report(metrics);
+        }
+        else
+        {
+            TrainingStep.RunOnDevice(_model, _optimizer, _batches, _options, step, measureState: logged, _clock, _pending);
+            _context.Step = step;
+            // A validation is a decision point (best weights, stopping): the steps before it are reported first.
+            if (logged || checkpointDue || validating || _pending.IsFull) ReportPending();
+        }
+        _learningRate.AfterStep();
+        if (validating)
+        {
+            var record = _validation!.Validate(_model, step);
+            TrainingLog.Validation(_context.Logger, step, record.Loss, record.Accuracy, record.IsBest ? " (best)" : "");
+            _learningRate.AfterValidation(record);
+            _context.Notify(c => c.OnValidationEnd(_context, record));
+        }
+        _context.Notify(c => c.OnStepEnd(_context));
+    }
+
+    // Everything done with a step's figures, in step order, as soon as they are on the host.
+    private void Report(StepMetrics metrics)
+    {
+        _lastReported = metrics;
+        _context.SkippedUpdatesInARow = metrics.UpdateSkipped ? _context.SkippedUpdatesInARow + 1 : 0;
+        if (metrics.UpdateSkipped)
+        {
+            TrainingLog.NonFinite(_context.Logger, metrics.Step, metrics.Loss, metrics.GradNorm, _context.SkippedUpdatesInARow, _options.MaxNonFiniteSteps);
+            if (_context.SkippedUpdatesInARow >= _options.MaxNonFiniteSteps)
+                throw new TrainingDivergedException(metrics.Step, _context.SkippedUpdatesInARow, _context.LastCheckpoint);
+        }
+        _context.Notify(c => c.OnStepReported(_context, metrics));
+    }
+
+    private void ReportPending()
+    {
+        if (_pending is null) return;
+        foreach (var metrics in _pending.ReadBack()) Report(metrics);
+    }
+
+    public void Dispose()
+    {
+        _validation?.Dispose();
+        _pending?.Dispose();
+        _batches.Dispose();
+        _optimizer.Dispose();
+    }
+}
