@@ -7,7 +7,8 @@ namespace MnistRnn.Runner;
 
 /// <summary>
 /// <c>mnist-rnn export</c>: a checkpoint's model as a PyTorch state_dict, in safetensors (with the architecture in its
-/// metadata) or in PyTorch's own <c>.pt</c> format, which plain <c>torch.load</c> reads (written by TorchSharp.PyBridge).
+/// metadata) or in PyTorch's own <c>.pt</c> format, which plain <c>torch.load</c> reads (written by TorchSharp.PyBridge);
+/// or as an ONNX model that takes images, for ONNX Runtime and no libtorch.
 /// </summary>
 internal sealed class ExportCommand
 {
@@ -18,13 +19,13 @@ internal sealed class ExportCommand
     };
     private readonly Option<string> _out = new("--out")
     {
-        Description = "The file to write, ending in .safetensors or .pt; it must not exist yet.",
+        Description = "The file to write, ending in .safetensors or .pt (PyTorch) or .onnx (ONNX Runtime); it must not exist yet.",
         Required = true,
     };
 
     public Command Build()
     {
-        var command = new Command("export", "Export a checkpoint's model for PyTorch: weights under PyTorch's state_dict names, as .safetensors or .pt.");
+        var command = new Command("export", "Export a checkpoint's model: for PyTorch, weights under PyTorch's state_dict names as .safetensors or .pt; or as an ONNX model (.onnx) that takes images, for ONNX Runtime.");
         command.Options.Add(_checkpoint);
         command.Options.Add(_out);
         command.SetAction(parse => Run(parse));
@@ -35,8 +36,8 @@ internal sealed class ExportCommand
     {
         string output = parse.GetValue(_out)!;
         string extension = Path.GetExtension(output).ToLowerInvariant();
-        if (extension is not (".safetensors" or ".pt"))
-            throw new UserErrorException(ExitCodes.InvalidArguments, $"--out: {output} must end in .safetensors or .pt, the two formats PyTorch reads.");
+        if (extension is not (".safetensors" or ".pt" or ".onnx"))
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--out: {output} must end in .safetensors or .pt (for PyTorch) or .onnx (for ONNX Runtime).");
         if (File.Exists(output) || Directory.Exists(output))
             throw new UserErrorException(ExitCodes.InvalidArguments, $"--out: {output} already exists; give a new file name, so nothing is overwritten.");
         string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
@@ -47,7 +48,8 @@ internal sealed class ExportCommand
         try
         {
             // Not over a file that appeared since the check above.
-            AtomicFile.Write(output, extension == ".safetensors" ? classifier.Save : temporary => classifier.Model.save_py(temporary), overwrite: false);
+            if (extension == ".onnx") classifier.ExportOnnx(output, overwrite: false);
+            else AtomicFile.Write(output, extension == ".safetensors" ? classifier.Save : temporary => classifier.Model.save_py(temporary), overwrite: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

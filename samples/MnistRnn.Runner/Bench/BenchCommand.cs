@@ -87,10 +87,12 @@ internal sealed class BenchCommand
         for (int i = 0; i < profile.Length; i++)
             Console.WriteLine($"  {StepProfile.Operations[i],-15} {profile[i],6:F3} ms  {100 * profile[i] / profile.Sum(),5:F1}%");
         double evalSeconds = Median(repeats, () => EvaluationSeconds(dataset, device));
+        double singleImageMs = SingleImageMilliseconds(dataset, device);
         SampleGpuMemory();
         double peak = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
         Console.WriteLine();
         Console.WriteLine($"evaluate the LSTM on {dataset.Test.Count:N0} test images: {evalSeconds:F3} s ({dataset.Test.Count / evalSeconds:N0} images/s)");
+        Console.WriteLine($"classify one image at a time with the LSTM: {singleImageMs:F3} ms (median of {SingleImages})");
         Console.WriteLine($"peak working set: {peak:F0} MB");
         var gpu = cuda ? GpuMemory.Read() : null;
         if (gpu is { } total)
@@ -102,7 +104,7 @@ internal sealed class BenchCommand
         {
             var stepProfile = StepProfile.Operations.Select((name, i) => (name, Math.Round(profile[i], 4))).ToDictionary(p => p.name, p => p.Item2);
             var report = new BenchReport(device.ToString(), stepMode.ToString(), get_num_threads(), Environment.ProcessorCount, Math.Round(loadSeconds, 4),
-                Math.Round(sgemm, 1), rows, stepProfile, Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), peak,
+                Math.Round(sgemm, 1), rows, stepProfile, Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), Math.Round(singleImageMs, 4), peak,
                 gpu is null ? null : gpuPeakMb, gpu?.TotalMb);
             JsonOutput.Write(jsonPath, report, "--json");
         }
@@ -182,6 +184,24 @@ internal sealed class BenchCommand
         using var model = trainer.CreateModel(device, dataset);
         using var test = dataset.Test.ToSequences(SequenceOrder.Rows, dataset.Classes);
         return Time(() => ModelEvaluation.Evaluate(model, test));
+    }
+
+    private const int SingleImages = 200;
+
+    // The latency a deployed classifier answers one request with: batch 1, evaluation mode, no gradients.
+    private static double SingleImageMilliseconds(MnistDataset dataset, Device device)
+    {
+        var trainer = new Trainer(new TrainingOptions { Steps = 1, StallWindow = 0 });
+        using var model = trainer.CreateModel(device, dataset);
+        model.eval();
+        using var noGrad = no_grad();
+        using var test = dataset.Test.ToSequences(SequenceOrder.Rows, dataset.Classes);
+        var times = Enumerable.Range(0, SingleImages + 10).Select(i => Time(() =>
+        {
+            using var scope = NewDisposeScope();
+            model.forward(test.Sequences.narrow(0, i % test.Count, 1)).cpu();
+        })).Skip(10).Order().ToArray();
+        return 1000 * times[SingleImages / 2];
     }
 
     private static void Synchronize(Device device)

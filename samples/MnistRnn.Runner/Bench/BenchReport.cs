@@ -15,6 +15,7 @@ internal sealed record BenchReport(
     IReadOnlyDictionary<string, double> LstmStepMilliseconds,
     double EvaluationSeconds,
     double EvaluationImagesPerSecond,
+    double SingleImageMilliseconds,
     double PeakWorkingSetMb,
     double? GpuMemoryInUsePeakMb,
     double? GpuMemoryTotalMb);

@@ -70,6 +70,9 @@ public sealed class SequenceLayout : IDisposable
         };
     }
 
+    /// <summary>The pixel permutation of <see cref="SequenceOrder.Permuted"/> (int64, on the layout's device), or null.</summary>
+    internal Tensor? Permutation => _permutation;
+
     /// <summary>Releases the permutation.</summary>
     public void Dispose() => _permutation?.Dispose();
 }

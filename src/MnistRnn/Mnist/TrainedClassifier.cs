@@ -83,6 +83,16 @@ public sealed class TrainedClassifier : IDisposable
     public void Save(string path) =>
         ModelFile.Save(Model, path, ImageMetadata());
 
+    /// <summary>
+    /// Writes the model as an ONNX model (see <see cref="ModelFile.ExportOnnx"/>) whose input is images (batch, rows, columns)
+    /// in [0, 1], read in <see cref="Order"/> inside the graph, with the image size and order in its metadata.
+    /// </summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="overwrite">Whether a file already there is replaced; when not, writing fails with an <see cref="IOException"/> and leaves it be.</param>
+    /// <exception cref="IOException">The file cannot be written; nothing was left behind.</exception>
+    public void ExportOnnx(string path, bool overwrite = true) =>
+        ModelFile.WriteOnnx(Onnx.OnnxExport.Build(Model, variableLength: false, ModelFile.Metadata(Model, ImageMetadata()), _layout), path, overwrite);
+
     private Dictionary<string, string> ImageMetadata() => new()
     {
         [OrderKey] = Order.ToName(),

@@ -1,5 +1,7 @@
 using System.Globalization;
+using Google.Protobuf;
 using MnistRnn.IO;
+using MnistRnn.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,6 +30,35 @@ public static class ModelFile
     /// <exception cref="IOException">The file cannot be written.</exception>
     public static void Save(RecurrentClassifier model, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        var all = Metadata(model, metadata);
+        var tensors = model.state_dict().Select(pair =>
+        {
+            using var scope = NewDisposeScope();
+            var values = pair.Value.detach().cpu().to(ScalarType.Float32).contiguous();
+            return new SafeTensorsFile.Entry(pair.Key, values.shape, values.data<float>().ToArray());
+        }).ToList();
+        SafeTensorsFile.Write(path, tensors, all);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="model"/> as an ONNX model (opset 9) that ONNX Runtime runs without libtorch, replacing
+    /// <paramref name="path"/> atomically: one ONNX <c>RNN</c>, <c>LSTM</c> or <c>GRU</c> node per layer, then the classifier.
+    /// Input <c>input</c>: sequences (batch, steps, features) float32, any batch and any number of steps; with
+    /// <paramref name="variableLength"/> also <c>lengths</c> (batch) int64, each sequence classified at its own last step.
+    /// Outputs <c>logits</c> and <c>probabilities</c> (their softmax), both (batch, classes). The architecture and
+    /// <paramref name="metadata"/> are the model's <c>metadata_props</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A metadata key is one the architecture uses.</exception>
+    /// <exception cref="IOException">The file cannot be written; nothing was left behind.</exception>
+    public static void ExportOnnx(RecurrentClassifier model, string path, bool variableLength = false, IReadOnlyDictionary<string, string>? metadata = null) =>
+        WriteOnnx(OnnxExport.Build(model, variableLength, Metadata(model, metadata), images: null), path);
+
+    internal static void WriteOnnx(Onnx.Proto.ModelProto onnx, string path, bool overwrite = true) =>
+        AtomicFile.Write(path, stream => onnx.WriteTo(stream), overwrite);
+
+    // The architecture as text, the metadata of every file a model is written to, and the caller's own keys.
+    internal static Dictionary<string, string> Metadata(RecurrentClassifier model, IReadOnlyDictionary<string, string>? metadata)
+    {
         var options = model.Options;
         var all = new Dictionary<string, string>
         {
@@ -45,13 +76,7 @@ public static class ModelFile
             if (!all.TryAdd(key, value))
                 throw new ArgumentException($"metadata key {key} is the architecture's own; name it otherwise.", nameof(metadata));
         }
-        var tensors = model.state_dict().Select(pair =>
-        {
-            using var scope = NewDisposeScope();
-            var values = pair.Value.detach().cpu().to(ScalarType.Float32).contiguous();
-            return new SafeTensorsFile.Entry(pair.Key, values.shape, values.data<float>().ToArray());
-        }).ToList();
-        SafeTensorsFile.Write(path, tensors, all);
+        return all;
     }
 
     /// <summary>Reads the metadata of a model file: the architecture's keys and any given to <see cref="Save"/>.</summary>

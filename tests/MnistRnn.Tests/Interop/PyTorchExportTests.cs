@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
@@ -30,7 +29,7 @@ public sealed class PyTorchExportTests
 
     private static void RequireTorch()
     {
-        if (!File.Exists(Python) || Run(Python, "-c", "import torch").ExitCode != 0)
+        if (!File.Exists(Python) || ChildProcess.Run(Python, "-c", "import torch").ExitCode != 0)
             Assert.Inconclusive($"{Python} cannot import torch; install Debian's python3-torch (.ci/run does where apt can).");
     }
 
@@ -48,7 +47,7 @@ public sealed class PyTorchExportTests
         string logits = _folder.File("logits.f32");
         WriteTestLogits(classifier, logits);
         var options = classifier.Model.Options;
-        var check = Run(Python, Script("check_export.py"), exported,
+        var check = ChildProcess.Run(Python, Script("check_export.py"), exported,
             options.Cell.ToName(), $"{options.InputSize}", $"{options.HiddenSize}", $"{options.Layers}", options.Bidirectional ? "true" : "false",
             $"{options.Classes}", TestImages, TestLabels, logits);
         Assert.That(check.ExitCode, Is.EqualTo(0), check.Output + check.Error);
@@ -73,7 +72,7 @@ public sealed class PyTorchExportTests
             Layers = stackedBidirectional ? 2 : 1, Bidirectional = stackedBidirectional,
         };
         string prefix = _folder.File("from-pytorch");
-        var train = Run(Python, Script("train_in_pytorch.py"), prefix, architecture.Cell.ToName(), "28", "16", $"{architecture.Layers}",
+        var train = ChildProcess.Run(Python, Script("train_in_pytorch.py"), prefix, architecture.Cell.ToName(), "28", "16", $"{architecture.Layers}",
             architecture.Bidirectional ? "true" : "false", "10", TestImages, TestLabels);
         Assert.That(train.ExitCode, Is.EqualTo(0), train.Output + train.Error);
 
@@ -95,7 +94,7 @@ public sealed class PyTorchExportTests
     {
         RequireTorch();
         string prefix = _folder.File("from-pytorch");
-        var train = Run(Python, Script("train_in_pytorch.py"), prefix, "lstm", "28", "16", "1", "false", "10", TestImages, TestLabels);
+        var train = ChildProcess.Run(Python, Script("train_in_pytorch.py"), prefix, "lstm", "28", "16", "1", "false", "10", TestImages, TestLabels);
         Assert.That(train.ExitCode, Is.EqualTo(0), train.Output + train.Error);
 
         var error = Assert.Throws<InvalidDataException>(() => ModelFile.LoadStateDict(prefix + ".pt", new RecurrentClassifierOptions(CellKind.Gru, 28, 16, 10)))!;
@@ -115,8 +114,8 @@ public sealed class PyTorchExportTests
         string existing = _folder.File("taken.pt");
         File.WriteAllText(existing, "keep me");
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("export", "--checkpoint", _folder.Path, "--out", _folder.File("model.onnx")), 2,
-            $"--out: {_folder.File("model.onnx")} must end in .safetensors or .pt, the two formats PyTorch reads.");
+        UserErrorAssert.OneSentence(RunnerProcess.Run("export", "--checkpoint", _folder.Path, "--out", _folder.File("model.h5")), 2,
+            $"--out: {_folder.File("model.h5")} must end in .safetensors or .pt (for PyTorch) or .onnx (for ONNX Runtime).");
         UserErrorAssert.OneSentence(RunnerProcess.Run("export", "--checkpoint", _folder.Path, "--out", existing), 2,
             $"--out: {existing} already exists; give a new file name, so nothing is overwritten.");
         Assert.That(File.ReadAllText(existing), Is.EqualTo("keep me"));
@@ -144,16 +143,5 @@ public sealed class PyTorchExportTests
         using var test = mnist.Test.ToSequences(classifier.Order, mnist.Classes);
         var logits = classifier.Model.forward(test.Sequences).contiguous();
         File.WriteAllBytes(path, logits.bytes.ToArray());
-    }
-
-    private static DotnetProcess.Result Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return new DotnetProcess.Result(process.ExitCode, output.Result, error.Result);
     }
 }

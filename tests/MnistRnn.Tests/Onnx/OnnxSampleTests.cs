@@ -1,0 +1,68 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MnistRnn.Data;
+using MnistRnn.Mnist;
+using MnistRnn.Models;
+using MnistRnn.Tests.Support;
+using MnistRnn.Training;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Tests.Onnx;
+
+/// <summary>
+/// <c>samples/MnistRnn.OnnxInference</c>, the deployment a .NET user copies: a program with ONNX Runtime and nothing of
+/// TorchSharp, run as a user runs it on an exported model and the MNIST test set.
+/// </summary>
+[Category("Onnx")]
+public sealed class OnnxSampleTests
+{
+    private TempFolder _folder = null!;
+
+    [SetUp]
+    public void SetUp() => _folder = new TempFolder();
+
+    [TearDown]
+    public void TearDown() => _folder.Dispose();
+
+    // Built beside the tests, in the same configuration.
+    private static string SampleFolder =>
+        Path.Combine(RepositoryPaths.Root, "samples", "MnistRnn.OnnxInference", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0");
+
+    private static DotnetProcess.Result Sample(params string[] args) =>
+        DotnetProcess.Run(SampleFolder, TimeSpan.FromMinutes(5), [Path.Combine(SampleFolder, "mnist-rnn-onnx.dll"), .. args]);
+
+    [Test]
+    public void The_sample_classifies_the_test_set_as_onnx_runtime_does_here_and_carries_no_torchsharp()
+    {
+        using var mnist = MnistDataset.Load(RepositoryPaths.Mnist);
+        var trainer = new Trainer(new TrainingOptions { Steps = 100, HiddenSize = 32, StallWindow = 0 });
+        using var model = trainer.CreateModel(CPU, mnist);
+        trainer.Train(model, mnist.Train);
+        string path = _folder.File("digits.onnx");
+        using (var classifier = TrainedClassifier.From(model, SequenceOrder.Rows, 28, 28)) classifier.ExportOnnx(path);
+
+        var run = Sample(path, RepositoryPaths.Mnist);
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
+        using var session = new InferenceSession(path);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(mnist.Test.Images.data<float>().ToArray(), [10000, 28, 28]))]);
+        var logits = results.Single(r => r.Name == "logits").AsTensor<float>();
+        long[] labels = mnist.Test.Labels.data<long>().ToArray();
+        int correct = Enumerable.Range(0, 10000).Count(i => Enumerable.Range(0, 10).MaxBy(c => logits[i, c]) == labels[i]);
+        Assert.That(run.Output, Does.Contain($"({correct} of 10000 images)"));
+        Assert.That(run.Output, Does.Match(@"latency [0-9.]+ ms per image .* throughput [0-9]+ images/s"));
+        Assert.That(Directory.GetFiles(SampleFolder, "*", SearchOption.AllDirectories).Select(Path.GetFileName),
+            Has.None.Contains("TorchSharp").And.None.Contains("torch").And.None.Contains("MnistRnn.dll"));
+    }
+
+    [Test]
+    public void The_sample_refuses_what_it_cannot_classify_in_one_sentence()
+    {
+        string notOnnx = _folder.File("notes.onnx");
+        File.WriteAllText(notOnnx, "not a model");
+
+        UserErrorAssert.OneSentence(Sample(_folder.File("missing.onnx"), RepositoryPaths.Mnist), 2, "does not exist; export one with mnist-rnn export --out model.onnx.");
+        UserErrorAssert.OneSentence(Sample(notOnnx, _folder.Path), 2, "holds no t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte");
+        UserErrorAssert.OneSentence(Sample(notOnnx, RepositoryPaths.Mnist), 3, "is not an ONNX model ONNX Runtime can run");
+    }
+}
