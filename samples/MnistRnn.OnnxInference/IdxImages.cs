@@ -7,12 +7,20 @@ namespace MnistRnn.OnnxInference;
 /// MNIST's test images and labels from their IDX files (raw or .gz): just enough of the format to classify them, with
 /// every size checked against a bound before anything is allocated.
 /// </summary>
-internal static class IdxImages
+internal sealed record IdxImages(float[] Pixels, byte[] Labels, int Count, int Rows, int Columns)
 {
     private const int ImagesMagic = 0x00000803, LabelsMagic = 0x00000801;
     private const int MaxSide = 1024, MaxCount = 1_000_000;
 
-    public static (float[] Pixels, int Count, int Rows, int Columns) ReadImages(string path)
+    /// <summary>The images of <paramref name="imagesPath"/>, in [0, 1], with the labels of <paramref name="labelsPath"/>.</summary>
+    /// <exception cref="InvalidDataException">Either is not such an IDX file, or they disagree; the message names the file.</exception>
+    public static IdxImages Read(string imagesPath, string labelsPath)
+    {
+        var (pixels, count, rows, columns) = ReadImages(imagesPath);
+        return new IdxImages(pixels, ReadLabels(labelsPath, count), count, rows, columns);
+    }
+
+    private static (float[] Pixels, int Count, int Rows, int Columns) ReadImages(string path)
     {
         using var stream = Open(path);
         int[] header = ReadHeader(stream, path, ImagesMagic, 3);
@@ -23,7 +31,7 @@ internal static class IdxImages
         return (bytes.Select(b => b / 255f).ToArray(), count, rows, columns);
     }
 
-    public static byte[] ReadLabels(string path, int expected)
+    private static byte[] ReadLabels(string path, int expected)
     {
         using var stream = Open(path);
         int count = ReadHeader(stream, path, LabelsMagic, 1)[0];

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace MnistRnn.Mnist;
 
 /// <summary>
@@ -7,6 +5,8 @@ namespace MnistRnn.Mnist;
 /// bounding box scaled (keeping its aspect ratio) to fit a 20x20 box, placed in a 28x28 frame with its
 /// centre of mass at the centre, values in [0, 1]. That is how MNIST itself was made, so a digit
 /// photographed or drawn at any size reads as the training images did. Other frame sizes scale alike.
+/// Plain arithmetic on arrays, with no TorchSharp, so that a program that deploys an ONNX model can compile this
+/// same file and prepare pictures exactly as <c>mnist-rnn predict</c> does.
 /// </summary>
 public static class DigitImagePreparation
 {
@@ -16,48 +16,103 @@ public static class DigitImagePreparation
     /// <summary>The smallest frame side a digit can be drawn into: a 20/28 box inside it must hold at least a few pixels.</summary>
     public const int MinSide = 4;
 
-    /// <summary>The image as a (rows, columns) float tensor in MNIST's style. The result belongs to the caller's dispose scope.</summary>
-    public static Tensor ToMnistStyle(GrayscaleImage image, InkPolarity polarity = InkPolarity.Auto, int rows = 28, int columns = 28)
+    /// <summary>The image in MNIST's style: <paramref name="rows"/> x <paramref name="columns"/> values in [0, 1], row by row.</summary>
+    public static float[] ToMnistStyle(GrayscaleImage image, InkPolarity polarity = InkPolarity.Auto, int rows = 28, int columns = 28)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, MinSide);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, MinSide);
-        using var scope = NewDisposeScope();
-        var pixels = tensor(image.Pixels).reshape(image.Height, image.Width).to(ScalarType.Float32).div(255);
-        if (polarity == InkPolarity.DarkOnLight || (polarity == InkPolarity.Auto && BorderMean(pixels) > 0.5))
-            pixels = 1 - pixels;
-        float max = pixels.max().item<float>();
-        if (max <= 0) return zeros(rows, columns).MoveToOuterDisposeScope(); // a blank image stays blank
+        int h = image.Height, w = image.Width;
+        var pixels = image.Pixels.Select(p => p / 255f).ToArray();
+        if (polarity == InkPolarity.DarkOnLight || (polarity == InkPolarity.Auto && BorderMean(pixels, h, w) > 0.5))
+            for (int i = 0; i < pixels.Length; i++) pixels[i] = 1 - pixels[i];
+        float max = pixels.Max();
+        var frame = new float[rows * columns];
+        if (max <= 0) return frame; // a blank image stays blank
 
         // The digit's bounding box.
-        var ink = pixels.gt(InkThreshold * max);
-        var inkRows = ink.any(1).nonzero().flatten();
-        var inkColumns = ink.any(0).nonzero().flatten();
-        long top = inkRows[0].item<long>(), bottom = inkRows[-1].item<long>();
-        long left = inkColumns[0].item<long>(), right = inkColumns[-1].item<long>();
-        var digit = pixels.narrow(0, top, bottom - top + 1).narrow(1, left, right - left + 1);
+        float threshold = (float)(InkThreshold * max);
+        int top = h, bottom = -1, left = w, right = -1;
+        for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+        {
+            if (pixels[y * w + x] <= threshold) continue;
+            (top, bottom, left, right) = (Math.Min(top, y), Math.Max(bottom, y), Math.Min(left, x), Math.Max(right, x));
+        }
+        int digitHeight = bottom - top + 1, digitWidth = right - left + 1;
 
         // Scale the longer side to 20/28 of the frame, keeping the aspect ratio; area averaging keeps thin strokes.
         double box = Math.Min(rows, columns) * 20.0 / 28.0;
-        double scale = box / Math.Max(digit.shape[0], digit.shape[1]);
-        long height = Math.Max(1, (long)Math.Round(digit.shape[0] * scale)), width = Math.Max(1, (long)Math.Round(digit.shape[1] * scale));
-        var mode = scale < 1 ? InterpolationMode.Area : InterpolationMode.Bilinear;
-        var resized = nn.functional.interpolate(digit.unsqueeze(0).unsqueeze(0), [height, width], mode: mode).squeeze(0).squeeze(0).clamp(0, 1);
+        double scale = box / Math.Max(digitHeight, digitWidth);
+        int height = Math.Max(1, (int)Math.Round(digitHeight * scale)), width = Math.Max(1, (int)Math.Round(digitWidth * scale));
+        float Digit(int y, int x) => pixels[(top + y) * w + left + x];
+        var resized = scale < 1 ? AreaAverage(Digit, digitHeight, digitWidth, height, width) : Bilinear(Digit, digitHeight, digitWidth, height, width);
 
         // Place it so that its centre of mass lands on the frame's centre, clipped to the frame.
-        double mass = resized.sum().item<float>();
-        double rowCentre = (resized.sum(dim: 1) * arange(height, dtype: ScalarType.Float32)).sum().item<float>() / mass;
-        double columnCentre = (resized.sum(dim: 0) * arange(width, dtype: ScalarType.Float32)).sum().item<float>() / mass;
-        long rowOffset = Math.Clamp((long)Math.Round((rows - 1) / 2.0 - rowCentre), 0, rows - height);
-        long columnOffset = Math.Clamp((long)Math.Round((columns - 1) / 2.0 - columnCentre), 0, columns - width);
-        var frame = zeros(rows, columns);
-        frame.narrow(0, rowOffset, height).narrow(1, columnOffset, width).copy_(resized);
-        return frame.MoveToOuterDisposeScope();
+        double mass = 0, rowMoment = 0, columnMoment = 0;
+        for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+        {
+            float value = resized[y * width + x];
+            mass += value;
+            rowMoment += value * y;
+            columnMoment += value * x;
+        }
+        int rowOffset = Math.Clamp((int)Math.Round((rows - 1) / 2.0 - rowMoment / mass), 0, rows - height);
+        int columnOffset = Math.Clamp((int)Math.Round((columns - 1) / 2.0 - columnMoment / mass), 0, columns - width);
+        for (int y = 0; y < height; y++)
+            Array.Copy(resized, y * width, frame, (rowOffset + y) * columns + columnOffset, width);
+        return frame;
     }
 
-    private static double BorderMean(Tensor pixels)
+    // The mean of the outermost rows and columns (corners counted twice, as each belongs to a row and a column).
+    private static double BorderMean(float[] pixels, int h, int w)
     {
-        using var scope = NewDisposeScope();
-        var border = cat([pixels[0], pixels[-1], pixels.select(1, 0), pixels.select(1, -1)]);
-        return border.mean().item<float>();
+        double sum = 0;
+        for (int x = 0; x < w; x++) sum += pixels[x] + pixels[(h - 1) * w + x];
+        for (int y = 0; y < h; y++) sum += pixels[y * w] + pixels[y * w + w - 1];
+        return sum / (2.0 * (w + h));
+    }
+
+    // Shrinking: each output pixel is the mean of the input pixels its area covers (PyTorch's "area" interpolation,
+    // adaptive average pooling), clamped to [0, 1].
+    private static float[] AreaAverage(Func<int, int, float> input, int inHeight, int inWidth, int height, int width)
+    {
+        var output = new float[height * width];
+        for (int y = 0; y < height; y++)
+        {
+            int y0 = y * inHeight / height, y1 = ((y + 1) * inHeight + height - 1) / height;
+            for (int x = 0; x < width; x++)
+            {
+                int x0 = x * inWidth / width, x1 = ((x + 1) * inWidth + width - 1) / width;
+                double sum = 0;
+                for (int sy = y0; sy < y1; sy++)
+                for (int sx = x0; sx < x1; sx++) sum += input(sy, sx);
+                output[y * width + x] = Math.Clamp((float)(sum / ((y1 - y0) * (x1 - x0))), 0, 1);
+            }
+        }
+        return output;
+    }
+
+    // Enlarging: bilinear interpolation between pixel centres (PyTorch's "bilinear" with align_corners=false), clamped to [0, 1].
+    private static float[] Bilinear(Func<int, int, float> input, int inHeight, int inWidth, int height, int width)
+    {
+        static (int Low, int High, float Weight) Source(int index, int inSize, int outSize)
+        {
+            float position = Math.Max(0, (float)inSize / outSize * (index + 0.5f) - 0.5f);
+            int low = (int)position;
+            return (low, Math.Min(low + 1, inSize - 1), position - low);
+        }
+        var output = new float[height * width];
+        for (int y = 0; y < height; y++)
+        {
+            var (y0, y1, wy) = Source(y, inHeight, height);
+            for (int x = 0; x < width; x++)
+            {
+                var (x0, x1, wx) = Source(x, inWidth, width);
+                float value = (1 - wy) * ((1 - wx) * input(y0, x0) + wx * input(y0, x1)) + wy * ((1 - wx) * input(y1, x0) + wx * input(y1, x1));
+                output[y * width + x] = Math.Clamp(value, 0, 1);
+            }
+        }
+        return output;
     }
 }

@@ -164,7 +164,7 @@ public sealed class TrainedClassifier : IDisposable
                 $"This model was trained on {ImageRows}x{ImageColumns} images; a picture can be prepared only for images of at least " +
                 $"{DigitImagePreparation.MinSide}x{DigitImagePreparation.MinSide}. Pass image tensors of its size instead.");
         using var scope = NewDisposeScope();
-        return Predict(DigitImagePreparation.ToMnistStyle(image, polarity, ImageRows, ImageColumns));
+        return Predict(tensor(DigitImagePreparation.ToMnistStyle(image, polarity, ImageRows, ImageColumns), [ImageRows, ImageColumns]));
     }
 
     /// <summary>Releases the model.</summary>

@@ -5,6 +5,7 @@ using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Tests.Support;
 using MnistRnn.Training;
+using SkiaSharp;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Onnx;
@@ -41,7 +42,7 @@ public sealed class OnnxSampleTests
         string path = _folder.File("digits.onnx");
         using (var classifier = TrainedClassifier.From(model, SequenceOrder.Rows, 28, 28)) classifier.ExportOnnx(path);
 
-        var run = Sample(path, RepositoryPaths.Mnist);
+        var run = Sample(path, "--data", RepositoryPaths.Mnist);
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
         using var session = new InferenceSession(path);
@@ -61,8 +62,45 @@ public sealed class OnnxSampleTests
         string notOnnx = _folder.File("notes.onnx");
         File.WriteAllText(notOnnx, "not a model");
 
-        UserErrorAssert.OneSentence(Sample(_folder.File("missing.onnx"), RepositoryPaths.Mnist), 2, "does not exist; export one with mnist-rnn export --out model.onnx.");
-        UserErrorAssert.OneSentence(Sample(notOnnx, _folder.Path), 2, "holds no t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte");
-        UserErrorAssert.OneSentence(Sample(notOnnx, RepositoryPaths.Mnist), 3, "is not an ONNX model ONNX Runtime can run");
+        UserErrorAssert.OneSentence(Sample(_folder.File("missing.onnx")), 2, "does not exist; export one with mnist-rnn export --out model.onnx.");
+        UserErrorAssert.OneSentence(Sample(notOnnx, "--data", _folder.Path), 2, "holds no t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte");
+        UserErrorAssert.OneSentence(Sample(notOnnx, "--data", RepositoryPaths.Mnist), 3, "is not an ONNX model ONNX Runtime can run");
+        UserErrorAssert.OneSentence(Sample(notOnnx, "--ink", "sideways", "idx:0"), 2, "--ink: unknown value 'sideways'");
+        UserErrorAssert.OneSentence(Sample(notOnnx, "--colour"), 2, "usage: mnist-rnn-onnx MODEL.onnx");
+    }
+
+    [Test]
+    public void The_sample_prints_what_predict_prints_for_test_images_and_pictures()
+    {
+        // A briefly trained MNIST LSTM, through the runner as a user has it: checkpoint, then export.
+        var train = RunnerProcess.Run("train", "--steps", "150", "--hidden", "32", "--out", _folder.File("run"));
+        Assert.That(train.ExitCode, Is.EqualTo(0), train.Error);
+        string onnx = _folder.File("digits.onnx");
+        Assert.That(RunnerProcess.Run("export", "--checkpoint", _folder.File("run"), "--out", onnx).ExitCode, Is.EqualTo(0));
+        string[] pictures = [Picture("one.png", 120, dark: true), Picture("wide.png", 300, dark: false), Picture("tiny.png", 12, dark: true)];
+        string[] inputs = ["idx:0", "idx:7", "idx:1234", .. pictures];
+
+        var predict = RunnerProcess.Run(["predict", "--checkpoint", _folder.File("run"), "--data", RepositoryPaths.Mnist, .. inputs]);
+        var sample = Sample([onnx, "--data", RepositoryPaths.Mnist, .. inputs]);
+
+        Assert.That(predict.ExitCode, Is.EqualTo(0), predict.Error);
+        Assert.That(sample.ExitCode, Is.EqualTo(0), sample.Error);
+        TestContext.Out.WriteLine(sample.Output);
+        Assert.That(sample.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(inputs.Length));
+        Assert.That(sample.Output, Is.EqualTo(predict.Output), "the same classes and probabilities, line for line");
+    }
+
+    // A digit-like stroke: dark on white paper, or light on black; large, wide or smaller than the 20-pixel box.
+    private string Picture(string name, int size, bool dark)
+    {
+        string path = _folder.File(name);
+        using var surface = SKSurface.Create(new SKImageInfo(size, size * 2 / 3 + 4));
+        surface.Canvas.Clear(dark ? SKColors.White : SKColors.Black);
+        using var pen = new SKPaint { Color = dark ? SKColors.Black : SKColors.White, StrokeWidth = Math.Max(2, size / 10f), Style = SKPaintStyle.Stroke, IsAntialias = true };
+        surface.Canvas.DrawCircle(size / 2f, size / 3f + 2, size / 5f, pen);
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, data.ToArray());
+        return path;
     }
 }
