@@ -87,12 +87,17 @@ internal sealed class BenchCommand
         for (int i = 0; i < profile.Length; i++)
             Console.WriteLine($"  {StepProfile.Operations[i],-15} {profile[i],6:F3} ms  {100 * profile[i] / profile.Sum(),5:F1}%");
         double evalSeconds = Median(repeats, () => EvaluationSeconds(dataset, device));
-        double singleImageMs = SingleImageMilliseconds(dataset, device);
         SampleGpuMemory();
         double peak = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
         Console.WriteLine();
         Console.WriteLine($"evaluate the LSTM on {dataset.Test.Count:N0} test images: {evalSeconds:F3} s ({dataset.Test.Count / evalSeconds:N0} images/s)");
-        Console.WriteLine($"classify one image at a time with the LSTM: {singleImageMs:F3} ms (median of {SingleImages})");
+        using var onCpu = device.type == TorchSharp.DeviceType.CPU ? null : DataFolder.Load(dataFolder, CPU);
+        var inference = InferenceComparison.Measure(onCpu ?? dataset);
+        Console.WriteLine();
+        Console.WriteLine($"inference on the CPU, hidden 128: load, latency for one image ({InferenceComparison.Calls} calls), throughput on the test set (batches of {InferenceComparison.Batch})");
+        Console.WriteLine("engine        cell  load ms  median ms  p99 ms   images/s");
+        foreach (var row in inference)
+            Console.WriteLine($"{row.Engine,-12}  {row.Cell,-4}  {row.LoadMilliseconds,7:F1}  {row.LatencyMedianMilliseconds,9:F3}  {row.LatencyP99Milliseconds,6:F3}  {row.ImagesPerSecond,9:N0}");
         Console.WriteLine($"peak working set: {peak:F0} MB");
         var gpu = cuda ? GpuMemory.Read() : null;
         if (gpu is { } total)
@@ -104,7 +109,7 @@ internal sealed class BenchCommand
         {
             var stepProfile = StepProfile.Operations.Select((name, i) => (name, Math.Round(profile[i], 4))).ToDictionary(p => p.name, p => p.Item2);
             var report = new BenchReport(device.ToString(), stepMode.ToString(), get_num_threads(), Environment.ProcessorCount, Math.Round(loadSeconds, 4),
-                Math.Round(sgemm, 1), rows, stepProfile, Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), Math.Round(singleImageMs, 4), peak,
+                Math.Round(sgemm, 1), rows, stepProfile, Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), inference, peak,
                 gpu is null ? null : gpuPeakMb, gpu?.TotalMb);
             JsonOutput.Write(jsonPath, report, "--json");
         }
@@ -184,24 +189,6 @@ internal sealed class BenchCommand
         using var model = trainer.CreateModel(device, dataset);
         using var test = dataset.Test.ToSequences(SequenceOrder.Rows, dataset.Classes);
         return Time(() => ModelEvaluation.Evaluate(model, test));
-    }
-
-    private const int SingleImages = 200;
-
-    // The latency a deployed classifier answers one request with: batch 1, evaluation mode, no gradients.
-    private static double SingleImageMilliseconds(MnistDataset dataset, Device device)
-    {
-        var trainer = new Trainer(new TrainingOptions { Steps = 1, StallWindow = 0 });
-        using var model = trainer.CreateModel(device, dataset);
-        model.eval();
-        using var noGrad = no_grad();
-        using var test = dataset.Test.ToSequences(SequenceOrder.Rows, dataset.Classes);
-        var times = Enumerable.Range(0, SingleImages + 10).Select(i => Time(() =>
-        {
-            using var scope = NewDisposeScope();
-            model.forward(test.Sequences.narrow(0, i % test.Count, 1)).cpu();
-        })).Skip(10).Order().ToArray();
-        return 1000 * times[SingleImages / 2];
     }
 
     private static void Synchronize(Device device)

@@ -15,7 +15,7 @@ internal sealed record BenchReport(
     IReadOnlyDictionary<string, double> LstmStepMilliseconds,
     double EvaluationSeconds,
     double EvaluationImagesPerSecond,
-    double SingleImageMilliseconds,
+    IReadOnlyList<InferenceRow> Inference,
     double PeakWorkingSetMb,
     double? GpuMemoryInUsePeakMb,
     double? GpuMemoryTotalMb);

@@ -15,7 +15,8 @@ public sealed class BenchCommandTests
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Output, Does.StartWith("device cpu, step mode Synchronous, threads 1, ").And.Contain("load and verify MNIST: ").And.Contain("sgemm 2048x2048x2048 float32: ")
-            .And.Contain("where an LSTM step of batch 100 spends its ").And.Contain("evaluate the LSTM on 10,000 test images: ").And.Contain("peak working set: "));
+            .And.Contain("where an LSTM step of batch 100 spends its ").And.Contain("evaluate the LSTM on 10,000 test images: ").And.Contain("peak working set: ")
+            .And.Contain("inference on the CPU, hidden 128: load, latency for one image (1000 calls), throughput on the test set (batches of 1000)"));
         using var report = JsonDocument.Parse(File.ReadAllText(json));
         var root = report.RootElement;
         Assert.That(root.GetProperty("threads").GetInt32(), Is.EqualTo(1));
@@ -31,6 +32,13 @@ public sealed class BenchCommandTests
         Assert.That(profile.Select(p => p.Name), Is.EqualTo(new[]
             { "batch gather", "zero gradients", "forward", "loss", "backward", "clipping", "loss read-back", "adam", "accuracy" }));
         Assert.That(profile.Select(p => p.Value.GetDouble()), Is.All.GreaterThan(0));
+        var inference = root.GetProperty("inference").EnumerateArray().ToList();
+        Assert.That(inference.Select(r => (r.GetProperty("engine").GetString(), r.GetProperty("cell").GetString())),
+            Is.EqualTo(new[] { ("TorchSharp", "lstm"), ("ONNX Runtime", "lstm"), ("TorchSharp", "gru"), ("ONNX Runtime", "gru") }));
+        foreach (string key in new[] { "load_milliseconds", "latency_median_milliseconds", "latency_p99_milliseconds", "images_per_second" })
+            Assert.That(inference.Select(r => r.GetProperty(key).GetDouble()), Is.All.GreaterThan(0), key);
+        Assert.That(inference.Select(r => r.GetProperty("latency_p99_milliseconds").GetDouble() - r.GetProperty("latency_median_milliseconds").GetDouble()),
+            Is.All.GreaterThanOrEqualTo(0), "p99 is not below the median");
     }
 
     [TestCase("bench", "--threads", "0", "--threads must be at least 1, got 0.")]
