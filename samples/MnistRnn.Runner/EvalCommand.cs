@@ -1,7 +1,5 @@
 using MnistRnn.IO;
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using MnistRnn.Data;
 using MnistRnn.Mnist;
 using MnistRnn.Training;
@@ -51,14 +49,14 @@ internal sealed class EvalCommand
         Console.WriteLine(loaded.Description);
         Console.WriteLine($"test loss {result.Loss:F5}, accuracy {result.Accuracy:F5} on {result.Count} images");
         Console.WriteLine();
-        Console.Write(PerClassTable(confusion, csv: false));
+        Console.Write(confusion.PerClassTable());
         Console.WriteLine();
         Console.WriteLine("confusion matrix (rows: true class, columns: predicted class)");
-        Console.Write(ConfusionTable(confusion, csv: false));
+        Console.Write(confusion.ToTable());
         try
         {
-            AtomicFile.WriteAllText(Path.Combine(outFolder, "per-class.csv"), PerClassTable(confusion, csv: true));
-            AtomicFile.WriteAllText(Path.Combine(outFolder, "confusion.csv"), ConfusionTable(confusion, csv: true));
+            AtomicFile.WriteAllText(Path.Combine(outFolder, "per-class.csv"), confusion.PerClassTable(csv: true));
+            AtomicFile.WriteAllText(Path.Combine(outFolder, "confusion.csv"), confusion.ToTable(csv: true));
             ConfusionPlot.Save(confusion, Path.Combine(outFolder, "confusion.png"), $"{title}: test accuracy {result.Accuracy * 100:F2}%");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -68,34 +66,5 @@ internal sealed class EvalCommand
         Console.WriteLine();
         Console.WriteLine($"Wrote per-class.csv, confusion.csv and confusion.png to {outFolder}");
         return ExitCodes.Success;
-    }
-
-    private static string Number(double value) => double.IsNaN(value) ? "" : value.ToString("F4", CultureInfo.InvariantCulture);
-
-    private static string PerClassTable(ConfusionMatrix confusion, bool csv)
-    {
-        var text = new StringBuilder(csv ? "class,precision,recall,support\n" : "class  precision  recall  support\n");
-        for (int c = 0; c < confusion.Classes; c++)
-        {
-            text.Append(csv
-                ? $"{c},{Number(confusion.Precision(c))},{Number(confusion.Recall(c))},{confusion.Support(c)}\n"
-                : $"{c,5}  {Number(confusion.Precision(c)),9}  {Number(confusion.Recall(c)),6}  {confusion.Support(c),7}\n");
-        }
-        return text.ToString();
-    }
-
-    private static string ConfusionTable(ConfusionMatrix confusion, bool csv)
-    {
-        var classes = Enumerable.Range(0, confusion.Classes).ToArray();
-        int width = Math.Max(4, confusion.Total.ToString(CultureInfo.InvariantCulture).Length);
-        var text = new StringBuilder();
-        text.AppendLine(csv ? "actual\\predicted," + string.Join(',', classes)
-            : "true".PadLeft(5) + string.Concat(classes.Select(c => c.ToString(CultureInfo.InvariantCulture).PadLeft(width + 1))));
-        foreach (int actual in classes)
-        {
-            text.AppendLine(csv ? $"{actual}," + string.Join(',', classes.Select(p => confusion[actual, p]))
-                : $"{actual,5}" + string.Concat(classes.Select(p => confusion[actual, p].ToString(CultureInfo.InvariantCulture).PadLeft(width + 1))));
-        }
-        return text.ToString();
     }
 }
