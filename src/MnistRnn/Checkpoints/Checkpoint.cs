@@ -1,4 +1,5 @@
 using MnistRnn.Models;
+using MnistRnn.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,6 +45,7 @@ public sealed class Checkpoint
     /// <exception cref="CheckpointException">The stored weights do not fit the architecture the header describes.</exception>
     public RecurrentClassifier CreateModel(Device? device = null)
     {
+        DeviceSelection.EnsureAvailable(device);
         var model = new RecurrentClassifier(Info.ModelOptions);
         try
         {

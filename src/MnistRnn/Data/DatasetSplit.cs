@@ -16,15 +16,25 @@ public sealed class DatasetSplit : IDisposable
             throw new ArgumentException($"images must have shape (count, rows, columns), got ({string.Join(", ", images.shape)}).");
         if (images.shape[0] != labels.shape[0])
             throw new ArgumentException($"images hold {images.shape[0]} items but labels hold {labels.shape[0]}.");
-        Images = images;
-        Labels = labels;
+        _images = images;
+        _labels = labels;
     }
 
+    private readonly Tensor _images, _labels;
+    private bool _disposed;
+
+    // Libtorch would say "Tensor invalid -- empty handle" of a released tensor; this names what was released.
+    private Tensor Usable(Tensor tensor) => _disposed
+        ? throw new ObjectDisposedException(null, "this DatasetSplit was disposed, which released its tensors; load the images again to use them.")
+        : tensor;
+
     /// <summary>Images, shape (count, rows, columns), float32 in [0, 1].</summary>
-    public Tensor Images { get; }
+    /// <exception cref="ObjectDisposedException">The split was disposed.</exception>
+    public Tensor Images => Usable(_images);
 
     /// <summary>Labels, shape (count), int64.</summary>
-    public Tensor Labels { get; }
+    /// <exception cref="ObjectDisposedException">The split was disposed.</exception>
+    public Tensor Labels => Usable(_labels);
 
     /// <summary>Number of items.</summary>
     public int Count => (int)Images.shape[0];
@@ -78,7 +88,9 @@ public sealed class DatasetSplit : IDisposable
     /// <summary>Releases the tensors.</summary>
     public void Dispose()
     {
-        Images.Dispose();
-        Labels.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        _images.Dispose();
+        _labels.Dispose();
     }
 }

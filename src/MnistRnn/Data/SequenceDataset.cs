@@ -28,20 +28,32 @@ public sealed class SequenceDataset : IDisposable
         ArgumentNullException.ThrowIfNull(sequences);
         ArgumentNullException.ThrowIfNull(labels);
         Check(sequences, labels, classes, lengths, requireFinite);
-        Sequences = sequences;
-        Labels = labels;
+        _sequences = sequences;
+        _labels = labels;
         Classes = classes;
-        Lengths = lengths;
+        _lengths = lengths;
     }
 
+    private readonly Tensor _sequences, _labels;
+    private readonly Tensor? _lengths;
+    private bool _disposed;
+
     /// <summary>The sequences, shape (count, steps, features), float32.</summary>
-    public Tensor Sequences { get; }
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor Sequences => Usable(_sequences);
 
     /// <summary>The labels, shape (count), int64.</summary>
-    public Tensor Labels { get; }
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor Labels => Usable(_labels);
 
     /// <summary>Each sequence's length, shape (count) int64 on the CPU; null when all are <see cref="Steps"/> long.</summary>
-    public Tensor? Lengths { get; }
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor? Lengths => _lengths is null ? null : Usable(_lengths);
+
+    // Libtorch would say "Tensor invalid -- empty handle" of a released tensor; this names what was released.
+    private Tensor Usable(Tensor tensor) => _disposed
+        ? throw new ObjectDisposedException(null, "this SequenceDataset was disposed, which released its tensors; build the dataset again to use it.")
+        : tensor;
 
     /// <summary>Number of classes.</summary>
     public int Classes { get; }
@@ -62,6 +74,7 @@ public sealed class SequenceDataset : IDisposable
     /// <exception cref="ArgumentException">It does not; the message gives both.</exception>
     internal void EnsureFits(Models.RecurrentClassifier model)
     {
+        model.EnsureNotDisposed();
         if (model.InputSize != Features || model.Classes != Classes)
             throw new ArgumentException(
                 $"the model reads {model.InputSize} features per step into {model.Classes} classes, but the data has {Features} features and {Classes} classes.");
@@ -95,6 +108,7 @@ public sealed class SequenceDataset : IDisposable
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(labels);
+        Training.DeviceSelection.EnsureAvailable(device);
         if (steps < 1 || features < 1)
             throw new ArgumentException($"steps and features must be at least 1, got {steps} and {features}.");
         if (values.LongLength != (long)labels.Length * steps * features)
@@ -173,8 +187,10 @@ public sealed class SequenceDataset : IDisposable
     /// <summary>Releases the tensors.</summary>
     public void Dispose()
     {
-        Sequences.Dispose();
-        Labels.Dispose();
-        Lengths?.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        _sequences.Dispose();
+        _labels.Dispose();
+        _lengths?.Dispose();
     }
 }

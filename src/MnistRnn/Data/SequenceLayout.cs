@@ -20,6 +20,7 @@ public sealed class SequenceLayout : IDisposable
     public SequenceLayout(SequenceOrder order, int rows, int columns, Device? device = null)
     {
         if (!Enum.IsDefined(order)) throw new ArgumentOutOfRangeException(nameof(order), order, "unknown sequence order.");
+        Training.DeviceSelection.EnsureAvailable(device);
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         Order = order;

@@ -54,6 +54,7 @@ public sealed class MnistDataset : IDisposable
     /// <exception cref="InvalidDataException">A file is malformed, fails its checksum, or images and labels disagree.</exception>
     public static MnistDataset Load(string folder, Device? device = null)
     {
+        Training.DeviceSelection.EnsureAvailable(device);
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"{folder} does not exist.");
         var files = new[] { TrainFiles.Images, TrainFiles.Labels, TestFiles.Images, TestFiles.Labels }

@@ -36,8 +36,12 @@ public sealed class TrainedClassifier : IDisposable
     /// </summary>
     /// <exception cref="CheckpointException">The checkpoint is not usable.</exception>
     /// <exception cref="InvalidDataException">The model file is not usable, or records no image size and order.</exception>
-    public static TrainedClassifier Load(string path, Device? device = null) =>
-        path.EndsWith(ModelFile.Extension, StringComparison.OrdinalIgnoreCase) ? FromModelFile(path, device ?? CPU) : From(CheckpointFile.Read(path), device);
+    /// <exception cref="DeviceUnavailableException"><paramref name="device"/> is a CUDA device this build or machine does not have.</exception>
+    public static TrainedClassifier Load(string path, Device? device = null)
+    {
+        DeviceSelection.EnsureAvailable(device);
+        return path.EndsWith(ModelFile.Extension, StringComparison.OrdinalIgnoreCase) ? FromModelFile(path, device ?? CPU) : From(CheckpointFile.Read(path), device);
+    }
 
     /// <summary>Wraps an already read checkpoint.</summary>
     public static TrainedClassifier From(Checkpoint checkpoint, Device? device = null)

@@ -59,6 +59,7 @@ public static class ModelFile
     // The architecture as text, the metadata of every file a model is written to, and the caller's own keys.
     internal static Dictionary<string, string> Metadata(RecurrentClassifier model, IReadOnlyDictionary<string, string>? metadata)
     {
+        model.EnsureNotDisposed();
         var options = model.Options;
         var all = new Dictionary<string, string>
         {
@@ -94,6 +95,7 @@ public static class ModelFile
     /// <exception cref="InvalidDataException">It is not a usable model file: the message names the first missing, unknown or mis-shaped weight, or the metadata at fault.</exception>
     public static RecurrentClassifier Load(string path, Device? device = null)
     {
+        Training.DeviceSelection.EnsureAvailable(device);
         var (options, tensors, _) = Read(path);
         return Build(options, tensors.ToDictionary(t => t.Name, t => t.Values), device);
     }
@@ -109,6 +111,7 @@ public static class ModelFile
     /// <exception cref="InvalidDataException">The file is not such a state_dict, or names the first weight that is missing, mis-shaped, not float32 or unknown.</exception>
     public static RecurrentClassifier LoadStateDict(string path, RecurrentClassifierOptions architecture, Device? device = null)
     {
+        Training.DeviceSelection.EnsureAvailable(device);
         architecture.EnsureValid();
         var values = path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)
             ? PyTorchStateDict.Read(path)

@@ -49,6 +49,23 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
         if (options.Cell == CellKind.Irnn) InitialiseAsIdentity();
     }
 
+    private bool _disposed;
+
+    /// <summary>Throws when the model was disposed: its parameters are gone, and libtorch would only say "empty handle".</summary>
+    /// <exception cref="ObjectDisposedException">It was disposed.</exception>
+    internal void EnsureNotDisposed()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(null, $"this {Options.Cell.ToName()} RecurrentClassifier was disposed, which released its weights; load or build the model again.");
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
+
     /// <summary>
     /// The number of weights a one-layer, one-direction classifier of this architecture has, computed without
     /// building it; see <see cref="RecurrentClassifierOptions.ParameterCount"/> for any architecture.
@@ -115,6 +132,7 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
     /// </returns>
     public (Tensor Logits, Tensor Outputs) ForwardWithOutputs(Tensor input, Tensor? lengths = null)
     {
+        EnsureNotDisposed();
         CheckInput(input, lengths);
         if (!NeedsTrainingKernel(input)) return Compute(input, lengths);
         using (enable_grad())

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Training;
@@ -31,6 +32,21 @@ public static class DeviceSelection
                 "CUDA is not available: this build carries the CPU libtorch backend or the machine has no CUDA GPU."),
             _ => cuda ? CUDA : CPU,
         };
+    }
+
+    /// <summary>
+    /// Throws unless tensors can be put on <paramref name="device"/> (null is the CPU): every entry point of the library
+    /// that takes a device calls it first, so a missing GPU is one sentence rather than libtorch's "did not initialise".
+    /// </summary>
+    /// <exception cref="DeviceUnavailableException">It is a CUDA device and this build or machine has no CUDA, or not that many GPUs.</exception>
+    public static void EnsureAvailable(Device? device)
+    {
+        if (device is null || device.type != DeviceType.CUDA) return;
+        if (!cuda_is_available())
+            throw new DeviceUnavailableException(
+                $"{device} is not available: this build carries the CPU libtorch backend or the machine has no CUDA GPU; use CPU, or DeviceSelection.Resolve(DeviceChoice.Auto).");
+        if (device.index >= cuda.device_count())
+            throw new DeviceUnavailableException($"{device} does not exist: this machine has {cuda.device_count()} CUDA GPU(s), numbered from 0.");
     }
 }
 

@@ -69,6 +69,7 @@ public sealed class Trainer
     /// <exception cref="InsufficientMemoryException">The weights cannot fit in the CPU memory available.</exception>
     public RecurrentClassifier CreateModel(Device device, int inputSize, int classes)
     {
+        DeviceSelection.EnsureAvailable(device);
         var architecture = Options.Architecture(inputSize, classes);
         architecture.EnsureValid();
         if (device.type == DeviceType.CPU)
