@@ -134,12 +134,25 @@ public sealed class SequenceDataset : IDisposable
     /// row whose label is not a number is taken for a header and skipped, as are empty lines.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not such a CSV; the message names the line.</exception>
+    /// <exception cref="InvalidDataException">The file is not such a CSV (separated by semicolons or tabs, say); the message names the line.</exception>
     /// <inheritdoc cref="SequenceDataset(Tensor, Tensor, int, Tensor)" path="/exception"/>
     public static SequenceDataset FromCsv(string path, int steps, int features, int classes, Device? device = null)
     {
-        var (values, labels) = SequenceCsv.Read(path, steps, features, classes);
+        var (values, labels, _, _) = SequenceCsv.Read(path, steps, features, classes);
         return FromArrays(values, steps, features, labels, classes, device: device);
+    }
+
+    /// <summary>
+    /// Sequences of different lengths from a CSV file: each row is a label (0 to <paramref name="classes"/> - 1) followed by
+    /// its own whole number of steps of <paramref name="features"/> numbers. Shorter rows are padded with zeros to the
+    /// longest and given <see cref="Lengths"/> (none when every row has the same length), so the padding is never read.
+    /// Headers, empty lines and decimals as for <see cref="FromCsv"/>.
+    /// </summary>
+    /// <inheritdoc cref="FromCsv" path="/exception"/>
+    public static SequenceDataset FromVariableLengthCsv(string path, int features, int classes, Device? device = null)
+    {
+        var (values, labels, lengths, steps) = SequenceCsv.Read(path, steps: null, features, classes);
+        return FromArrays(values, steps, features, labels, classes, lengths, device);
     }
 
     private static void Check(Tensor sequences, Tensor labels, int classes, Tensor? lengths, bool requireFinite)
@@ -165,16 +178,23 @@ public sealed class SequenceDataset : IDisposable
         if (FirstIndex(labels.lt(0).logical_or_(labels.ge(classes))) is long badLabel)
             throw new ArgumentException(
                 $"labels must lie in 0 to {classes - 1} for {classes} classes, but item {badLabel} is {labels[badLabel].item<long>()}.");
-        if (requireFinite && FirstIndex(sequences.isfinite().logical_not_().flatten(1).any(1)) is long badSequence)
-            throw new ArgumentException($"sequences must be finite, but item {badSequence} holds NaN or infinity.");
-        if (lengths is null) return;
-        if (lengths.dim() != 1 || lengths.shape[0] != sequences.shape[0] || lengths.dtype != ScalarType.Int64)
-            throw new ArgumentException($"lengths must be int64 with shape ({sequences.shape[0]}), one per sequence, got {lengths.dtype} {Shape(lengths)}.");
-        if (lengths.device_type != DeviceType.CPU)
-            throw new ArgumentException($"lengths must be on the CPU, where packing reads them, got {lengths.device}; pass lengths.cpu().");
-        if (FirstIndex(lengths.lt(1).logical_or_(lengths.gt(sequences.shape[1]))) is long badLength)
+        if (lengths is not null)
+        {
+            if (lengths.dim() != 1 || lengths.shape[0] != sequences.shape[0] || lengths.dtype != ScalarType.Int64)
+                throw new ArgumentException($"lengths must be int64 with shape ({sequences.shape[0]}), one per sequence, got {lengths.dtype} {Shape(lengths)}.");
+            if (lengths.device_type != DeviceType.CPU)
+                throw new ArgumentException($"lengths must be on the CPU, where packing reads them, got {lengths.device}; pass lengths.cpu().");
+            if (FirstIndex(lengths.lt(1).logical_or_(lengths.gt(sequences.shape[1]))) is long badLength)
+                throw new ArgumentException(
+                    $"lengths must lie in 1 to {sequences.shape[1]} steps, but item {badLength} is {lengths[badLength].item<long>()}.");
+        }
+        if (!requireFinite) return;
+        // Steps past a sequence's length are never read, so what the padding holds (NaN included) is the caller's affair.
+        var nonFinite = sequences.isfinite().logical_not_().any(2);
+        if (lengths is not null) nonFinite.logical_and_(arange(sequences.shape[1]).unsqueeze(0).lt(lengths.unsqueeze(1)).to(sequences.device));
+        if (FirstIndex(nonFinite.any(1)) is long badSequence)
             throw new ArgumentException(
-                $"lengths must lie in 1 to {sequences.shape[1]} steps, but item {badLength} is {lengths[badLength].item<long>()}.");
+                $"sequences must be finite{(lengths is null ? "" : " within their lengths")}, but item {badSequence} holds NaN or infinity.");
     }
 
     // The first index where a boolean vector is true, or null; read back once.

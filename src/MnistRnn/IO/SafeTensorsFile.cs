@@ -57,16 +57,22 @@ public static class SafeTensorsFile
     /// <summary>Reads only the metadata of <paramref name="path"/>, without its tensors.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">It is not a safetensors file; the message says what is wrong.</exception>
-    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path) => ReadHeader(path).Metadata;
+
+    /// <summary>Reads only the names and shapes of the tensors of <paramref name="path"/>, without their values.</summary>
+    /// <inheritdoc cref="ReadMetadata" path="/exception"/>
+    public static IReadOnlyDictionary<string, long[]> ReadShapes(string path) => ReadHeader(path).Tensors.ToDictionary(t => t.Name, t => t.Shape);
+
+    private static (List<(string Name, long[] Shape, long Begin, long End)> Tensors, Dictionary<string, string> Metadata) ReadHeader(string path)
     {
         long fileLength = RegularFile.Check(path, MaxFileBytes, "safetensors");
         using var file = RegularFile.OpenRead(path, MaxFileBytes, "safetensors");
         Span<byte> length = stackalloc byte[8];
         if (file.ReadAtLeast(length, 8, throwOnEndOfStream: false) < 8) throw Invalid(path, "the file is shorter than the 8-byte header length");
-        int headerLength = HeaderLength(path, BinaryPrimitives.ReadUInt64LittleEndian(length), fileLength);
+        int headerLength = HeaderLength(path, length, fileLength);
         var header = new byte[headerLength];
         if (file.ReadAtLeast(header, headerLength, throwOnEndOfStream: false) < headerLength) throw Invalid(path, "the file ends inside its header");
-        return ParseHeader(path, header).Metadata;
+        return ParseHeader(path, header);
     }
 
     /// <summary>Reads the tensors (in file order) and metadata of <paramref name="path"/>.</summary>
@@ -78,7 +84,7 @@ public static class SafeTensorsFile
     {
         byte[] bytes = RegularFile.ReadAllBytes(path, MaxFileBytes, "safetensors");
         if (bytes.Length < 8) throw Invalid(path, "the file is shorter than the 8-byte header length");
-        int headerLength = HeaderLength(path, BinaryPrimitives.ReadUInt64LittleEndian(bytes), bytes.Length);
+        int headerLength = HeaderLength(path, bytes.AsSpan(0, 8), bytes.Length);
         int dataStart = 8 + headerLength;
         var (found, metadata) = ParseHeader(path, bytes.AsMemory(8, headerLength));
         long elements = 0;
@@ -115,11 +121,16 @@ public static class SafeTensorsFile
         return (tensors, metadata);
     }
 
-    private static int HeaderLength(string path, ulong headerLength, long fileLength)
+    // The first 8 bytes are the header's length; when they cannot be, the file may be another format a user mistook for this one.
+    private static int HeaderLength(string path, ReadOnlySpan<byte> start, long fileLength)
     {
-        if (headerLength < 2 || headerLength > (ulong)Math.Min(MaxHeaderBytes, fileLength - 8))
-            throw Invalid(path, $"the header length {headerLength} does not fit the file of {fileLength} bytes");
-        return (int)headerLength;
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(start);
+        if (headerLength >= 2 && headerLength <= (ulong)Math.Min(MaxHeaderBytes, fileLength - 8)) return (int)headerLength;
+        if (start.StartsWith("PK\u0003\u0004"u8))
+            throw new InvalidDataException($"{path} is a zip archive, as PyTorch's torch.save writes, not safetensors; load a state_dict with ModelFile.LoadStateDict(path, architecture).");
+        if (start.StartsWith("MNRNNCKP"u8))
+            throw new InvalidDataException($"{path} is a training checkpoint, not a model file; load it with TrainedClassifier.Load(path) or CheckpointFile.Read(path).CreateModel().");
+        throw Invalid(path, $"the header length {headerLength} does not fit the file of {fileLength} bytes");
     }
 
     private static (List<(string Name, long[] Shape, long Begin, long End)> Tensors, Dictionary<string, string> Metadata) ParseHeader(string path, ReadOnlyMemory<byte> json)

@@ -113,7 +113,10 @@ public static class ModelFile
     {
         Training.DeviceSelection.EnsureAvailable(device);
         architecture.EnsureValid();
-        var values = path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)
+        bool pickled = path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase);
+        // Names and shapes first, from the header alone, so a file of another architecture names its first weight that does not fit.
+        if (!pickled) CheckWeights(path, architecture, SafeTensorsFile.ReadShapes(path));
+        var values = pickled
             ? PyTorchStateDict.Read(path)
             : SafeTensorsFile.Read(path, architecture.ParameterCount).Tensors.ToDictionary(t => t.Name, t => (t.Shape, t.Values));
         CheckWeights(path, architecture, values.ToDictionary(v => v.Key, v => v.Value.Shape));

@@ -100,6 +100,8 @@ public sealed class SequenceDatasetTests
     [TestCase("1,0.5,1,2,3\n0,1,x,1,1\n", "line 2, field 3: 'x' is not a finite number")]
     [TestCase("1,0.5,1,2,NaN\n", "line 1, field 5: 'NaN' is not a finite number")]
     [TestCase("label,a,b,c,d\n", "holds no rows of data")]
+    [TestCase("label;a;b;c;d\n1;0,5;1;2;3\n", "line 1: the fields are separated by semicolons; this reader takes commas between fields and a point for decimals")]
+    [TestCase("1\t0.5\t1\t2\t3\n", "line 1: the fields are separated by tabs")]
     public void A_bad_csv_names_the_line(string text, string expected)
     {
         using var folder = new TempFolder();
@@ -107,5 +109,50 @@ public sealed class SequenceDatasetTests
         File.WriteAllText(path, text);
         var error = Assert.Throws<InvalidDataException>(() => SequenceDataset.FromCsv(path, steps: 2, features: 2, classes: 3))!;
         Assert.That(error.Message, Does.StartWith(path).And.Contain(expected));
+    }
+
+    [Test]
+    public void A_csv_of_rows_of_different_lengths_gives_each_its_length_and_pads_with_zeros()
+    {
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Path, "ragged.csv");
+        File.WriteAllText(path, "label,values\n1,0.5,1\n0,1,2,3,4,5,6\n2,7,8,9,10\n");
+
+        using var data = SequenceDataset.FromVariableLengthCsv(path, features: 2, classes: 3);
+
+        Assert.That((data.Count, data.Steps, data.Features), Is.EqualTo((3, 3, 2)));
+        Assert.That(data.Lengths!.data<long>().ToArray(), Is.EqualTo(new long[] { 1, 3, 2 }));
+        Assert.That(data.Sequences[0].data<float>().ToArray(), Is.EqualTo(new float[] { 0.5f, 1, 0, 0, 0, 0 }), "padded with zeros");
+        Assert.That(data.Sequences[2, 1, 1].item<float>(), Is.EqualTo(10f));
+        var error = Assert.Throws<InvalidDataException>(() =>
+        {
+            File.WriteAllText(path, "1,0.5,1,2\n");
+            SequenceDataset.FromVariableLengthCsv(path, features: 2, classes: 3);
+        })!;
+        Assert.That(error.Message, Is.EqualTo($"{path} line 1: a row needs a label and a whole number of steps of 2 numbers, found 3 numbers."));
+    }
+
+    [Test]
+    public void Padding_past_a_length_may_hold_anything_and_is_never_read()
+    {
+        // The same sequences padded with zeros and with NaN train to the same weights: the padding is not checked nor read.
+        using var scope = NewDisposeScope();
+        var values = rand(8, 5, 2);
+        var lengths = tensor(new long[] { 5, 2, 3, 1, 4, 5, 2, 3 });
+        var padding = arange(5).unsqueeze(0).ge(lengths.unsqueeze(1)).unsqueeze(2).expand(8, 5, 2);
+        using var zeros = new SequenceDataset(values.masked_fill(padding, 0), tensor(new long[] { 0, 1, 0, 1, 0, 1, 0, 1 }), 2, lengths.clone());
+        using var nan = new SequenceDataset(values.masked_fill(padding, float.NaN), tensor(new long[] { 0, 1, 0, 1, 0, 1, 0, 1 }), 2, lengths.clone());
+        float[] Trained(SequenceDataset data)
+        {
+            var trainer = new MnistRnn.Training.Trainer(new MnistRnn.Training.TrainingOptions { Model = MnistRnn.Models.CellKind.Gru, Steps = 5, BatchSize = 4, HiddenSize = 4, StallWindow = 0 });
+            using var model = trainer.CreateModel(data);
+            var result = trainer.Train(model, data);
+            Assert.That(double.IsFinite(result.LastStep.Loss), Is.True);
+            return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        }
+
+        Assert.That(Trained(nan), Is.EqualTo(Trained(zeros)));
+        Assert.That(Refusal(() => values.masked_fill(padding.logical_not(), float.NaN), () => torch.zeros(8, ScalarType.Int64), 2, () => lengths.clone()),
+            Does.Contain("sequences must be finite within their lengths, but item 0 holds NaN or infinity"));
     }
 }
