@@ -80,6 +80,61 @@ public sealed class SequenceDataset : IDisposable
                 $"the model reads {model.InputSize} features per step into {model.Classes} classes, but the data has {Features} features and {Classes} classes.");
     }
 
+    /// <summary>
+    /// Splits off <paramref name="count"/> sequences drawn at random with <paramref name="seed"/> (the same seed draws the same
+    /// ones): the remaining and the held-out sequences, disjoint, each in this dataset's order and owning copies of its
+    /// tensors. With <paramref name="stratify"/>, each class is held out in proportion to its share (largest remainders
+    /// decide the rounding), as scikit-learn's <c>train_test_split(stratify=y)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not between 1 and one less than the sequences.</exception>
+    public (SequenceDataset Remaining, SequenceDataset HeldOut) HoldOut(int count, long seed, bool stratify = false)
+    {
+        if (count < 1 || count >= Count)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"must leave at least one of the {Count} sequences on each side.");
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        long[] held = stratify ? StratifiedDraw(count, generator) : randperm(Count, generator: generator).narrow(0, 0, count).data<long>().ToArray();
+        var isHeld = new bool[Count];
+        foreach (long i in held) isHeld[i] = true;
+        SequenceDataset Select(bool heldOut)
+        {
+            var indices = tensor(Enumerable.Range(0, Count).Where(i => isHeld[i] == heldOut).Select(i => (long)i).ToArray());
+            var onDevice = indices.to(Device);
+            var dataset = new SequenceDataset(Sequences.index_select(0, onDevice), Labels.index_select(0, onDevice), Classes, Lengths?.index_select(0, indices), requireFinite: false);
+            dataset._sequences.DetachFromDisposeScope();
+            dataset._labels.DetachFromDisposeScope();
+            dataset._lengths?.DetachFromDisposeScope();
+            return dataset;
+        }
+        return (Select(heldOut: false), Select(heldOut: true));
+    }
+
+    /// <summary>As <see cref="HoldOut(int, long, bool)"/>, holding out <paramref name="fraction"/> of the sequences (rounded to the nearest whole one).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The fraction is not between 0 and 1, or leaves a side empty.</exception>
+    public (SequenceDataset Remaining, SequenceDataset HeldOut) HoldOut(double fraction, long seed, bool stratify = false)
+    {
+        if (!(fraction > 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "must lie between 0 and 1.");
+        return HoldOut((int)Math.Round(fraction * Count), seed, stratify);
+    }
+
+    // Per class, its share of count (largest remainders round), drawn at random within the class.
+    private long[] StratifiedDraw(int count, Generator generator)
+    {
+        long[] labels = Labels.cpu().data<long>().ToArray();
+        var byClass = Enumerable.Range(0, Classes).Select(c => Enumerable.Range(0, Count).Where(i => labels[i] == c).ToArray()).ToArray();
+        double[] exact = byClass.Select(members => count * (double)members.Length / Count).ToArray();
+        int[] taken = exact.Select(e => (int)Math.Floor(e)).ToArray();
+        foreach (int c in Enumerable.Range(0, Classes).OrderByDescending(c => exact[c] - taken[c]).ThenBy(c => c).Take(count - taken.Sum())) taken[c]++;
+        var held = new List<long>(count);
+        for (int c = 0; c < Classes; c++)
+        {
+            if (taken[c] == 0) continue;
+            long[] order = randperm(byClass[c].Length, generator: generator).data<long>().ToArray();
+            held.AddRange(order.Take(taken[c]).Select(o => (long)byClass[c][o]));
+        }
+        return held.ToArray();
+    }
+
     /// <summary>Sequences from a (count, steps, features) array.</summary>
     /// <param name="sequences">The values; <c>sequences[i, t, f]</c> is feature f of step t of sequence i.</param>
     /// <param name="labels">One label per sequence, 0 to <paramref name="classes"/> - 1.</param>

@@ -13,9 +13,23 @@ public static class ModelEvaluation
         EvaluateWithConfusion(model, data, chunkSize).Result;
 
     /// <summary>
-    /// The class and class probabilities <paramref name="model"/> gives each sequence of <paramref name="sequences"/>
-    /// (each read to its own length), in evaluation mode and without gradients; the labels are not read.
+    /// The class and class probabilities <paramref name="model"/> gives each of <paramref name="sequences"/>, unlabelled
+    /// sequences (count, steps, features) float32 on the model's device, each read to its own length when
+    /// <paramref name="lengths"/> (count, int64 on the CPU) are given; in evaluation mode and without gradients.
     /// </summary>
+    /// <exception cref="ArgumentException">The tensors are not such sequences (the message says what is wrong), or the model does not read their features.</exception>
+    public static IReadOnlyList<Prediction> Predict(RecurrentClassifier model, Tensor sequences, Tensor? lengths = null, int chunkSize = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        ArgumentOutOfRangeException.ThrowIfLessThan(model.Classes, 2);
+        // Checked as any dataset is; the placeholder labels are never read.
+        using var scope = NewDisposeScope();
+        using var data = new SequenceDataset(sequences.alias(), zeros(sequences.shape.Length > 0 ? sequences.shape[0] : 0, ScalarType.Int64, sequences.device),
+            model.Classes, lengths?.alias());
+        return Predict(model, data, chunkSize);
+    }
+
+    /// <summary>As <see cref="Predict(RecurrentClassifier, Tensor, Tensor, int)"/>, for the sequences of a dataset; its labels are not read.</summary>
     /// <exception cref="ArgumentException">The model does not fit the data.</exception>
     public static IReadOnlyList<Prediction> Predict(RecurrentClassifier model, SequenceDataset sequences, int chunkSize = 1000)
     {
