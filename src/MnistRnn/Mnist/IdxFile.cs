@@ -30,6 +30,26 @@ public static class IdxFile
     // follows what the stream really holds, not what its header claims.
     private const int ChunkBytes = 1 << 24;
 
+    /// <summary>The item count a labels file's header declares, read without its body.</summary>
+    /// <exception cref="InvalidDataException">The header is not a well-formed IDX labels header.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static int ReadLabelsHeader(string path)
+    {
+        using var stream = Open(path);
+        return ReadDimension(ReadHeader(stream, path, LabelsMagic, "labels", dimensions: 1), 4, path, "item count", MaxItems);
+    }
+
+    /// <summary>The image count and size an images file's header declares, read without its body.</summary>
+    /// <exception cref="InvalidDataException">The header is not a well-formed IDX images header.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static (int Count, int Rows, int Columns) ReadImagesHeader(string path)
+    {
+        using var stream = Open(path);
+        var header = ReadHeader(stream, path, ImagesMagic, "images", dimensions: 3);
+        return (ReadDimension(header, 4, path, "image count", MaxItems), ReadDimension(header, 8, path, "row count", MaxSide),
+            ReadDimension(header, 12, path, "column count", MaxSide));
+    }
+
     /// <summary>Reads a labels file (magic 2049): one byte per item.</summary>
     /// <exception cref="InvalidDataException">The file is not a well-formed IDX labels file.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

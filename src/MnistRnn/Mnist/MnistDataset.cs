@@ -51,7 +51,8 @@ public sealed class MnistDataset : IDisposable
     /// <param name="device">Where the tensors go; the CPU when null.</param>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">One of the four files is missing.</exception>
-    /// <exception cref="InvalidDataException">A file is malformed, fails its checksum, or images and labels disagree.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed, fails its checksum, or images and labels disagree (judged from the headers, before any body is read).</exception>
+    /// <exception cref="InsufficientMemoryException">What the headers declare would not fit in the memory this process may use (a container's limit included).</exception>
     public static MnistDataset Load(string folder, Device? device = null)
     {
         Training.DeviceSelection.EnsureAvailable(device);
@@ -63,6 +64,7 @@ public sealed class MnistDataset : IDisposable
         // Hash every file before judging: a lazy All() would stop verifying at the first unknown file.
         string[] hashes = files.Select(DatasetChecksums.Verify).ToArray();
         bool verified = hashes.All(DatasetChecksums.IsKnownMnist);
+        EnsureHeadersAgree(files);
         var train = LoadSplit(files[0], files[1], device ?? CPU);
         try
         {
@@ -101,6 +103,26 @@ public sealed class MnistDataset : IDisposable
         if (hasRaw) return raw;
         if (hasGz) return gz;
         throw new FileNotFoundException($"{folder} has neither {name} nor {name}.gz.", gz);
+    }
+
+    // What the four headers declare is checked before any body is inflated: a small compressed file can declare gigabytes.
+    private static void EnsureHeadersAgree(string[] files)
+    {
+        double bytes = 0;
+        for (int split = 0; split < 2; split++)
+        {
+            string imagesPath = files[2 * split], labelsPath = files[2 * split + 1];
+            var (count, rows, columns) = IdxFile.ReadImagesHeader(imagesPath);
+            int labels = IdxFile.ReadLabelsHeader(labelsPath);
+            if (labels != count)
+                throw new InvalidDataException($"{labelsPath}: declares {labels} labels but {imagesPath} declares {count} images; they must match.");
+            long pixels = (long)count * rows * columns;
+            if (pixels > Array.MaxLength)
+                throw new InvalidDataException($"{imagesPath}: header declares {count} images of {rows}x{columns} pixels, more than one array can hold.");
+            // The bytes as read, the float32 pixels made from them, and the int64 labels.
+            bytes += pixels * (1.0 + sizeof(float)) + count * (1.0 + sizeof(long));
+        }
+        Training.MemoryEstimate.EnsureFits(bytes, $"loading the images of {Path.GetDirectoryName(files[0])}", "use a dataset with fewer or smaller images");
     }
 
     private static DatasetSplit LoadSplit(string imagesPath, string labelsPath, Device device)

@@ -64,7 +64,7 @@ public sealed class MnistDatasetTests
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(_folder.Path))!;
 
-        Assert.That(error.Message, Does.Contain("holds 9 labels").And.Contain("holds 10 images"));
+        Assert.That(error.Message, Does.Contain("declares 9 labels").And.Contain("declares 10 images"));
     }
 
     [Test]

@@ -7,7 +7,10 @@ internal static class DotnetProcess
 {
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static Result Run(string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Result Run(string workingDirectory, TimeSpan timeout, params string[] args) => Run(workingDirectory, timeout, null, args);
+
+    /// <summary>As above, with <paramref name="environment"/> added to the child's environment.</summary>
+    public static Result Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -15,6 +18,7 @@ internal static class DotnetProcess
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         foreach (string arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
