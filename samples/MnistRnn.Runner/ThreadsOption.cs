@@ -1,11 +1,12 @@
 using System.CommandLine;
+using MnistRnn.Performance;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Runner;
 
 /// <summary>
 /// <c>--threads N</c>, accepted by every command: the CPU threads libtorch computes with. Without it, the
-/// machine's physical cores, or fewer when <see cref="ThreadCountProbe"/> finds that fewer compute faster
+/// machine's physical cores, or fewer when <see cref="TorchThreads.UseWhatThisMachineCanGive"/> finds that fewer compute faster
 /// (a busy machine, where threads waiting at every parallel barrier for a descheduled peer cost 20 times).
 /// </summary>
 internal static class ThreadsOption
@@ -45,15 +46,7 @@ internal static class ThreadsOption
             Source = "--threads";
             return;
         }
-        int cores = CpuTopology.PhysicalCores();
-        // On a thread of its own: OpenMP keeps a pool of worker threads for each thread that starts parallel
-        // work, and the pool left on the main thread by the probe slowed the training that followed by a
-        // quarter (6,960 to 7,870 against 9,660 to 10,600 samples/s, LSTM at 2 threads). A pool ends with its thread.
-        int fastest = cores;
-        var probe = new Thread(() => fastest = ThreadCountProbe.Fastest(cores)) { Name = "thread-count probe" };
-        probe.Start();
-        probe.Join();
-        set_num_threads(fastest);
-        Source = $"probe of 1 to {cores} physical cores";
+        TorchThreads.UseWhatThisMachineCanGive();
+        Source = $"probe of 1 to {TorchThreads.PhysicalCores()} physical cores";
     }
 }
