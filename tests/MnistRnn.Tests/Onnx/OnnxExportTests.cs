@@ -7,6 +7,7 @@ using MnistRnn.Mnist;
 using MnistRnn.Models;
 using MnistRnn.Tests.Support;
 using MnistRnn.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Onnx;
@@ -98,6 +99,20 @@ public sealed class OnnxExportTests
         Assert.That(Predicted(logits, Classes), Is.EqualTo(Predicted(expected, Classes)));
         using var softmax = tensor(expected, [test.Count, Classes]).softmax(1);
         Assert.That(MaxDifference(probabilities, softmax.data<float>().ToArray()), Is.LessThan(1e-5));
+    }
+
+    [Test]
+    public void A_model_moved_to_float64_and_back_exports_the_weights_it_holds_now()
+    {
+        // A move replaces the module's tensors; the export must read the ones the model holds after it.
+        using var train = Sequences(100, variableLength: true, seed: 5);
+        using var model = TrainedBriefly(CellKind.Lstm, 2, true, train);
+        model.to(ScalarType.Float64);
+        model.to(ScalarType.Float32);
+        string path = _folder.File("moved.onnx");
+        ModelFile.ExportOnnx(model, path, variableLength: true);
+
+        Assert.That(MaxDifference(OnnxOutputs(path, train).Logits, TorchLogits(model, train)), Is.LessThan(1e-4));
     }
 
     [Test]
