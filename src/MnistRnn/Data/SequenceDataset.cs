@@ -17,30 +17,56 @@ public sealed class SequenceDataset : IDisposable
     /// <param name="classes">Number of classes, at least 2.</param>
     /// <param name="lengths">Null when every sequence is <c>steps</c> long; otherwise shape (count), int64, each 1 to steps, on the CPU (where packing reads them).</param>
     /// <exception cref="ArgumentException">A tensor has the wrong rank, dtype, device, count or values; the message says which and what to do.</exception>
-    public SequenceDataset(Tensor sequences, Tensor labels, int classes, Tensor? lengths = null) : this(sequences, labels, classes, lengths, requireFinite: true)
+    public SequenceDataset(Tensor sequences, Tensor labels, int classes, Tensor? lengths = null) : this(sequences, labels, classes, lengths, fromImages: false)
     {
     }
 
-    // Images as sequences (DatasetSplit.ToSequences) skip the scan for non-finite values, as images always have: a
-    // non-finite image makes the updates of its batches skipped (TrainingOptions.MaxNonFiniteSteps), not the data refused.
-    internal SequenceDataset(Tensor sequences, Tensor labels, int classes, Tensor? lengths, bool requireFinite)
+    // Images as sequences (DatasetSplit.ToSequences) may be bytes (PixelBytes), and skip the scan for non-finite values,
+    // as images always have: a non-finite image makes the updates of its batches skipped (TrainingOptions.MaxNonFiniteSteps),
+    // not the data refused.
+    internal SequenceDataset(Tensor sequences, Tensor labels, int classes, Tensor? lengths, bool fromImages)
     {
         ArgumentNullException.ThrowIfNull(sequences);
         ArgumentNullException.ThrowIfNull(labels);
-        Check(sequences, labels, classes, lengths, requireFinite);
-        _sequences = sequences;
+        Check(sequences, labels, classes, lengths, fromImages);
+        _stored = sequences;
         _labels = labels;
         Classes = classes;
         _lengths = lengths;
+        _fromImages = fromImages;
     }
 
-    private readonly Tensor _sequences, _labels;
+    private readonly Tensor _stored, _labels;
     private readonly Tensor? _lengths;
+    private readonly bool _fromImages;
+    private Tensor? _float32Copy;
     private bool _disposed;
 
-    /// <summary>The sequences, shape (count, steps, features), float32.</summary>
+    /// <summary>
+    /// The sequences, shape (count, steps, features), float32. Of images kept as bytes, the first read makes a float32 copy
+    /// (four times their memory) that the dataset keeps until it is disposed; training, evaluation and prediction read
+    /// batches and never make it.
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
-    public Tensor Sequences => Usable(_sequences);
+    public Tensor Sequences
+    {
+        get
+        {
+            var stored = Usable(_stored);
+            if (stored.dtype == ScalarType.Float32) return stored;
+            // Detached, so a caller's dispose scope does not release the copy the dataset keeps.
+            return _float32Copy ??= PixelBytes.AsFloat32(stored).DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>The float32 sequences at <paramref name="indices"/> (on the data's device), in the caller's dispose scope.</summary>
+    internal Tensor Select(Tensor indices) => PixelBytes.AsFloat32(Usable(_stored).index_select(0, indices));
+
+    /// <summary>The float32 sequences <paramref name="start"/> to <paramref name="start"/> + <paramref name="length"/> - 1, in the caller's dispose scope.</summary>
+    internal Tensor Narrow(long start, long length) => PixelBytes.AsFloat32(Usable(_stored).narrow(0, start, length));
+
+    /// <summary>What a checkpoint records of these sequences and labels.</summary>
+    internal DataIdentity Identity() => DataIdentity.Of(Usable(_stored), Labels);
 
     /// <summary>The labels, shape (count), int64.</summary>
     /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
@@ -59,16 +85,16 @@ public sealed class SequenceDataset : IDisposable
     public int Classes { get; }
 
     /// <summary>Number of sequences.</summary>
-    public int Count => (int)Sequences.shape[0];
+    public int Count => (int)Usable(_stored).shape[0];
 
     /// <summary>Steps per sequence (the longest, when <see cref="Lengths"/> are given).</summary>
-    public int Steps => (int)Sequences.shape[1];
+    public int Steps => (int)Usable(_stored).shape[1];
 
     /// <summary>Features per step.</summary>
-    public int Features => (int)Sequences.shape[2];
+    public int Features => (int)Usable(_stored).shape[2];
 
     /// <summary>The device the sequences and labels are on.</summary>
-    public Device Device => Sequences.device;
+    public Device Device => Usable(_stored).device;
 
     /// <summary>Throws unless <paramref name="model"/> reads this data's features into its classes.</summary>
     /// <exception cref="ArgumentException">It does not; the message gives both.</exception>
@@ -100,8 +126,8 @@ public sealed class SequenceDataset : IDisposable
         {
             var indices = tensor(Enumerable.Range(0, Count).Where(i => isHeld[i] == heldOut).Select(i => (long)i).ToArray());
             var onDevice = indices.to(Device);
-            var dataset = new SequenceDataset(Sequences.index_select(0, onDevice), Labels.index_select(0, onDevice), Classes, Lengths?.index_select(0, indices), requireFinite: false);
-            dataset._sequences.DetachFromDisposeScope();
+            var dataset = new SequenceDataset(Usable(_stored).index_select(0, onDevice), Labels.index_select(0, onDevice), Classes, Lengths?.index_select(0, indices), _fromImages);
+            dataset._stored.DetachFromDisposeScope();
             dataset._labels.DetachFromDisposeScope();
             dataset._lengths?.DetachFromDisposeScope();
             return dataset;
@@ -210,7 +236,7 @@ public sealed class SequenceDataset : IDisposable
         return FromArrays(values, steps, features, labels, classes, lengths, device);
     }
 
-    private static void Check(Tensor sequences, Tensor labels, int classes, Tensor? lengths, bool requireFinite)
+    private static void Check(Tensor sequences, Tensor labels, int classes, Tensor? lengths, bool fromImages)
     {
         static string Shape(Tensor t) => $"({string.Join(", ", t.shape)})";
         if (sequences.dim() != 3)
@@ -219,7 +245,7 @@ public sealed class SequenceDataset : IDisposable
                 (sequences.dim() == 2 ? "; a series of single values needs a last dimension of 1: pass sequences.unsqueeze(-1)." : "."));
         if (sequences.shape[0] < 1 || sequences.shape[1] < 1 || sequences.shape[2] < 1)
             throw new ArgumentException($"sequences must hold at least one sequence of one step of one feature, got shape {Shape(sequences)}.");
-        if (sequences.dtype != ScalarType.Float32)
+        if (sequences.dtype != ScalarType.Float32 && !(fromImages && sequences.dtype == ScalarType.Byte))
             throw new ArgumentException($"sequences must be float32, got {sequences.dtype}; convert them with .to(ScalarType.Float32).");
         if (labels.dim() != 1 || labels.shape[0] != sequences.shape[0])
             throw new ArgumentException($"labels must have shape ({sequences.shape[0]}), one per sequence, got {Shape(labels)}.");
@@ -243,7 +269,7 @@ public sealed class SequenceDataset : IDisposable
                 throw new ArgumentException(
                     $"lengths must lie in 1 to {sequences.shape[1]} steps, but item {badLength} is {lengths[badLength].item<long>()}.");
         }
-        if (!requireFinite) return;
+        if (fromImages) return;
         // Steps past a sequence's length are never read, so what the padding holds (NaN included) is the caller's affair.
         var nonFinite = sequences.isfinite().logical_not_().any(2);
         if (lengths is not null) nonFinite.logical_and_(arange(sequences.shape[1]).unsqueeze(0).lt(lengths.unsqueeze(1)).to(sequences.device));
@@ -264,7 +290,8 @@ public sealed class SequenceDataset : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _sequences.Dispose();
+        _stored.Dispose();
+        _float32Copy?.Dispose();
         _labels.Dispose();
         _lengths?.Dispose();
     }

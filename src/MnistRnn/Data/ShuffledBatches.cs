@@ -46,7 +46,7 @@ public sealed class ShuffledBatches : IDisposable
         }
         using var indices = _order.narrow(0, _next, _batchSize);
         _next += _batchSize;
-        return (_data.Sequences.index_select(0, indices), _data.Labels.index_select(0, indices), _data.Lengths?.index_select(0, indices.cpu()));
+        return (_data.Select(indices), _data.Labels.index_select(0, indices), _data.Lengths?.index_select(0, indices.cpu()));
     }
 
     /// <summary>Position within the current order (for checkpoints).</summary>

@@ -77,6 +77,50 @@ public static class IdxFile
         return new IdxImages(count, rows, columns, ReadBody(stream, path, (int)size));
     }
 
+    /// <summary>
+    /// Reads an images file as <see cref="ReadImages"/> does, straight into a (count, rows, columns) byte tensor on the
+    /// CPU a chunk at a time, so the pixels are held once. The tensor's pages become resident only as data arrives, so a
+    /// header that claims more than the body holds costs only what the body holds.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed IDX images file.</exception>
+    internal static TorchSharp.torch.Tensor ReadImagesTensor(string path)
+    {
+        using var stream = Open(path);
+        var header = ReadHeader(stream, path, ImagesMagic, "images", dimensions: 3);
+        int count = ReadDimension(header, 4, path, "image count", MaxItems);
+        int rows = ReadDimension(header, 8, path, "row count", MaxSide);
+        int columns = ReadDimension(header, 12, path, "column count", MaxSide);
+        long size = (long)count * rows * columns;
+        if (size > Array.MaxLength)
+            throw new InvalidDataException($"{path}: header declares {count} images of {rows}x{columns} pixels, more than one array can hold.");
+        if (stream is FileStream file && file.Length - file.Position < size)
+            throw Truncated(path, (int)size, file.Length - file.Position);
+        var pixels = TorchSharp.torch.empty([count, rows, columns], TorchSharp.torch.ScalarType.Byte);
+        try
+        {
+            using var flat = pixels.view(size);
+            var chunk = new byte[(int)Math.Min(size, ChunkBytes)];
+            long read = 0;
+            while (read < size)
+            {
+                int wanted = (int)Math.Min(chunk.Length, size - read);
+                int got = ReadFully(stream, chunk.AsMemory(0, wanted), path);
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                flat.narrow(0, read, got).copy_(TorchSharp.torch.tensor(chunk, TorchSharp.torch.ScalarType.Byte).narrow(0, 0, got));
+                read += got;
+                if (got < wanted) throw Truncated(path, (int)size, read);
+            }
+            if (stream.ReadByte() >= 0)
+                throw new InvalidDataException($"{path}: file holds more data than its header declares ({size} bytes).");
+            return pixels;
+        }
+        catch
+        {
+            pixels.Dispose();
+            throw;
+        }
+    }
+
     private static Stream Open(string path)
     {
         Stream file = RegularFile.OpenRead(path, MaxFileBytes, "IDX");

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace MnistRnn.Mnist;
 
 /// <summary>
-/// The four MNIST-format IDX files of a folder as tensors: pixels scaled to [0, 1] as float32
-/// with shape (count, 28, 28), labels as int64 with shape (count).
+/// The four MNIST-format IDX files of a folder as tensors: pixels as the files hold them, bytes with shape
+/// (count, 28, 28), scaled to float32 in [0, 1] a batch at a time (see <see cref="DatasetSplit"/>), and labels as int64
+/// with shape (count).
 /// Works for any dataset in MNIST's file layout, Fashion-MNIST included.
 /// </summary>
 public sealed class MnistDataset : IDisposable
@@ -35,10 +36,10 @@ public sealed class MnistDataset : IDisposable
     public bool IsVerifiedMnist { get; }
 
     /// <summary>Rows per image: the sequence length when images are read row by row.</summary>
-    public int Rows => (int)Train.Images.shape[1];
+    public int Rows => Train.Rows;
 
     /// <summary>Pixels per row: the features of each step when images are read row by row.</summary>
-    public int Columns => (int)Train.Images.shape[2];
+    public int Columns => Train.Columns;
 
     /// <summary>Number of classes: one more than the largest label (10 for MNIST).</summary>
     public int Classes { get; }
@@ -69,11 +70,11 @@ public sealed class MnistDataset : IDisposable
         try
         {
             var test = LoadSplit(files[2], files[3], device ?? CPU);
-            if (test.Images.shape[1] != train.Images.shape[1] || test.Images.shape[2] != train.Images.shape[2])
+            if (test.Rows != train.Rows || test.Columns != train.Columns)
             {
                 var error = new InvalidDataException(
-                    $"{files[2]}: images are {test.Images.shape[1]}x{test.Images.shape[2]} but the training images in {files[0]} " +
-                    $"are {train.Images.shape[1]}x{train.Images.shape[2]}; both splits must have one size.");
+                    $"{files[2]}: images are {test.Rows}x{test.Columns} but the training images in {files[0]} " +
+                    $"are {train.Rows}x{train.Columns}; both splits must have one size.");
                 test.Dispose();
                 throw error;
             }
@@ -119,26 +120,23 @@ public sealed class MnistDataset : IDisposable
             long pixels = (long)count * rows * columns;
             if (pixels > Array.MaxLength)
                 throw new InvalidDataException($"{imagesPath}: header declares {count} images of {rows}x{columns} pixels, more than one array can hold.");
-            // The bytes as read, the float32 pixels made from them, and the int64 labels.
-            bytes += pixels * (1.0 + sizeof(float)) + count * (1.0 + sizeof(long));
+            // The pixels as bytes, read straight into their tensor, and the labels as read and as int64; batches are
+            // scaled to float32 as they are read.
+            bytes += pixels + count * (1.0 + sizeof(long));
         }
         Training.MemoryEstimate.EnsureFits(bytes, $"loading the images of {Path.GetDirectoryName(files[0])}", "use a dataset with fewer or smaller images");
     }
 
     private static DatasetSplit LoadSplit(string imagesPath, string labelsPath, Device device)
     {
-        var images = IdxFile.ReadImages(imagesPath);
-        var labels = IdxFile.ReadLabels(labelsPath);
-        if (images.Count != labels.Length)
-            throw new InvalidDataException(
-                $"{labelsPath}: holds {labels.Length} labels but {imagesPath} holds {images.Count} images; they must match.");
         using var scope = NewDisposeScope();
-        var pixels = tensor(images.Pixels, new long[] { images.Count, images.Rows, images.Columns }, ScalarType.Byte)
-            .to(ScalarType.Float32)
-            .div_(255f)
-            .to(device);
+        var pixels = IdxFile.ReadImagesTensor(imagesPath);
+        var labels = IdxFile.ReadLabels(labelsPath);
+        if (pixels.shape[0] != labels.Length)
+            throw new InvalidDataException(
+                $"{labelsPath}: holds {labels.Length} labels but {imagesPath} holds {pixels.shape[0]} images; they must match.");
         var targets = tensor(labels, ScalarType.Byte).to(ScalarType.Int64).to(device);
-        return new DatasetSplit(pixels.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope());
+        return new DatasetSplit(pixels.to(device).MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope());
     }
 
     /// <summary>Releases the tensors.</summary>

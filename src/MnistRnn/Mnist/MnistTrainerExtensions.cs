@@ -39,7 +39,7 @@ public static class MnistTrainerExtensions
         var order = trainer.Options.Order;
         using var sequences = train.ToSequences(order, model.Classes);
         using var heldOut = validation?.ToSequences(order, model.Classes);
-        return trainer.Train(model, sequences, heldOut, DataIdentity.Of(train.Images, train.Labels), cancellationToken, resume);
+        return trainer.Train(model, sequences, heldOut, train.Identity(), cancellationToken, resume);
     }
 
     /// <summary>Trains as <see cref="Train(Trainer, RecurrentClassifier, DatasetSplit, DatasetSplit, CancellationToken, Checkpoint)"/>, without validation.</summary>

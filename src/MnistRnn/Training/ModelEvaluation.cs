@@ -45,7 +45,7 @@ public static class ModelEvaluation
             {
                 using var scope = NewDisposeScope();
                 int length = Math.Min(chunkSize, sequences.Count - start);
-                var logits = model.forward(sequences.Sequences.narrow(0, start, length), sequences.Lengths?.narrow(0, start, length));
+                var logits = model.forward(sequences.Narrow(start, length), sequences.Lengths?.narrow(0, start, length));
                 double[] probabilities = nn.functional.softmax(logits, 1).cpu().to(ScalarType.Float64).data<double>().ToArray();
                 for (int i = 0; i < length; i++)
                 {
@@ -80,7 +80,7 @@ public static class ModelEvaluation
                 using var scope = NewDisposeScope();
                 int length = Math.Min(chunkSize, data.Count - start);
                 var labels = data.Labels.narrow(0, start, length);
-                var logits = model.forward(data.Sequences.narrow(0, start, length), data.Lengths?.narrow(0, start, length));
+                var logits = model.forward(data.Narrow(start, length), data.Lengths?.narrow(0, start, length));
                 lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
                 var predicted = logits.argmax(1);
                 correct += predicted.eq(labels).sum().item<long>();

@@ -123,7 +123,7 @@ public sealed class Trainer
         if (Options.Order != SequenceOrder.Rows)
             throw new ArgumentException(
                 $"TrainingOptions.Order is {Options.Order}, which turns images into pixel sequences; a SequenceDataset is already sequences, so leave Order at Rows.");
-        return Train(model, data, validation, DataIdentity.Of(data.Sequences, data.Labels), cancellationToken, resume);
+        return Train(model, data, validation, data.Identity(), cancellationToken, resume);
     }
 
     /// <summary>

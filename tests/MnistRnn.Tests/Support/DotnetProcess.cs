@@ -10,7 +10,26 @@ internal static class DotnetProcess
     public static Result Run(string workingDirectory, TimeSpan timeout, params string[] args) => Run(workingDirectory, timeout, null, args);
 
     /// <summary>As above, with <paramref name="environment"/> added to the child's environment.</summary>
-    public static Result Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Result Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Run(workingDirectory, timeout, environment, null, args);
+
+    /// <summary>As <see cref="Run(string, TimeSpan, string[])"/>, also reporting the child's peak working set as last seen alive.</summary>
+    public static (Result Result, long PeakBytes) RunMeasuringPeak(string workingDirectory, TimeSpan timeout, params string[] args)
+    {
+        long peak = 0;
+        var result = Run(workingDirectory, timeout, null, process =>
+        {
+            // The peak is a high-water mark: polled until exit, the last reading holds everything but the final moments.
+            while (!process.WaitForExit(50))
+            {
+                try { process.Refresh(); peak = Math.Max(peak, process.PeakWorkingSet64); }
+                catch (InvalidOperationException) { break; }
+            }
+        }, args);
+        return (result, peak);
+    }
+
+    private static Result Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, Action<Process>? watch, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -23,11 +42,13 @@ internal static class DotnetProcess
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
+        var watching = watch is null ? Task.CompletedTask : Task.Run(() => watch(process));
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in {timeout}.");
         }
+        watching.Wait();
         return new Result(process.ExitCode, output.Result, error.Result);
     }
 }

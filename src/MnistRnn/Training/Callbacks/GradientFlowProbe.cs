@@ -19,7 +19,7 @@ internal sealed class GradientFlowProbe : TrainingCallback
         using var scope = NewDisposeScope();
         var train = context.State.Train;
         int size = Math.Min(Trainer.ProbeSize, train.Count);
-        var norms = GradientFlow.Measure(context.Model, train.Sequences.narrow(0, 0, size), train.Labels.narrow(0, 0, size));
+        var norms = GradientFlow.Measure(context.Model, train.Narrow(0, size), train.Labels.narrow(0, 0, size));
         context.Notify(new GradientFlowMeasurement(context.Step, norms));
     }
 }
