@@ -59,7 +59,8 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
             throw new ObjectDisposedException(null, $"this {Options.Cell.ToName()} RecurrentClassifier was disposed, which released its weights; load or build the model again.");
     }
 
-    /// <inheritdoc/>
+    /// <summary>Releases the weights; the model then refuses to be used, in a sentence that says so.</summary>
+    /// <param name="disposing">True from <c>Dispose()</c>, false from the finalizer.</param>
     protected override void Dispose(bool disposing)
     {
         _disposed = true;
