@@ -13,8 +13,10 @@ namespace MnistRnn.Runner.Bench;
 /// <c>mnist-rnn bench</c>: this machine's matrix-multiply limit and, in the same process, training and
 /// evaluation throughput, model FLOP utilisation, dataset load time and peak memory.
 /// </summary>
-internal sealed class BenchCommand
+internal sealed class BenchCommand(RunnerConsole console)
 {
+    private readonly RunnerConsole _console = console;
+
     private const int SgemmSize = 2048;
 
     private readonly Option<string?> _data = DataFolder.CreateOption();
@@ -29,8 +31,8 @@ internal sealed class BenchCommand
         DefaultValueFactory = _ => 3,
     };
     private readonly Option<string?> _json = new("--json") { Description = "Also write the figures as JSON to this file." };
-    private readonly Option<string> _device = DeviceOption.Create();
-    private readonly Option<string> _stepMode = DeviceOption.CreateStepMode();
+    private readonly Option<DeviceChoice> _device = DeviceOption.Create();
+    private readonly Option<StepExecution> _stepMode = DeviceOption.CreateStepMode();
 
     /// <summary>The configurations timed: every cell at the experiment's batch, and the LSTM at larger batches.</summary>
     private static readonly (CellKind Cell, int Batch)[] Configurations =
@@ -52,14 +54,14 @@ internal sealed class BenchCommand
         string dataFolder = DataFolder.Resolve(parse.GetValue(_data));
         string? jsonPath = parse.GetValue(_json) is { } given ? Path.GetFullPath(given) : null;
         var device = DeviceOption.Resolve(parse, _device);
-        var stepMode = StepExecutionChoice.Resolve(DeviceOption.ParseStepMode(parse, _stepMode), device);
+        var stepMode = StepExecutionChoice.Resolve(parse.GetValue(_stepMode), device);
         bool cuda = device.type == TorchSharp.DeviceType.CUDA;
 
-        Console.WriteLine($"device {device}, step mode {stepMode}, threads {get_num_threads()}, {Environment.ProcessorCount} logical cores, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, libtorch {__version__}");
+        _console.Out.WriteLine($"device {device}, step mode {stepMode}, threads {get_num_threads()}, {Environment.ProcessorCount} logical cores, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, libtorch {__version__}");
         double loadSeconds = Median(repeats, () => Time(() => DataFolder.Load(dataFolder, device).Dispose()));
-        Console.WriteLine($"load and verify MNIST: {loadSeconds:F3} s");
+        _console.Out.WriteLine($"load and verify MNIST: {loadSeconds:F3} s");
         double sgemm = Median(repeats, () => Sgemm(device));
-        Console.WriteLine($"sgemm {SgemmSize}x{SgemmSize}x{SgemmSize} float32: {sgemm:F1} GFLOP/s");
+        _console.Out.WriteLine($"sgemm {SgemmSize}x{SgemmSize}x{SgemmSize} float32: {sgemm:F1} GFLOP/s");
 
         using var dataset = DataFolder.Load(dataFolder, device);
         double gpuPeakMb = 0;
@@ -68,8 +70,8 @@ internal sealed class BenchCommand
             if (cuda && GpuMemory.Read() is { } reading) gpuPeakMb = Math.Max(gpuPeakMb, reading.UsedMb);
         }
         var rows = new List<BenchRow>();
-        Console.WriteLine();
-        Console.WriteLine("cell  batch  samples/s  GFLOP/s   MFU");
+        _console.Out.WriteLine();
+        _console.Out.WriteLine("cell  batch  samples/s  GFLOP/s   MFU");
         foreach (var (cell, batch) in Configurations)
         {
             double perSecond = Median(repeats, () => TrainingThroughput(dataset, device, stepMode, cell, batch, samples));
@@ -77,33 +79,33 @@ internal sealed class BenchCommand
             double flops = FlopCount.Training(cell, dataset.Columns, 128, dataset.Classes, dataset.Rows);
             var row = new BenchRow(cell.ToName(), batch, Math.Round(perSecond, 1), Math.Round(perSecond * flops / 1e9, 2), Math.Round(perSecond * flops / 1e9 / sgemm, 3));
             rows.Add(row);
-            Console.WriteLine($"{row.Cell,-4}  {row.Batch,5}  {row.SamplesPerSecond,9:N0}  {row.Gflops,7:F1}  {row.Mfu,5:F2}");
+            _console.Out.WriteLine($"{row.Cell,-4}  {row.Batch,5}  {row.SamplesPerSecond,9:N0}  {row.Gflops,7:F1}  {row.Mfu,5:F2}");
         }
         var profile = StepProfile.Measure(dataset, device, CellKind.Lstm, batch: 100);
-        Console.WriteLine();
-        Console.WriteLine(cuda
+        _console.Out.WriteLine();
+        _console.Out.WriteLine(cuda
             ? $"where a synchronous LSTM step of batch 100 spends its {profile.Sum():F2} ms, waiting for the GPU after every operation:"
             : $"where an LSTM step of batch 100 spends its {profile.Sum():F2} ms:");
         for (int i = 0; i < profile.Length; i++)
-            Console.WriteLine($"  {StepProfile.Operations[i],-15} {profile[i],6:F3} ms  {100 * profile[i] / profile.Sum(),5:F1}%");
+            _console.Out.WriteLine($"  {StepProfile.Operations[i],-15} {profile[i],6:F3} ms  {100 * profile[i] / profile.Sum(),5:F1}%");
         double evalSeconds = Median(repeats, () => EvaluationSeconds(dataset, device));
         SampleGpuMemory();
         double peak = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
-        Console.WriteLine();
-        Console.WriteLine($"evaluate the LSTM on {dataset.Test.Count:N0} test images: {evalSeconds:F3} s ({dataset.Test.Count / evalSeconds:N0} images/s)");
+        _console.Out.WriteLine();
+        _console.Out.WriteLine($"evaluate the LSTM on {dataset.Test.Count:N0} test images: {evalSeconds:F3} s ({dataset.Test.Count / evalSeconds:N0} images/s)");
         using var onCpu = device.type == TorchSharp.DeviceType.CPU ? null : DataFolder.Load(dataFolder, CPU);
         var inference = InferenceComparison.Measure(onCpu ?? dataset);
-        Console.WriteLine();
-        Console.WriteLine($"inference on the CPU, hidden 128: load, latency for one image ({InferenceComparison.Calls} calls), throughput on the test set (batches of {InferenceComparison.Batch})");
-        Console.WriteLine("engine        cell  load ms  median ms  p99 ms   images/s");
+        _console.Out.WriteLine();
+        _console.Out.WriteLine($"inference on the CPU, hidden 128: load, latency for one image ({InferenceComparison.Calls} calls), throughput on the test set (batches of {InferenceComparison.Batch})");
+        _console.Out.WriteLine("engine        cell  load ms  median ms  p99 ms   images/s");
         foreach (var row in inference)
-            Console.WriteLine($"{row.Engine,-12}  {row.Cell,-4}  {row.LoadMilliseconds,7:F1}  {row.LatencyMedianMilliseconds,9:F3}  {row.LatencyP99Milliseconds,6:F3}  {row.ImagesPerSecond,9:N0}");
-        Console.WriteLine($"peak working set: {peak:F0} MB");
+            _console.Out.WriteLine($"{row.Engine,-12}  {row.Cell,-4}  {row.LoadMilliseconds,7:F1}  {row.LatencyMedianMilliseconds,9:F3}  {row.LatencyP99Milliseconds,6:F3}  {row.ImagesPerSecond,9:N0}");
+        _console.Out.WriteLine($"peak working set: {peak:F0} MB");
         var gpu = cuda ? GpuMemory.Read() : null;
         if (gpu is { } total)
-            Console.WriteLine($"GPU memory in use (whole device, sampled after each measurement): peak {gpuPeakMb:F0} MB of {total.TotalMb:F0} MB");
+            _console.Out.WriteLine($"GPU memory in use (whole device, sampled after each measurement): peak {gpuPeakMb:F0} MB of {total.TotalMb:F0} MB");
         else if (cuda)
-            Console.WriteLine("GPU memory: no CUDA runtime library found to ask");
+            _console.Out.WriteLine("GPU memory: no CUDA runtime library found to ask");
 
         if (jsonPath is not null)
         {
@@ -153,7 +155,7 @@ internal sealed class BenchCommand
     // The clock is read when a step is reported: in the synchronous mode as each step ends, in the resident mode when
     // a batch of steps is read back, after the device has finished them. Both ends are then such points: the warm-up
     // fills exactly one batch, and the last step is always read back.
-    private static double TrainingThroughput(MnistDataset dataset, Device device, StepExecution stepMode, CellKind cell, int batch, int samples)
+    private double TrainingThroughput(MnistDataset dataset, Device device, StepExecution stepMode, CellKind cell, int batch, int samples)
     {
         int warmup = stepMode == StepExecution.DeviceResident ? Trainer.MaxPendingSteps : Math.Max(5, 2000 / batch);
         int measured = Math.Max(10, samples / batch);
@@ -169,7 +171,7 @@ internal sealed class BenchCommand
         });
         using var model = trainer.CreateModel(device, dataset);
         var clock = new Stopwatch();
-        using var progress = new ProgressLine($"{cell.ToName()} batch {batch}");
+        using var progress = new ProgressLine($"{cell.ToName()} batch {batch}", _console);
         trainer.Callbacks.Add(new TrainingObserver
         {
             StepCompleted = m =>

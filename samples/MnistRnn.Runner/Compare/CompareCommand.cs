@@ -8,8 +8,10 @@ namespace MnistRnn.Runner.Compare;
 /// <c>mnist-rnn compare</c>: trains several configurations with the same seed and step budget and
 /// writes a report folder: a table (console, Markdown, CSV), per-run metrics and the figures.
 /// </summary>
-internal sealed class CompareCommand
+internal sealed class CompareCommand(RunnerConsole console)
 {
+    private readonly RunnerConsole _console = console;
+
     private readonly TrainFlags _flags = new();
     private readonly Option<string[]> _runs = new("--runs")
     {
@@ -51,20 +53,20 @@ internal sealed class CompareCommand
         string outFolder = claim.Folder;
         var device = DeviceSelection.Resolve(shared.Device);
 
-        using var loggers = ConsoleLogging.Create();
+        using var loggers = ConsoleLogging.Create(_console.Out);
         using var dataset = DataFolder.Load(dataFolder, device, shared.BatchSize);
         using var halves = HeldOutImages.HoldOut(parse.GetValue(_flags.Validation), dataset, shared);
         var outcomes = new List<RunOutcome>();
         for (int i = 0; i < specs.Count; i++)
         {
             var spec = specs[i];
-            Console.WriteLine($"== run {i + 1} of {specs.Count}: {spec.Label} ==");
+            _console.Out.WriteLine($"== run {i + 1} of {specs.Count}: {spec.Label} ==");
             try
             {
                 outcomes.Add(ComparisonRun.Execute(spec, runOptions[i], dataset, halves, device, Path.Combine(outFolder, "runs", spec.Slug),
-                    logDir is null ? null : Path.Combine(logDir, spec.Slug), loggers, cancellationToken));
+                    logDir is null ? null : Path.Combine(logDir, spec.Slug), loggers, _console, cancellationToken));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (FileErrors.Refused(e))
             {
                 throw new UserErrorException(ExitCodes.OutputNotWritable,
                     $"--out: cannot write the files of run {i + 1} of {specs.Count} ({e.Message}); the metrics of the runs before it are in {Path.Combine(outFolder, "runs")}.");
@@ -80,13 +82,14 @@ internal sealed class CompareCommand
         {
             report.WriteTo(outFolder);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (FileErrors.Refused(e))
         {
             throw new UserErrorException(ExitCodes.OutputNotWritable, $"--out: cannot write the report into {outFolder} ({e.Message}).");
         }
-        Console.WriteLine();
-        Console.Write(report.Table.ToConsoleText());
-        Console.WriteLine($"Report written to {outFolder}");
+        _console.Out.WriteLine();
+        _console.Out.Write(report.Table.ToConsoleText());
+        _console.Out.WriteLine($"Report written to {outFolder}");
+        NextSteps.AfterComparison(_console.Error, outFolder);
         return ExitCodes.Success;
     }
 

@@ -19,14 +19,14 @@ internal static class ComparisonRun
     /// <paramref name="tensorBoardFolder"/>, event files there.
     /// </summary>
     public static RunOutcome Execute(RunSpec spec, TrainingOptions options, MnistDataset dataset, HeldOutImages halves, Device device,
-        string runFolder, string? tensorBoardFolder, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string runFolder, string? tensorBoardFolder, ILoggerFactory loggers, RunnerConsole console, CancellationToken cancellationToken)
     {
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>());
         using var model = trainer.CreateModel(device, dataset);
         using var metricsWriter = new MetricsWriter(runFolder);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tensorBoard = TensorBoardLog.Create(tensorBoardFolder, model, stop);
-        using var progress = new ProgressLine(spec.Label);
+        using var progress = new ProgressLine(spec.Label, console);
         var steps = new List<StepMetrics>(options.Steps);
         var flows = new List<GradientFlowMeasurement>();
         Stall? stall = null;

@@ -6,8 +6,8 @@ namespace MnistRnn.Performance;
 /// Tunes glibc's allocator, which libtorch allocates tensors through, for training loops. By default glibc
 /// serves every block above a threshold (at most 32 MB) with its own <c>mmap</c> and returns it to the
 /// system on free, and trims the heap whenever its free top passes 128 KB; a training step frees and
-/// re-allocates the same large activations every time, so each step pays for fresh pages again (measured
-/// here: 22 s of the 50 s of a benchmark went to the kernel). Turning both off keeps freed memory in
+/// re-allocates the same large activations every time, so each step pays for fresh pages again (the
+/// kernel's share of a benchmark is in docs/performance.md). Turning both off keeps freed memory in
 /// the process for the next step. The cost: the process keeps its peak footprint instead of shrinking.
 /// </summary>
 public static class NativeMemory

@@ -5,8 +5,8 @@ namespace MnistRnn.Performance;
 
 /// <summary>
 /// The CPU threads libtorch computes with, chosen for the machine as it is now. TorchSharp's default is every core, and
-/// on a machine with other work on it that can make training many times slower than one thread (measured: a GRU 46
-/// times, an LSTM 8.6 times on 2 busy cores), because every parallel region waits for a thread that has lost its core.
+/// on a machine with other work on it that can make training many times slower than one thread (docs/performance.md
+/// has the figures), because every parallel region waits for a thread that has lost its core.
 /// Nothing here runs unless called: the library never changes libtorch's global thread count on its own.
 /// </summary>
 public static class TorchThreads

@@ -13,7 +13,7 @@ namespace MnistRnn.Training;
 /// <remarks>
 /// Why not TorchSharp's own Adam: every <c>double</c> it passes to a tensor operation becomes a
 /// <see cref="Scalar"/>, a small native object that no dispose scope tracks and only the finalizer
-/// frees. With it, an LSTM training loop grew by about one step's activations (~11 MB) per step until
+/// frees. With it, an LSTM training loop grew by about one step's activations per step until
 /// the process died; a forced GC after each step kept it flat, and so does this class, which creates
 /// its constant scalars once and disposes the per-step ones (see the README's Memory section).
 /// <para>

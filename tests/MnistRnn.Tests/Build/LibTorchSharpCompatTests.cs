@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Build;
 
+[Category("Unit")]
 [Platform("Linux")]
 public sealed class LibTorchSharpCompatTests
 {

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Checkpoints;
 
+[Category("Unit")]
 public sealed class CheckpointTests
 {
     private TempFolder _folder = null!;

@@ -35,12 +35,12 @@ public sealed class EarlierCheckpointTests
         Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
         File.Copy(Fixture, copy);
 
-        var evaluation = RunnerProcess.Run("eval", "--checkpoint", copy, "--data", RepositoryPaths.Mnist, "--out", folder.File("eval"));
+        var evaluation = RunnerInProcess.Run("eval", "--checkpoint", copy, "--data", RepositoryPaths.Mnist, "--out", folder.File("eval"));
         Assert.That(evaluation.ExitCode, Is.EqualTo(0), evaluation.Error);
         // What c9a1269's train printed after its last step.
         Assert.That(evaluation.Output, Does.Contain("test loss 2.30941, accuracy 0.10410"));
 
-        var resumed = RunnerProcess.Run("train", "--resume", copy, "--steps", "5", "--log-every", "1", "--data", RepositoryPaths.Mnist);
+        var resumed = RunnerInProcess.Run("train", "--resume", copy, "--steps", "5", "--log-every", "1", "--data", RepositoryPaths.Mnist);
         Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.Error);
         Assert.That(resumed.Output, Does.StartWith("step 4, ").And.Contain("step 5, "));
         Assert.That(CheckpointStore.List(Path.GetDirectoryName(copy)!).Select(Path.GetFileName), Does.Contain("checkpoint-step-0000005.ckpt"));

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Checkpoints;
 
 /// <summary>The settings marked [RunDefining] are the ones a checkpoint records and a resume compares: every one of them.</summary>
+[Category("Unit")]
 public sealed class RunDefinitionTests
 {
     private static readonly PropertyInfo[] RunDefining = typeof(TrainingOptions).GetProperties()

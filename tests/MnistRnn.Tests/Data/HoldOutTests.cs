@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Data;
 
+[Category("Unit")]
 public sealed class HoldOutTests
 {
     // Item i's first pixel is i, so each half says which items it holds.

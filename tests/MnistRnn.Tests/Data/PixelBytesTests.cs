@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Data;
 
 /// <summary>Images kept as bytes are the same data as their float32 copy: same batches, same fingerprint, same copy on demand.</summary>
+[Category("Unit")]
 public sealed class PixelBytesTests
 {
     private static (DatasetSplit Bytes, DatasetSplit Floats) Both(int count = 40)

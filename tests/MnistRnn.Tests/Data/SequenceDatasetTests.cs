@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Data;
 
 /// <summary>Each mistake a user makes with their own data is one sentence when the dataset is built, not a libtorch error in training.</summary>
+[Category("Unit")]
 public sealed class SequenceDatasetTests
 {
     private static string Refusal(Func<Tensor> sequences, Func<Tensor> labels, int classes = 4, Func<Tensor?>? lengths = null)

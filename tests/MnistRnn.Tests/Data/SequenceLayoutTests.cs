@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Data;
 
+[Category("Unit")]
 public sealed class SequenceLayoutTests
 {
     [Test]

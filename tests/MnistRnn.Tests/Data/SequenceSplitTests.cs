@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Data;
 
 /// <summary>A dataset splits into seeded, disjoint halves that own their tensors, optionally keeping each class's share.</summary>
+[Category("Unit")]
 public sealed class SequenceSplitTests
 {
     // Sequence i holds the number i in every value, so each half can say which items it got; class i % 4, or 0 for the first 70.

@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Data;
 
+[Category("Unit")]
 public sealed class ShuffledBatchesTests
 {
     private static SequenceDataset Split(int count) =>

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Diagnostics;
 
+[Category("Unit")]
 public sealed class GradientFlowTests
 {
     private const int Steps = 20;

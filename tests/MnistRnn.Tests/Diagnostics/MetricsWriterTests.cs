@@ -6,6 +6,7 @@ using MnistRnn.Training;
 
 namespace MnistRnn.Tests.Diagnostics;
 
+[Category("Unit")]
 public sealed class MetricsWriterTests
 {
     [Test]

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Diagnostics;
 
+[Category("Unit")]
 public sealed class SaturationTests
 {
     private static void SetRecurrent(RecurrentClassifier model, double inputWeight, double hiddenWeight, double bias)

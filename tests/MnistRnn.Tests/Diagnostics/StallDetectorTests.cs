@@ -4,6 +4,7 @@ using MnistRnn.Training;
 
 namespace MnistRnn.Tests.Diagnostics;
 
+[Category("Unit")]
 public sealed class StallDetectorTests
 {
     private static StepMetrics Step(int step, double loss, double accuracy = 0.1, double gradNorm = 1, double? saturation = null, CellKind cell = CellKind.Rnn) =>

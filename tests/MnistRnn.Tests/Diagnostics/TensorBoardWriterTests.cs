@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Diagnostics;
 
+[Category("Unit")]
 public sealed class TensorBoardWriterTests
 {
     // TensorBoard's record format: length (8 bytes), its CRC (4), the event, its CRC (4).

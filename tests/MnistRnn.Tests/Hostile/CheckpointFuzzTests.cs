@@ -16,6 +16,7 @@ namespace MnistRnn.Tests.Hostile;
 /// refuse with a <see cref="CheckpointException"/> naming the file, in bounded time and memory; never
 /// another exception, and never a native abort (which would take this test process down).
 /// </summary>
+[Category("Hostile")]
 public sealed class CheckpointFuzzTests
 {
     private const int Prelude = 16;

@@ -10,6 +10,7 @@ namespace MnistRnn.Tests.Hostile;
 /// A small compressed file may declare gigabytes: what the headers declare is judged before any body is inflated,
 /// against each other and against the memory the process may use.
 /// </summary>
+[Category("Hostile")]
 public sealed class DeclaredSizeTests
 {
     private TempFolder _folder = null!;

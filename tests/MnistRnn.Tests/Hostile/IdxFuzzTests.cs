@@ -10,6 +10,7 @@ namespace MnistRnn.Tests.Hostile;
 /// what the header declares or refuse with an <see cref="InvalidDataException"/> naming the file, and its
 /// memory must follow the bytes really there, not the sizes a header claims.
 /// </summary>
+[Category("Hostile")]
 public sealed class IdxFuzzTests
 {
     private TempFolder _folder = null!;

@@ -1,11 +1,13 @@
 using MnistRnn.Mnist;
 using MnistRnn.Runner;
+using MnistRnn.Runner.FileSystem;
 using MnistRnn.Tests.Support;
 using SkiaSharp;
 
 namespace MnistRnn.Tests.Hostile;
 
 /// <summary>Pictures as phones and damaged downloads deliver them: rotated by EXIF, cut short, or not files at all.</summary>
+[Category("Hostile")]
 public sealed class PictureFileTests
 {
     private TempFolder _folder = null!;

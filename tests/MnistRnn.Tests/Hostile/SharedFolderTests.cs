@@ -5,6 +5,7 @@ using MnistRnn.Tests.Support;
 namespace MnistRnn.Tests.Hostile;
 
 /// <summary>Runs that meet in one folder: started together, or resumed from an older checkpoint than the folder holds.</summary>
+[Category("Hostile")]
 public sealed class SharedFolderTests
 {
     private TempFolder _folder = null!;

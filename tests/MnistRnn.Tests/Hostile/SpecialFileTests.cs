@@ -6,6 +6,7 @@ using MnistRnn.Tests.Support;
 namespace MnistRnn.Tests.Hostile;
 
 /// <summary>FIFOs, devices and links to them where a data file, manifest or checkpoint belongs: refused at once, never read forever.</summary>
+[Category("Hostile")]
 [Platform("Linux,MacOsX")]
 [CancelAfter(60_000)]
 public sealed class SpecialFileTests

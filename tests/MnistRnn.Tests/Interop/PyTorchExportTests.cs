@@ -14,7 +14,7 @@ namespace MnistRnn.Tests.Interop;
 /// gives the same logits on the 10,000 MNIST test images; a model trained in PyTorch imports here with the same
 /// logits. Inconclusive where no Python with torch is installed.
 /// </summary>
-[Category("PyTorch")]
+[Category("Python")]
 public sealed class PyTorchExportTests
 {
     private const string Python = "/usr/bin/python3";
@@ -40,7 +40,7 @@ public sealed class PyTorchExportTests
         RequireTorch();
         string checkpoint = TrainBriefly(stackedBidirectional);
         string exported = _folder.File("model" + format);
-        var export = RunnerProcess.Run("export", "--checkpoint", checkpoint, "--out", exported);
+        var export = RunnerInProcess.Run("export", "--checkpoint", checkpoint, "--out", exported);
         Assert.That(export.ExitCode, Is.EqualTo(0), export.Output + export.Error);
 
         using var classifier = TrainedClassifier.Load(checkpoint);
@@ -114,9 +114,9 @@ public sealed class PyTorchExportTests
         string existing = _folder.File("taken.pt");
         File.WriteAllText(existing, "keep me");
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("export", "--checkpoint", _folder.Path, "--out", _folder.File("model.h5")), 2,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("export", "--checkpoint", _folder.Path, "--out", _folder.File("model.h5")), 2,
             $"--out: {_folder.File("model.h5")} must end in .safetensors or .pt (for PyTorch) or .onnx (for ONNX Runtime).");
-        UserErrorAssert.OneSentence(RunnerProcess.Run("export", "--checkpoint", _folder.Path, "--out", existing), 2,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("export", "--checkpoint", _folder.Path, "--out", existing), 2,
             $"--out: {existing} already exists; give a new file name, so nothing is overwritten.");
         Assert.That(File.ReadAllText(existing), Is.EqualTo("keep me"));
     }

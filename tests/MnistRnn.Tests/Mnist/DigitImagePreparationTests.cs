@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Mnist;
 
+[Category("Unit")]
 public sealed class DigitImagePreparationTests
 {
     // A width x height picture with a filled rectangle of ink; dark ink on white unless lightOnDark.

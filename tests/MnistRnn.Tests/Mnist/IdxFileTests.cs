@@ -5,6 +5,7 @@ using MnistRnn.Tests.Support;
 
 namespace MnistRnn.Tests.Mnist;
 
+[Category("Unit")]
 public sealed class IdxFileTests
 {
     private TempFolder _folder = null!;

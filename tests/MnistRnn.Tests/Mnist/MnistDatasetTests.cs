@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Mnist;
 
+[Category("Unit")]
 public sealed class MnistDatasetTests
 {
     private TempFolder _folder = null!;

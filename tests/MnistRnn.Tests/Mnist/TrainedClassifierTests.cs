@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Mnist;
 
+[Category("Unit")]
 public sealed class TrainedClassifierTests
 {
     [TestCase(SequenceOrder.Rows)]

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Models;
 
 /// <summary>Layers, directions, dropout and packed variable-length input, beyond the experiment's one-layer model.</summary>
+[Category("Unit")]
 public sealed class ArchitectureTests
 {
     private static RecurrentClassifierOptions Options(CellKind cell, int layers, bool bidirectional) =>

@@ -12,6 +12,7 @@ namespace MnistRnn.Tests.Models;
 /// Mistakes a library user makes with devices and lifetimes get one sentence naming the device or the object, at every
 /// entry point, never libtorch's "did not initialise" or "empty handle".
 /// </summary>
+[Category("Unit")]
 public sealed class DeviceAndLifetimeTests
 {
     // No machine has a 100th GPU: on a CPU build this is "not available", on a GPU machine "does not exist".

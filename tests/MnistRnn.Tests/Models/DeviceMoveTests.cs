@@ -15,6 +15,7 @@ namespace MnistRnn.Tests.Models;
 /// before the move without a handle. On the CPU <c>to(CPU)</c> changes nothing, so a move to float64 and back
 /// stands in for the move to a GPU: everything that reads parameters must still work after it.
 /// </summary>
+[Category("Unit")]
 public sealed class DeviceMoveTests
 {
     private TempFolder _folder = null!;

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Models;
 
 /// <summary>A model saved without a trainer loads back with the same architecture and the same outputs; a bad file is one sentence.</summary>
+[Category("Unit")]
 public sealed class ModelFileTests
 {
     private static readonly RecurrentClassifierOptions Architecture = new(CellKind.Gru, InputSize: 3, HiddenSize: 5, Classes: 4) { Layers = 2, Bidirectional = true, Dropout = 0.1 };

@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Models;
 
+[Category("Unit")]
 public sealed class RecurrentClassifierTests
 {
     [TestCase(CellKind.Rnn)]

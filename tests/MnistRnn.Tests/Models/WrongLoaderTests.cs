@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Models;
 
 /// <summary>A file given to the wrong loader, or a state_dict of another architecture, is one sentence saying what to do.</summary>
+[Category("Unit")]
 public sealed class WrongLoaderTests
 {
     private TempFolder _folder = null!;

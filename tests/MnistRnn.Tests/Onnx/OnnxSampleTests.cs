@@ -14,6 +14,7 @@ namespace MnistRnn.Tests.Onnx;
 /// <c>samples/MnistRnn.OnnxInference</c>, the deployment a .NET user copies: a program with ONNX Runtime and nothing of
 /// TorchSharp, run as a user runs it on an exported model and the MNIST test set.
 /// </summary>
+[Category("RunnerProcess")]
 [Category("Onnx")]
 public sealed class OnnxSampleTests
 {
@@ -73,14 +74,14 @@ public sealed class OnnxSampleTests
     public void The_sample_prints_what_predict_prints_for_test_images_and_pictures()
     {
         // A briefly trained MNIST LSTM, through the runner as a user has it: checkpoint, then export.
-        var train = RunnerProcess.Run("train", "--steps", "150", "--hidden", "32", "--out", _folder.File("run"));
+        var train = RunnerInProcess.Run("train", "--steps", "150", "--hidden", "32", "--out", _folder.File("run"));
         Assert.That(train.ExitCode, Is.EqualTo(0), train.Error);
         string onnx = _folder.File("digits.onnx");
-        Assert.That(RunnerProcess.Run("export", "--checkpoint", _folder.File("run"), "--out", onnx).ExitCode, Is.EqualTo(0));
+        Assert.That(RunnerInProcess.Run("export", "--checkpoint", _folder.File("run"), "--out", onnx).ExitCode, Is.EqualTo(0));
         string[] pictures = [Picture("one.png", 120, dark: true), Picture("wide.png", 300, dark: false), Picture("tiny.png", 12, dark: true)];
         string[] inputs = ["idx:0", "idx:7", "idx:1234", .. pictures];
 
-        var predict = RunnerProcess.Run(["predict", "--checkpoint", _folder.File("run"), "--data", RepositoryPaths.Mnist, .. inputs]);
+        var predict = RunnerInProcess.Run(["predict", "--checkpoint", _folder.File("run"), "--data", RepositoryPaths.Mnist, .. inputs]);
         var sample = Sample([onnx, "--data", RepositoryPaths.Mnist, .. inputs]);
 
         Assert.That(predict.ExitCode, Is.EqualTo(0), predict.Error);

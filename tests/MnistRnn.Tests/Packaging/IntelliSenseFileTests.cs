@@ -9,6 +9,7 @@ namespace MnistRnn.Tests.Packaging;
 /// The IntelliSense file the package ships (the one built beside the library) documents the public API and nothing
 /// else, with every inheritdoc written out, as a consumer's IDE shows it.
 /// </summary>
+[Category("Unit")]
 public sealed class IntelliSenseFileTests
 {
     private static readonly Assembly Library = typeof(RecurrentClassifier).Assembly;

@@ -4,6 +4,7 @@ using MnistRnn.Tests.Support;
 namespace MnistRnn.Tests.Packaging;
 
 /// <summary>The library's PDB carries its sources, so a debugger steps into the package's code.</summary>
+[Category("Unit")]
 public sealed class SymbolTests
 {
     // The GUID portable PDBs tag an embedded source with.

@@ -3,6 +3,7 @@ using MnistRnn.Performance;
 
 namespace MnistRnn.Tests.Performance;
 
+[Category("Unit")]
 public sealed class FlopCountTests
 {
     [Test]

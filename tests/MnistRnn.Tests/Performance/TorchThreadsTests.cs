@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Performance;
 
+[Category("Unit")]
 [NonParallelizable]
 public sealed class TorchThreadsTests
 {

@@ -6,6 +6,7 @@ using SkiaSharp;
 namespace MnistRnn.Tests.Runner;
 
 /// <summary>train --out/--resume, eval and predict, run as a user runs them, with every kind of bad input.</summary>
+[Category("RunnerInProcess")]
 public sealed class CheckpointCommandsTests
 {
     private TempFolder _folder = null!;
@@ -23,7 +24,7 @@ public sealed class CheckpointCommandsTests
 
     private string Train(string folder, params string[] extra)
     {
-        var result = RunnerProcess.Run(["train", "--data", _data, "--steps", "6", "--batch-size", "10", "--hidden", "8", "--device", "cpu",
+        var result = RunnerInProcess.Run(["train", "--data", _data, "--steps", "6", "--batch-size", "10", "--hidden", "8", "--device", "cpu",
             "--checkpoint-every", "2", "--out", folder, .. extra]);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         return folder;
@@ -45,7 +46,7 @@ public sealed class CheckpointCommandsTests
     {
         string folder = Train(_folder.File("run"));
 
-        var result = RunnerProcess.Run("train", "--resume", folder, "--steps", "8", "--data", _data, "--log-every", "1");
+        var result = RunnerInProcess.Run("train", "--resume", folder, "--steps", "8", "--data", _data, "--log-every", "1");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Output, Does.StartWith("step 7, ").And.Contain("step 8, "));
@@ -60,7 +61,7 @@ public sealed class CheckpointCommandsTests
     {
         string folder = Train(_folder.File("run"));
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--resume", folder, flag, value, "--data", _data), 2, message);
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--resume", folder, flag, value, "--data", _data), 2, message);
     }
 
     [Test]
@@ -71,7 +72,7 @@ public sealed class CheckpointCommandsTests
         byte[] bytes = File.ReadAllBytes(newest);
         File.WriteAllBytes(newest, bytes[..^40]);
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--resume", newest, "--data", _data), 6,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--resume", newest, "--data", _data), 6,
             $"--resume: {newest}: the checkpoint is truncated or corrupt");
         Assert.That(File.ReadAllBytes(newest), Has.Length.EqualTo(bytes.Length - 40), "left as it was");
     }
@@ -82,7 +83,7 @@ public sealed class CheckpointCommandsTests
         string folder = Train(_folder.File("run"));
         File.WriteAllText(Path.Combine(folder, "checkpoint-step-0000006.ckpt"), "not a checkpoint");
 
-        var result = RunnerProcess.Run("train", "--resume", folder, "--data", _data, "--log-every", "1");
+        var result = RunnerInProcess.Run("train", "--resume", folder, "--data", _data, "--log-every", "1");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Error, Does.StartWith("warning: skipped ").And.Contain("checkpoint-step-0000006.ckpt: not an MnistRnn checkpoint"));
@@ -91,7 +92,7 @@ public sealed class CheckpointCommandsTests
 
     [Test]
     public void Resuming_from_a_folder_without_checkpoints_exits_with_6() =>
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--resume", _folder.Path, "--data", _data), 6,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--resume", _folder.Path, "--data", _data), 6,
             $"--resume: folder {_folder.Path} holds no checkpoint-step-*.ckpt files.");
 
     [Test]
@@ -100,7 +101,7 @@ public sealed class CheckpointCommandsTests
         string folder = Train(_folder.File("run"));
         string other = IdxWriter.Folder(_folder.File("other"), trainCount: 40, testCount: 20, side: 9);
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--resume", folder, "--steps", "8", "--data", other), 6,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--resume", folder, "--steps", "8", "--data", other), 6,
             "is for a lstm, hidden 8, 8 input features, 10 classes, rows order model, not lstm, hidden 8, 9 input features");
     }
 
@@ -111,7 +112,7 @@ public sealed class CheckpointCommandsTests
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "notes.txt"), "mine");
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--data", _data, "--out", folder), 2, $"--out: folder {folder} already holds files");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--data", _data, "--out", folder), 2, $"--out: folder {folder} already holds files");
         Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName), Is.EqualTo(new[] { "notes.txt" }));
     }
 
@@ -121,7 +122,7 @@ public sealed class CheckpointCommandsTests
         string folder = Train(_folder.File("run"));
         string report = _folder.File("eval");
 
-        var result = RunnerProcess.Run("eval", "--checkpoint", folder, "--data", _data, "--out", report);
+        var result = RunnerInProcess.Run("eval", "--checkpoint", folder, "--data", _data, "--out", report);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Output, Does.Contain("test loss ").And.Contain("on 20 images").And.Contain("class  precision  recall  support")
@@ -139,7 +140,7 @@ public sealed class CheckpointCommandsTests
         string fake = _folder.File("model.ckpt");
         File.WriteAllText(fake, "hello");
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("eval", "--checkpoint", fake, "--data", _data), 6,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("eval", "--checkpoint", fake, "--data", _data), 6,
             $"--checkpoint: {fake}: not an MnistRnn checkpoint");
     }
 
@@ -149,7 +150,7 @@ public sealed class CheckpointCommandsTests
         string folder = Train(_folder.File("run"));
         string other = IdxWriter.Folder(_folder.File("other"), trainCount: 40, testCount: 20, side: 9);
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("eval", "--checkpoint", folder, "--data", other, "--out", _folder.File("eval")), 3,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("eval", "--checkpoint", folder, "--data", other, "--out", _folder.File("eval")), 3,
             "holds 9x9 images of 10 classes, but the checkpoint was trained on 8x8 images of 10 classes");
     }
 
@@ -174,7 +175,7 @@ public sealed class CheckpointCommandsTests
             canvas.DrawLine(60, 15, 60, 105, pen);
         });
 
-        var result = RunnerProcess.Run("predict", "--checkpoint", folder, "--data", _data, "--json", "idx:3", picture);
+        var result = RunnerInProcess.Run("predict", "--checkpoint", folder, "--data", _data, "--json", "idx:3", picture);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         using var json = JsonDocument.Parse(result.Output);
@@ -198,7 +199,7 @@ public sealed class CheckpointCommandsTests
         string text = _folder.File("digit.png");
         File.WriteAllText(text, "this is text");
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("predict", "--checkpoint", folder, text), 7, $"{text}: not an image this program can read");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("predict", "--checkpoint", folder, text), 7, $"{text}: not an image this program can read");
     }
 
     [Test]
@@ -208,7 +209,7 @@ public sealed class CheckpointCommandsTests
         string huge = _folder.File("huge.png");
         File.WriteAllBytes(huge, PngHeaderOnly(width: 100_000, height: 100_000));
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("predict", "--checkpoint", folder, huge), 7, $"{huge}: 100000x100000 pixels is outside 1 to 8192 on a side");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("predict", "--checkpoint", folder, huge), 7, $"{huge}: 100000x100000 pixels is outside 1 to 8192 on a side");
     }
 
     [TestCase("idx:x", 2, "idx:x: write idx:N with N a test image number")]
@@ -218,7 +219,7 @@ public sealed class CheckpointCommandsTests
     {
         string folder = Train(_folder.File("run"));
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("predict", "--checkpoint", folder, "--data", _data, input), exitCode, message);
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("predict", "--checkpoint", folder, "--data", _data, input), exitCode, message);
     }
 
     // A PNG whose IHDR (8-bit grayscale) claims the size, followed by an empty IDAT and IEND: a few dozen bytes

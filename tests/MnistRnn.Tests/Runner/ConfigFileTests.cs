@@ -4,6 +4,7 @@ using MnistRnn.Tests.Support;
 namespace MnistRnn.Tests.Runner;
 
 /// <summary><c>train --config FILE.json</c> and <c>--print-config</c>: defaults &lt; recipe &lt; config file &lt; typed flags.</summary>
+[Category("RunnerInProcess")]
 public sealed class ConfigFileTests
 {
     private TempFolder _folder = null!;
@@ -37,18 +38,18 @@ public sealed class ConfigFileTests
     {
         string[] flags = ["--model", "gru", "--hidden", "8", "--batch-size", "10", "--steps", "6", "--log-every", "2", "--layers", "2", "--dropout", "0.1",
             "--schedule", "one-cycle", "--validation", "20", "--validate-every", "3", "--device", "cpu", "--threads", "1", "--data", _data];
-        var printed = RunnerProcess.Run(["train", .. flags, "--print-config"]);
+        var printed = RunnerInProcess.Run(["train", .. flags, "--print-config"]);
         Assert.That(printed.ExitCode, Is.EqualTo(0), printed.Error);
         string config = Config(printed.Output);
 
-        var fromFlags = RunnerProcess.Run(["train", .. flags, "--out", _folder.File("flags")]);
-        var fromConfig = RunnerProcess.Run("train", "--config", config, "--threads", "1", "--data", _data, "--out", _folder.File("config"));
+        var fromFlags = RunnerInProcess.Run(["train", .. flags, "--out", _folder.File("flags")]);
+        var fromConfig = RunnerInProcess.Run("train", "--config", config, "--threads", "1", "--data", _data, "--out", _folder.File("config"));
 
         Assert.That(fromFlags.ExitCode, Is.EqualTo(0), fromFlags.Error);
         Assert.That(fromConfig.Output, Is.EqualTo(fromFlags.Output));
         Assert.That(fromConfig.Output, Does.Contain("validation at step 3"));
         // And printing from the file gives the file back.
-        Assert.That(RunnerProcess.Run("train", "--config", config, "--print-config").Output, Is.EqualTo(printed.Output));
+        Assert.That(RunnerInProcess.Run("train", "--config", config, "--print-config").Output, Is.EqualTo(printed.Output));
     }
 
     [Test]
@@ -56,7 +57,7 @@ public sealed class ConfigFileTests
     {
         string config = Config("""{ "recipe": "fast", "lr": 0.02, "hidden": 64 }""");
 
-        var settings = Printed(RunnerProcess.Run("train", "--config", config, "--hidden", "32", "--print-config"));
+        var settings = Printed(RunnerInProcess.Run("train", "--config", config, "--hidden", "32", "--print-config"));
 
         Assert.That(settings.GetProperty("batch-size").GetInt32(), Is.EqualTo(256), "from the recipe");
         Assert.That(settings.GetProperty("lr").GetDouble(), Is.EqualTo(0.02), "from the file, over the recipe's 0.01");
@@ -75,10 +76,10 @@ public sealed class ConfigFileTests
     {
         string config = Config(json);
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--config", config, "--print-config"), 2, message.Replace("CONFIG", config));
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--config", config, "--print-config"), 2, message.Replace("CONFIG", config));
     }
 
     [Test]
     public void A_missing_config_file_is_named() =>
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--config", _folder.File("none.json")), 2, "--config: ");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--config", _folder.File("none.json")), 2, "--config: ");
 }

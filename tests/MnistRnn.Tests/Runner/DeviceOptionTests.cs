@@ -3,6 +3,7 @@ using MnistRnn.Tests.Support;
 namespace MnistRnn.Tests.Runner;
 
 /// <summary><c>--device</c> means the same on every command that runs a model, and is checked before anything else is read.</summary>
+[Category("RunnerInProcess")]
 public sealed class DeviceOptionTests
 {
     private static readonly object[] Commands =
@@ -17,19 +18,19 @@ public sealed class DeviceOptionTests
     {
         if (TorchSharp.torch.cuda.is_available()) Assert.Ignore("this machine has CUDA");
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run([.. command, "--device", "cuda"]), 4, "--device: CUDA is not available");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run([.. command, "--device", "cuda"]), 4, "--device: CUDA is not available");
     }
 
     [TestCaseSource(nameof(Commands))]
     public void An_unknown_device_is_a_usage_error(string[] command)
     {
-        UserErrorAssert.OneSentence(RunnerProcess.Run([.. command, "--device", "tpu"]), 2, "--device: unknown device 'tpu'; use auto, cpu or cuda.");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run([.. command, "--device", "tpu"]), 2, "--device: unknown device 'tpu'; use auto, cpu or cuda.");
     }
 
     [TestCase("train")]
     [TestCase("bench")]
     public void An_unknown_step_mode_is_a_usage_error(string command)
     {
-        UserErrorAssert.OneSentence(RunnerProcess.Run(command, "--step-mode", "fast"), 2, "--step-mode: unknown mode 'fast'; use auto, sync or resident.");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run(command, "--step-mode", "fast"), 2, "--step-mode: unknown mode 'fast'; use auto, sync or resident.");
     }
 }

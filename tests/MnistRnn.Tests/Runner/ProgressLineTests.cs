@@ -8,6 +8,7 @@ namespace MnistRnn.Tests.Runner;
 /// The live progress line appears on a terminal and nowhere else. A terminal is given to the runner by util-linux's
 /// <c>script</c>, which runs a command under a pseudo-terminal and copies everything it shows.
 /// </summary>
+[Category("RunnerProcess")]
 public sealed class ProgressLineTests
 {
     private TempFolder _folder = null!;
@@ -54,8 +55,10 @@ public sealed class ProgressLineTests
 
         Assert.That(shown.Contains("\r\u001b[Klstm  step 40/40 (100%)", StringComparison.Ordinal), Is.True, shown);
         Assert.That(shown, Does.Match(@"\d[\d,]* samples/s  loss \d+\.\d{4}  ETA \d+:\d\d"));
-        // What is left once every progress line is erased: the plain run's lines, word for word.
+        // What is left once every progress line is erased: the plain run's lines, word for word (the terminal shows both
+        // streams: the experiment's lines, then where the checkpoint went, which names the other run's folder).
         string erased = Regex.Replace(shown, "\r\u001b\\[K[^\r\n]*(?=\r\u001b\\[K)|\r\u001b\\[K", "").Replace("\u001b[?1h\u001b=", "").Replace("\r\n", "\n");
-        Assert.That(erased.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(plain.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        string plainLines = plain.Output + plain.Error.Replace(_folder.File("plain"), _folder.File("terminal"));
+        Assert.That(erased.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(plainLines.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 }

@@ -3,6 +3,7 @@ using MnistRnn.Tests.Support;
 
 namespace MnistRnn.Tests.Runner;
 
+[Category("RunnerProcess")]
 public sealed class ThreadsOptionTests
 {
     [TestCase("eval", "--checkpoint", "no-such.ckpt")]
@@ -30,6 +31,20 @@ public sealed class ThreadsOptionTests
         Assert.That(chosen.GetProperty("threads_chosen_by").GetString(), Does.StartWith("probe"));
         Assert.That(given.GetProperty("threads").GetInt32(), Is.EqualTo(1));
         Assert.That(given.GetProperty("threads_chosen_by").GetString(), Is.EqualTo("--threads"));
+    }
+
+    [Test]
+    public void A_resumed_run_without_threads_computes_with_its_checkpoints_count()
+    {
+        using var folder = new TempFolder();
+        string data = IdxWriter.Folder(folder.File("data"), trainCount: 40, testCount: 20);
+        Summary(folder, data, "first", "--threads", "1");
+
+        var resumed = RunnerProcess.Run("train", "--resume", folder.File("first"), "--steps", "4", "--data", data, "--summary", folder.File("resumed.json"));
+
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.Error);
+        var summary = JsonDocument.Parse(File.ReadAllText(folder.File("resumed.json"))).RootElement;
+        Assert.That((summary.GetProperty("threads").GetInt32(), summary.GetProperty("threads_chosen_by").GetString()), Is.EqualTo((1, "the checkpoint")));
     }
 
     private static JsonElement Summary(TempFolder folder, string data, string name, params string[] flags)

@@ -4,6 +4,7 @@ using MnistRnn.Tests.Support;
 
 namespace MnistRnn.Tests.Runner;
 
+[Category("RunnerInProcess")]
 public sealed class TrainCommandTests
 {
     private TempFolder _folder = null!;
@@ -44,7 +45,7 @@ public sealed class TrainCommandTests
     [TestCase("--resume", "", "--resume: the value is empty")]
     [TestCase("--logdir", "", "--logdir: the value is empty")]
     public void Invalid_options_get_one_sentence_and_exit_code_2(string flag, string value, string message) =>
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", flag, value), 2, message);
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", flag, value), 2, message);
 
     [Test]
     public void A_logdir_that_takes_no_files_is_refused_before_anything_is_created()
@@ -52,31 +53,9 @@ public sealed class TrainCommandTests
         // /proc refuses new files even to root, where a read-only permission would not.
         string output = _folder.File("out");
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--logdir", "/proc", "--out", output, "--steps", "1"), 5,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--logdir", "/proc", "--out", output, "--steps", "1"), 5,
             "--logdir: cannot write event files in /proc");
         Assert.That(Directory.Exists(output), Is.False, "no checkpoint folder was left behind");
-    }
-
-    [Test]
-    public void A_logdir_that_fails_mid_run_stops_training_with_a_checkpoint_and_is_named_as_the_cause()
-    {
-        string data = IdxWriter.Folder(_folder.File("data"), trainCount: 40, testCount: 20);
-        string logDir = _folder.File("events");
-        using var process = RunnerProcess.Start("train", "--data", data, "--steps", "1000000", "--batch-size", "10", "--log-every", "10",
-            "--device", "cpu", "--out", _folder.File("checkpoints"), "--logdir", logDir);
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.That(process.StandardOutput.ReadLine(), Does.StartWith("step 10, "), "training started");
-
-        // The folder vanishing is the portable stand-in for a full disk: the next event write fails. A rename is
-        // atomic, where a recursive delete can race the runner's next write.
-        Directory.Move(logDir, logDir + "-gone");
-        process.StandardOutput.ReadToEndAsync();
-        bool exited = process.WaitForExit(TimeSpan.FromSeconds(60));
-
-        Assert.That(exited, Is.True);
-        Assert.That(process.ExitCode, Is.EqualTo(5), error.Result);
-        Assert.That(error.Result, Does.StartWith($"--logdir: cannot write event files in {logDir}").And.Contain("training stopped. Checkpoint saved to"));
-        Assert.That(MnistRnn.Checkpoints.CheckpointStore.List(_folder.File("checkpoints")), Is.Not.Empty);
     }
 
     [Test]
@@ -87,7 +66,7 @@ public sealed class TrainCommandTests
         string output = _folder.File("out");
 
         UserErrorAssert.OneSentence(
-            RunnerProcess.Run("train", "--order", "pixels", "--hidden", "4096", "--batch-size", "60000", "--steps", "1", "--out", output), 2,
+            RunnerInProcess.Run("train", "--order", "pixels", "--hidden", "4096", "--batch-size", "60000", "--steps", "1", "--out", output), 2,
             "Training the lstm model of hidden size 4096 on batches of 60000 sequences of 784 steps needs about");
         Assert.That(Directory.Exists(output), Is.False, "the folder it claimed is removed again");
     }
@@ -97,22 +76,22 @@ public sealed class TrainCommandTests
     {
         string summary = _folder.File("new-folder") + "/";
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--summary", summary, "--steps", "1"), 2, "is a folder; give a file path");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--summary", summary, "--steps", "1"), 2, "is a folder; give a file path");
         Assert.That(Directory.Exists(summary), Is.False);
     }
 
     [Test]
     public void An_unknown_flag_is_a_usage_error() =>
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--learning-rate", "0.1"), 2,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--learning-rate", "0.1"), 2,
             "Unrecognized command or argument '--learning-rate'. Run 'mnist-rnn train --help' for the options.");
 
     [Test]
     public void An_unknown_command_is_a_usage_error() =>
-        UserErrorAssert.OneSentence(RunnerProcess.Run("fit"), 2, "Unrecognized command or argument 'fit'. Run 'mnist-rnn --help'");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("fit"), 2, "Unrecognized command or argument 'fit'. Run 'mnist-rnn --help'");
 
     [Test]
     public void No_command_is_a_usage_error() =>
-        UserErrorAssert.OneSentence(RunnerProcess.Run(), 2, "Required command was not provided.");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run(), 2, "Required command was not provided.");
 
     [Test]
     public void Bad_data_names_the_file_and_exits_with_3()
@@ -121,7 +100,7 @@ public sealed class TrainCommandTests
         string labels = _folder.File("train-labels-idx1-ubyte");
         File.WriteAllBytes(labels, IdxWriter.Labels(20, magic: 1234));
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--data", _folder.Path), 3, $"{labels}: magic number is 1234");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--data", _folder.Path), 3, $"{labels}: magic number is 1234");
     }
 
     [Test]
@@ -129,7 +108,7 @@ public sealed class TrainCommandTests
     {
         IdxWriter.Folder(_folder.Path, trainCount: 40);
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--data", _folder.Path, "--batch-size", "41"), 2,
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--data", _folder.Path, "--batch-size", "41"), 2,
             $"--batch-size 41 exceeds the 40 training images in {_folder.Path}.");
     }
 
@@ -138,7 +117,7 @@ public sealed class TrainCommandTests
     {
         if (TorchSharp.torch.cuda.is_available()) Assert.Ignore("this machine has CUDA");
 
-        UserErrorAssert.OneSentence(RunnerProcess.Run("train", "--device", "cuda", "--steps", "1"), 4, "--device: CUDA is not available");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--device", "cuda", "--steps", "1"), 4, "--device: CUDA is not available");
     }
 
     [Test]
@@ -147,7 +126,7 @@ public sealed class TrainCommandTests
         string data = IdxWriter.Folder(Path.Combine(_folder.Path, "data"), trainCount: 40, testCount: 20);
         string summary = Path.Combine(_folder.Path, "out", "summary.json");
 
-        var result = RunnerProcess.Run("train", "--data", data, "--steps", "4", "--batch-size", "10", "--log-every", "2",
+        var result = RunnerInProcess.Run("train", "--data", data, "--steps", "4", "--batch-size", "10", "--log-every", "2",
             "--model", "gru", "--device", "cpu", "--summary", summary);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
@@ -169,7 +148,7 @@ public sealed class TrainCommandTests
         string data = IdxWriter.Folder(Path.Combine(_folder.Path, "data"), trainCount: 20, testCount: 10, side: 6);
         string logDir = Path.Combine(_folder.Path, "tensorboard");
 
-        var result = RunnerProcess.Run("train", "--data", data, "--model", "irnn", "--order", "pixels", "--steps", "3",
+        var result = RunnerInProcess.Run("train", "--data", data, "--model", "irnn", "--order", "pixels", "--steps", "3",
             "--batch-size", "10", "--log-every", "3", "--device", "cpu", "--logdir", logDir);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
@@ -186,20 +165,10 @@ public sealed class TrainCommandTests
         File.WriteAllBytes(Path.Combine(data, "train-labels-idx1-ubyte"), IdxWriter.Labels(30, label: i => (byte)(i % 3)));
         File.WriteAllBytes(Path.Combine(data, "t10k-labels-idx1-ubyte"), IdxWriter.Labels(10, label: i => (byte)(i % 3)));
 
-        var result = RunnerProcess.Run("train", "--data", data, "--steps", "3", "--batch-size", "10", "--device", "cpu");
+        var result = RunnerInProcess.Run("train", "--data", data, "--steps", "3", "--batch-size", "10", "--device", "cpu");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Output, Does.Contain("final loss "));
-    }
-
-    [Test]
-    public void Without_data_flag_it_finds_the_vendored_mnist_from_inside_the_repository()
-    {
-        var result = RunnerProcess.RunIn(Path.Combine(RepositoryPaths.Root, "src"), "train", "--steps", "1", "--model", "rnn", "--device", "cpu",
-            "--out", _folder.File("checkpoints"));
-
-        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
-        Assert.That(result.Output, Does.Contain("step 1, loss ").And.Contain("final loss "));
     }
 
     [Test]
@@ -208,47 +177,9 @@ public sealed class TrainCommandTests
         const string fashion = "/usr/share/datasets/fashion-mnist";
         Assume.That(Directory.Exists(fashion), $"{fashion} is absent: apt-get install dataset-fashion-mnist");
 
-        var result = RunnerProcess.Run("train", "--data", fashion, "--steps", "2", "--device", "cpu");
+        var result = RunnerInProcess.Run("train", "--data", fashion, "--steps", "2", "--device", "cpu");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
         Assert.That(result.Output, Does.Contain("final loss "));
-    }
-
-    // Ctrl+C, a service manager's stop, and the terminal closing (SIGHUP, which used to kill the run with no checkpoint).
-    [TestCase("INT", 2)]
-    [TestCase("TERM", 15)]
-    [TestCase("HUP", 1)]
-    [Platform("Linux,MacOsX")]
-    public void A_stop_signal_ends_training_after_the_step_in_flight_with_a_checkpoint_and_exit_code_130(string signal, int number)
-    {
-        // A shell without job control starts background commands with SIGINT ignored, and nohup ignores SIGHUP;
-        // children inherit that, and the runner then rightly never sees the signal.
-        Assume.That(SignalIsIgnored(number), Is.False, $"this test process was started with SIG{signal} ignored, so its children cannot be stopped by it");
-        string data = IdxWriter.Folder(_folder.Path, trainCount: 40, testCount: 20);
-        using var process = RunnerProcess.Start("train", "--data", data, "--steps", "1000000", "--batch-size", "10", "--log-every", "10",
-            "--device", "cpu", "--out", _folder.File("checkpoints"));
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.That(process.StandardOutput.ReadLine(), Does.StartWith("step 10, "), "training started");
-
-        using (var kill = Process.Start("kill", $"-{signal} {process.Id}")) kill.WaitForExit();
-        process.StandardOutput.ReadToEndAsync();
-        bool exited = process.WaitForExit(TimeSpan.FromSeconds(30));
-
-        Assert.That(exited, Is.True);
-        Assert.That(process.ExitCode, Is.EqualTo(130));
-        var message = System.Text.RegularExpressions.Regex.Match(error.Result,
-            @"^Interrupted after step (\d+) of 1000000; checkpoint saved to (\S+)\. Continue with --resume (\S+)\s*$");
-        Assert.That(message.Success, Is.True, error.Result);
-        string checkpoint = message.Groups[2].Value;
-        Assert.That(checkpoint, Is.EqualTo(Path.Combine(_folder.File("checkpoints"), $"checkpoint-step-{int.Parse(message.Groups[1].Value):D7}.ckpt")));
-        Assert.That(MnistRnn.Checkpoints.CheckpointFile.Read(checkpoint).Info.Step, Is.EqualTo(int.Parse(message.Groups[1].Value)));
-    }
-
-    /// <summary>Whether signal <paramref name="number"/> (bit number - 1 of the SigIgn mask in /proc/self/status) is ignored by this process.</summary>
-    private static bool SignalIsIgnored(int number)
-    {
-        if (!OperatingSystem.IsLinux()) return false;
-        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (number - 1))) != 0;
     }
 }

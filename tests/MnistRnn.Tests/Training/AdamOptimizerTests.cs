@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Training;
 
+[Category("Unit")]
 public sealed class AdamOptimizerTests
 {
     [TestCase(StepExecution.Synchronous)]

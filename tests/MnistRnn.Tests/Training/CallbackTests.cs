@@ -13,6 +13,7 @@ namespace MnistRnn.Tests.Training;
 /// Training is observed and extended one way, through <see cref="Trainer.Callbacks"/>: what each moment sees, in what
 /// order, and how a callback steers the run, in both step modes.
 /// </summary>
+[Category("Unit")]
 public sealed class CallbackTests
 {
     private static TrainingOptions Options(StepExecution execution, int steps = 12) => new()

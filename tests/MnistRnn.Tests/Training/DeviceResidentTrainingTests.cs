@@ -12,6 +12,7 @@ namespace MnistRnn.Tests.Training;
 /// <see cref="StepExecution.DeviceResident"/>, the GPU's default, run on the CPU: the same code, so everything but
 /// its speed is checked here.
 /// </summary>
+[Category("Unit")]
 public sealed class DeviceResidentTrainingTests
 {
     private static TrainingOptions Options(CellKind kind, int steps, StepExecution execution) => new()

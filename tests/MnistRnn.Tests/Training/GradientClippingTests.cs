@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Training;
 
+[Category("Unit")]
 public sealed class GradientClippingTests
 {
     // Two parameters whose gradients are (3, 4) and (12): global L2 norm 13.

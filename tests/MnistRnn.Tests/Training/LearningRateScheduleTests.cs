@@ -2,6 +2,7 @@ using MnistRnn.Training;
 
 namespace MnistRnn.Tests.Training;
 
+[Category("Unit")]
 public sealed class LearningRateScheduleTests
 {
     [Test]

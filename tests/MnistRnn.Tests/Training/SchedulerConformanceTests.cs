@@ -9,6 +9,7 @@ namespace MnistRnn.Tests.Training;
 /// Every TorchSharp learning-rate scheduler, with its defaults, drives <see cref="AdamOptimizer"/> as it drives
 /// TorchSharp's own Adam: the same learning rate and betas before every step and the same weights after it.
 /// </summary>
+[Category("Unit")]
 public sealed class SchedulerConformanceTests
 {
     private const int Steps = 30;

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Training;
 
 /// <summary>The library trains, evaluates, saves and resumes on a user's own sequences, with the checks the runner has.</summary>
+[Category("Unit")]
 public sealed class SequenceTrainingTests
 {
     private static TrainingOptions Options(int steps = 150) => new()

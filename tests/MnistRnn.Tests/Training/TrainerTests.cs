@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Tests.Training;
 
+[Category("Unit")]
 public sealed class TrainerTests
 {
     private static Trainer TinyTrainer(CellKind kind, int steps, ILogger<Trainer>? logger = null, LogCadence? cadence = null, int hidden = 16) =>

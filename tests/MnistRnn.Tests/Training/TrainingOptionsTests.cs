@@ -3,6 +3,7 @@ using MnistRnn.Training;
 
 namespace MnistRnn.Tests.Training;
 
+[Category("Unit")]
 public sealed class TrainingOptionsTests
 {
     [Test]

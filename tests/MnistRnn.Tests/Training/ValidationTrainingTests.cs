@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Tests.Training;
 
 /// <summary>Validation during training, early stopping, the best weights and schedulers driven by the trainer, in both step modes.</summary>
+[Category("Unit")]
 public sealed class ValidationTrainingTests
 {
     private SequenceDataset _train = null!;

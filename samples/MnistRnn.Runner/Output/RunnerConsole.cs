@@ -1,0 +1,14 @@
+namespace MnistRnn.Runner.Output;
+
+/// <summary>
+/// Where a command writes: standard output (the experiment's lines, tables, reports) and standard error (notes,
+/// warnings, errors, what to do next, the progress line). In the process they are the console's; a test or a host
+/// that calls <see cref="RunnerApp.RunAsync"/> passes its own.
+/// </summary>
+internal sealed record RunnerConsole(TextWriter Out, TextWriter Error)
+{
+    /// <summary>Whether both streams are this process's terminal (not "dumb"), where a progress line may be drawn.</summary>
+    public bool IsTerminal =>
+        ReferenceEquals(Out, Console.Out) && ReferenceEquals(Error, Console.Error) &&
+        !Console.IsOutputRedirected && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb";
+}

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using MnistRnn.Diagnostics;
+using MnistRnn.Tests.Support;
+
+namespace MnistRnn.Tests.Runner;
+
+/// <summary>The commands that read the vendored MNIST whole, run end to end in this process: bench and compare.</summary>
+[Category("Regression")]
+public sealed class MnistCommandRunsTests
+{
+    private TempFolder _folder = null!;
+
+    [SetUp]
+    public void SetUp() => _folder = new TempFolder();
+
+    [TearDown]
+    public void TearDown() => _folder.Dispose();
+
+    private static readonly string[] ReportColumns =
+    [
+        "run", "cell", "test_accuracy", "test_loss", "train_seconds", "samples_per_second", "step_batch_accuracy_0_9",
+        "max_grad_norm", "median_grad_norm", "clipped_fraction", "final_saturation", "stall_step",
+    ];
+
+    private static void AssertPng(string path)
+    {
+        Assert.That(File.Exists(path), Is.True, path);
+        byte[] header = File.ReadAllBytes(path)[..8];
+        Assert.That(header, Is.EqualTo(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }), path);
+    }
+
+    [Test]
+    public void A_short_benchmark_prints_every_figure_and_writes_them_as_json()
+    {
+        using var folder = new TempFolder();
+        string json = folder.File("bench.json");
+
+        var result = RunnerInProcess.Run("bench", "--samples", "1000", "--repeats", "1", "--threads", "1", "--json", json);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
+        Assert.That(result.Output, Does.StartWith("device cpu, step mode Synchronous, threads 1, ").And.Contain("load and verify MNIST: ").And.Contain("sgemm 2048x2048x2048 float32: ")
+            .And.Contain("where an LSTM step of batch 100 spends its ").And.Contain("evaluate the LSTM on 10,000 test images: ").And.Contain("peak working set: ")
+            .And.Contain("inference on the CPU, hidden 128: load, latency for one image (1000 calls), throughput on the test set (batches of 1000)"));
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var root = report.RootElement;
+        Assert.That(root.GetProperty("threads").GetInt32(), Is.EqualTo(1));
+        Assert.That(root.GetProperty("device").GetString(), Is.EqualTo("cpu"));
+        Assert.That(root.GetProperty("gpu_memory_in_use_peak_mb").ValueKind, Is.EqualTo(JsonValueKind.Null), "no GPU, no GPU memory figure");
+        foreach (string key in new[] { "load_seconds", "sgemm_gflops", "evaluation_seconds", "evaluation_images_per_second", "peak_working_set_mb" })
+            Assert.That(root.GetProperty(key).GetDouble(), Is.GreaterThan(0), key);
+        var rows = root.GetProperty("training").EnumerateArray().ToList();
+        Assert.That(rows.Select(r => (r.GetProperty("cell").GetString(), r.GetProperty("batch").GetInt32())),
+            Is.EqualTo(new[] { ("rnn", 100), ("lstm", 100), ("gru", 100), ("lstm", 256), ("lstm", 1000) }));
+        Assert.That(rows.Select(r => r.GetProperty("mfu").GetDouble()), Is.All.GreaterThan(0));
+        var profile = root.GetProperty("lstm_step_milliseconds").EnumerateObject().ToList();
+        Assert.That(profile.Select(p => p.Name), Is.EqualTo(new[]
+            { "batch gather", "zero gradients", "forward", "loss", "backward", "clipping", "loss read-back", "adam", "accuracy" }));
+        Assert.That(profile.Select(p => p.Value.GetDouble()), Is.All.GreaterThan(0));
+        var inference = root.GetProperty("inference").EnumerateArray().ToList();
+        Assert.That(inference.Select(r => (r.GetProperty("engine").GetString(), r.GetProperty("cell").GetString())),
+            Is.EqualTo(new[] { ("TorchSharp", "lstm"), ("ONNX Runtime", "lstm"), ("TorchSharp", "gru"), ("ONNX Runtime", "gru") }));
+        foreach (string key in new[] { "load_milliseconds", "latency_median_milliseconds", "latency_p99_milliseconds", "images_per_second" })
+            Assert.That(inference.Select(r => r.GetProperty(key).GetDouble()), Is.All.GreaterThan(0), key);
+        Assert.That(inference.Select(r => r.GetProperty("latency_p99_milliseconds").GetDouble() - r.GetProperty("latency_median_milliseconds").GetDouble()),
+            Is.All.GreaterThanOrEqualTo(0), "p99 is not below the median");
+    }
+
+    [Test]
+    public void A_short_comparison_on_mnist_writes_every_promised_file()
+    {
+        string report = Path.Combine(_folder.Path, "report");
+        string logDir = Path.Combine(_folder.Path, "tensorboard");
+
+        var result = RunnerInProcess.Run("compare", "--runs", "rnn:clip-norm=0", "lstm", "irnn:lr=0.001,clip-norm=1",
+            "--steps", "30", "--log-every", "10", "--device", "cpu", "--out", report, "--logdir", logDir);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
+        Assert.That(result.Output, Does.Contain("== run 3 of 3: irnn:lr=0.001,clip-norm=1 ==").And.Contain($"Report written to {report}"));
+        string[] csv = File.ReadAllLines(Path.Combine(report, "report.csv"));
+        Assert.That(csv[0].Split(','), Is.EqualTo(ReportColumns));
+        Assert.That(csv.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "rnn:clip-norm=0", "lstm", "\"irnn:lr=0.001" }));
+        string markdown = File.ReadAllText(Path.Combine(report, "report.md"));
+        Assert.That(markdown, Does.Contain("| run | cell | test acc |").And.Contain("![gradient-flow](gradient-flow.png)"));
+        foreach (string png in new[] { "loss.png", "accuracy.png", "grad-norm.png", "gradient-flow.png", "hidden-state.png" })
+            AssertPng(Path.Combine(report, png));
+        foreach (string run in new[] { "rnn-clip-norm-0", "lstm", "irnn-lr-0.001-clip-norm-1" })
+        {
+            string folder = Path.Combine(report, "runs", run);
+            string[] metrics = File.ReadAllLines(Path.Combine(folder, "metrics.csv"));
+            Assert.That(metrics[0].Split(','), Is.EqualTo(MetricsWriter.Columns), run);
+            Assert.That(metrics, Has.Length.EqualTo(31), run);
+            Assert.That(File.ReadAllLines(Path.Combine(folder, "metrics.jsonl")), Has.Length.EqualTo(30), run);
+            string[] flow = File.ReadAllLines(Path.Combine(folder, "gradient-flow.csv"));
+            Assert.That(flow[0], Does.StartWith("step,t1,t2,").And.EndWith(",t28"), run);
+            Assert.That(flow.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "0", "30" }), run);
+            Assert.That(Directory.GetFiles(Path.Combine(logDir, run), "events.out.tfevents.*"), Has.Length.EqualTo(1), run);
+        }
+    }
+}
