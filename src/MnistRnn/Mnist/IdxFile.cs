@@ -45,9 +45,23 @@ public static class IdxFile
     public static (int Count, int Rows, int Columns) ReadImagesHeader(string path)
     {
         using var stream = Open(path);
+        return ReadImagesDimensions(stream, path);
+    }
+
+    private static (int Count, int Rows, int Columns) ReadImagesDimensions(Stream stream, string path)
+    {
         var header = ReadHeader(stream, path, ImagesMagic, "images", dimensions: 3);
         return (ReadDimension(header, 4, path, "image count", MaxItems), ReadDimension(header, 8, path, "row count", MaxSide),
             ReadDimension(header, 12, path, "column count", MaxSide));
+    }
+
+    // The pixels the dimensions declare, which one array (or one tensor read as one) must hold.
+    private static int PixelCount(string path, int count, int rows, int columns)
+    {
+        long size = (long)count * rows * columns;
+        if (size > Array.MaxLength)
+            throw new InvalidDataException($"{path}: header declares {count} images of {rows}x{columns} pixels, more than one array can hold.");
+        return (int)size;
     }
 
     /// <summary>Reads a labels file (magic 2049): one byte per item.</summary>
@@ -67,14 +81,8 @@ public static class IdxFile
     public static IdxImages ReadImages(string path)
     {
         using var stream = Open(path);
-        var header = ReadHeader(stream, path, ImagesMagic, "images", dimensions: 3);
-        int count = ReadDimension(header, 4, path, "image count", MaxItems);
-        int rows = ReadDimension(header, 8, path, "row count", MaxSide);
-        int columns = ReadDimension(header, 12, path, "column count", MaxSide);
-        long size = (long)count * rows * columns;
-        if (size > Array.MaxLength)
-            throw new InvalidDataException($"{path}: header declares {count} images of {rows}x{columns} pixels, more than one array can hold.");
-        return new IdxImages(count, rows, columns, ReadBody(stream, path, (int)size));
+        var (count, rows, columns) = ReadImagesDimensions(stream, path);
+        return new IdxImages(count, rows, columns, ReadBody(stream, path, PixelCount(path, count, rows, columns)));
     }
 
     /// <summary>
@@ -86,20 +94,15 @@ public static class IdxFile
     internal static TorchSharp.torch.Tensor ReadImagesTensor(string path)
     {
         using var stream = Open(path);
-        var header = ReadHeader(stream, path, ImagesMagic, "images", dimensions: 3);
-        int count = ReadDimension(header, 4, path, "image count", MaxItems);
-        int rows = ReadDimension(header, 8, path, "row count", MaxSide);
-        int columns = ReadDimension(header, 12, path, "column count", MaxSide);
-        long size = (long)count * rows * columns;
-        if (size > Array.MaxLength)
-            throw new InvalidDataException($"{path}: header declares {count} images of {rows}x{columns} pixels, more than one array can hold.");
+        var (count, rows, columns) = ReadImagesDimensions(stream, path);
+        int size = PixelCount(path, count, rows, columns);
         if (stream is FileStream file && file.Length - file.Position < size)
-            throw Truncated(path, (int)size, file.Length - file.Position);
+            throw Truncated(path, size, file.Length - file.Position);
         var pixels = TorchSharp.torch.empty([count, rows, columns], TorchSharp.torch.ScalarType.Byte);
         try
         {
             using var flat = pixels.view(size);
-            var chunk = new byte[(int)Math.Min(size, ChunkBytes)];
+            var chunk = new byte[Math.Min(size, ChunkBytes)];
             long read = 0;
             while (read < size)
             {
@@ -108,7 +111,7 @@ public static class IdxFile
                 using var scope = TorchSharp.torch.NewDisposeScope();
                 flat.narrow(0, read, got).copy_(TorchSharp.torch.tensor(chunk, TorchSharp.torch.ScalarType.Byte).narrow(0, 0, got));
                 read += got;
-                if (got < wanted) throw Truncated(path, (int)size, read);
+                if (got < wanted) throw Truncated(path, size, read);
             }
             if (stream.ReadByte() >= 0)
                 throw new InvalidDataException($"{path}: file holds more data than its header declares ({size} bytes).");
