@@ -17,7 +17,16 @@ internal static class RunnerInProcess
             .. args.Contains("--allocator") ? [] : (string[])["--allocator", "system"]];
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int exitCode = RunnerApp.RunAsync(line, output, error).GetAwaiter().GetResult();
-        return new DotnetProcess.Result(exitCode, output.ToString(), error.ToString());
+        // A run sets libtorch's thread count for the whole process; the tests after it compute with the count they had.
+        int threads = TorchSharp.torch.get_num_threads();
+        try
+        {
+            int exitCode = RunnerApp.RunAsync(line, output, error).GetAwaiter().GetResult();
+            return new DotnetProcess.Result(exitCode, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
     }
 }
