@@ -21,7 +21,7 @@ internal static class AllocatorOption
     private static Option<Allocator> CreateOption()
     {
         var option = ChoiceOption.Create("--allocator", "value",
-            "tuned keeps freed native memory for reuse (up to twice as fast at large batches; the working set stays at its high-water mark); system leaves glibc's defaults.",
+            "tuned keeps freed native memory for reuse (faster at large batches, see docs/performance.md; the working set stays at its high-water mark); system leaves glibc's defaults.",
             [("tuned", Allocator.Tuned), ("system", Allocator.System)], Allocator.Tuned);
         option.Recursive = true;
         return option;
