@@ -12,6 +12,8 @@ internal static class ExitCodes
     public const int BadCheckpoint = 6;
     public const int BadImage = 7;
     public const int Diverged = 8;
+    public const int TrialsFailed = 9;
+    public const int SchedulerRefused = 10;
     public const int Canceled = 130;
 }
 

@@ -5,6 +5,8 @@ using MnistRnn.Runner.Compare;
 using MnistRnn.Runner.Eval;
 using MnistRnn.Runner.Export;
 using MnistRnn.Runner.Predict;
+using MnistRnn.Runner.Report;
+using MnistRnn.Runner.Sweep;
 using MnistRnn.Runner.Train;
 using MnistRnn.Training;
 
@@ -18,7 +20,17 @@ public static class RunnerApp
 {
     /// <summary>Runs the command line <paramref name="args"/>, writing to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
     /// <returns>The exit code (see <see cref="ExitCodes"/>).</returns>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
+        RunAsync(args, stdout, stderr, handleTermination: true, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="args"/> inside a command that is already running (a sweep's trial): Ctrl+C and SIGTERM reach it
+    /// through <paramref name="cancellationToken"/>, from the outer command's handler, which is the process's only one.
+    /// </summary>
+    internal static Task<int> RunNestedAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken) =>
+        RunAsync(args, stdout, stderr, handleTermination: false, cancellationToken);
+
+    private static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool handleTermination, CancellationToken cancellationToken)
     {
         var console = new RunnerConsole(stdout, stderr);
         var root = CreateRoot(console);
@@ -48,7 +60,8 @@ public static class RunnerApp
             // mid-step; with one, Ctrl+C and SIGTERM cancel the token and the step in flight finishes first.
             var invocation = new InvocationConfiguration
             {
-                EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5), Output = stdout, Error = stderr,
+                EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = handleTermination ? TimeSpan.FromSeconds(5) : null,
+                Output = stdout, Error = stderr,
             };
             return await parse.InvokeAsync(invocation, cancellationToken);
         }
@@ -67,6 +80,8 @@ public static class RunnerApp
         {
             new TrainCommand(console).Build(),
             new CompareCommand(console).Build(),
+            new SweepCommand(console).Build(),
+            new ReportCommand(console).Build(),
             new EvalCommand(console).Build(),
             new PredictCommand(console).Build(),
             new ExportCommand(console).Build(),

@@ -7,7 +7,8 @@ namespace MnistRnn.Runner.FileSystem;
 /// <summary>The JSON files the runner writes for scripts (--summary, bench --json): snake_case, indented, never half-written.</summary>
 internal static class JsonOutput
 {
-    private static readonly JsonSerializerOptions Json = new()
+    /// <summary>The serializer options of every file this writes, for reading them back.</summary>
+    public static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
@@ -29,7 +30,7 @@ internal static class JsonOutput
     }
 
     /// <summary><paramref name="value"/> as the runner's JSON.</summary>
-    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
     // JSON has no NaN or infinity, and a diverged run's loss is one of them: null says "no number".
     private sealed class NonFiniteAsNull : JsonConverter<double>

@@ -225,8 +225,31 @@ internal sealed class TrainFlags
         return new TrainRun(Validated(options), Layered(Validation), keepBest);
     }
 
-    // The keys a config file may hold: every training flag's name, the recipe, the hold-out and the best checkpoint.
-    private IEnumerable<string> ConfigKeys => _settings.Select(s => s.Option.Name).Concat([_recipe.Name, Validation.Name, KeepBest.Name]).Select(n => n[2..]);
+    /// <summary>The keys a config file may hold: every training flag's name, the recipe, the hold-out and the best checkpoint.</summary>
+    public IEnumerable<string> ConfigKeys => _settings.Select(s => s.Option.Name).Concat([_recipe.Name, Validation.Name, KeepBest.Name]).Select(n => n[2..]);
+
+    /// <summary>
+    /// What <c>train</c> would run if <paramref name="words"/> (train's flags, <c>--config FILE --lr 0.005</c>) were typed after it:
+    /// the same parsers, layering and checks.
+    /// </summary>
+    /// <exception cref="UserErrorException">A word does not parse or a value is invalid; the message names its flag.</exception>
+    public TrainRun ReadRunFrom(IReadOnlyList<string> words) => ReadRun(ParseWords(words));
+
+    /// <summary>
+    /// Checks that <paramref name="words"/> parse as train's flags (each value by its flag's own parser), without checking
+    /// the run they make, which may need other words beside them.
+    /// </summary>
+    /// <exception cref="UserErrorException">A word does not parse; the message names its flag.</exception>
+    public void CheckParses(IReadOnlyList<string> words) => ParseWords(words);
+
+    private ParseResult ParseWords(IReadOnlyList<string> words)
+    {
+        var command = new Command("train");
+        AddTo(command);
+        var parse = command.Parse(words.ToArray());
+        if (parse.Errors.Count > 0) throw new UserErrorException(ExitCodes.InvalidArguments, parse.Errors[0].Message);
+        return parse;
+    }
 
     /// <summary><paramref name="run"/> as a config file that <c>--config</c> reads back to the same run.</summary>
     public string ToConfig(TrainRun run) => TrainConfigFile.Write(

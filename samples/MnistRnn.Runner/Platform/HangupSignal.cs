@@ -9,7 +9,6 @@ namespace MnistRnn.Runner.Platform;
 /// </summary>
 internal static class HangupSignal
 {
-    private const int SigTerm = 15; // the same on Linux and macOS
     private static PosixSignalRegistration? _registration;
 
     /// <summary>Installs the handler, once per process; nothing on Windows, which has no SIGHUP.</summary>
@@ -19,10 +18,7 @@ internal static class HangupSignal
         _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
-            Kill(Environment.ProcessId, SigTerm);
+            TerminationSignal.Send(Environment.ProcessId);
         });
     }
-
-    [DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
 }

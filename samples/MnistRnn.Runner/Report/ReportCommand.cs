@@ -1,0 +1,40 @@
+using System.CommandLine;
+using MnistRnn.Runner.Sweep;
+
+namespace MnistRnn.Runner.Report;
+
+/// <summary><c>mnist-rnn report DIR</c>: the table of a sweep so far, written into its folder and printed.</summary>
+internal sealed class ReportCommand(RunnerConsole console)
+{
+    private readonly RunnerConsole _console = console;
+
+    private readonly Argument<string> _folder = new("DIR") { Description = "The sweep's folder (its --out)." };
+    private readonly Option<string[]> _pool = new("--pool")
+    {
+        Description = "Axes whose values share one row (for example threads, to see every thread count's trials as one distribution).",
+        HelpName = "KEY",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public Command Build()
+    {
+        var command = new Command("report", "Summarise a sweep: per configuration, the median, range and interquartile range of test accuracy, with a plot of the spread.");
+        command.Arguments.Add(_folder);
+        command.Options.Add(_pool);
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        string folder = Path.GetFullPath(parse.GetValue(_folder)!);
+        if (!Directory.Exists(folder))
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"report: folder {parse.GetValue(_folder)} does not exist; give the --out folder of a sweep.");
+        var plan = SweepFolder.ReadPlan(folder);
+        var report = SweepReport.Create(folder, plan, parse.GetValue(_pool) ?? []);
+        report.WriteTo(folder);
+        _console.Out.Write(report.ToConsoleText());
+        _console.Error.WriteLine($"next: read {Path.Combine(folder, SweepReport.MarkdownFile)}; {Path.Combine(folder, SweepReport.PlotFile)} shows the spread");
+        return ExitCodes.Success;
+    }
+}
