@@ -9,7 +9,7 @@ namespace MnistRnn.Tests.Build;
 [Category("Unit")]
 public sealed class SuiteLevelTests
 {
-    private static readonly string[] Levels = ["Unit", "RunnerInProcess", "RunnerProcess", "Regression", "Package", "Python", "Hostile"];
+    private static readonly string[] Levels = ["Unit", "RunnerInProcess", "RunnerProcess", "Regression", "Package", "Python", "Hostile", "Slurm"];
 
     [Test]
     public void Every_test_has_exactly_one_level()
