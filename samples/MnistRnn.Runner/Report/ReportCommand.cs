@@ -16,11 +16,18 @@ internal sealed class ReportCommand(RunnerConsole console)
         AllowMultipleArgumentsPerToken = true,
     };
 
+    private readonly Option<string?> _baseline = new("--baseline")
+    {
+        Description = "Also write each configuration's test accuracies as a baseline file (CONFIGURATION.baseline.json) into this folder, for Matches.Baseline.",
+        HelpName = "DIR",
+    };
+
     public Command Build()
     {
         var command = new Command("report", "Summarise a sweep: per configuration, the median, range and interquartile range of test accuracy, with a plot of the spread.");
         command.Arguments.Add(_folder);
         command.Options.Add(_pool);
+        command.Options.Add(_baseline);
         command.SetAction(Run);
         return command;
     }
@@ -32,8 +39,10 @@ internal sealed class ReportCommand(RunnerConsole console)
             throw new UserErrorException(ExitCodes.InvalidArguments, $"report: folder {parse.GetValue(_folder)} does not exist; give the --out folder of a sweep.");
         var plan = SweepFolder.ReadPlan(folder);
         var report = SweepReport.Create(folder, plan, parse.GetValue(_pool) ?? []);
+        var baselines = parse.GetValue(_baseline) is { } baselineFolder ? SweepBaselines.Write(report, baselineFolder) : [];
         report.WriteTo(folder);
         _console.Out.Write(report.ToConsoleText());
+        foreach (string file in baselines) _console.Error.WriteLine($"baseline: {file}");
         _console.Error.WriteLine($"next: read {Path.Combine(folder, SweepReport.MarkdownFile)}; {Path.Combine(folder, SweepReport.PlotFile)} shows the spread");
         return ExitCodes.Success;
     }

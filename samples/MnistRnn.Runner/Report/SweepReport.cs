@@ -30,7 +30,8 @@ internal sealed class SweepReport
     }
 
     /// <summary>A trial with a final result.</summary>
-    public sealed record FinishedTrial(int Trial, long Seed, int Threads, double? TestAccuracy, double? BestValidationAccuracy, double TrainSeconds, double SamplesPerSecond);
+    public sealed record FinishedTrial(int Trial, long Seed, int Threads, double? TestAccuracy, double? BestValidationAccuracy, double TrainSeconds, double SamplesPerSecond,
+        [property: System.Text.Json.Serialization.JsonIgnore] string? Machine);
 
     /// <summary>A trial without a final result: not started, running or interrupted (pending), or failed.</summary>
     public sealed record MissingTrial(SweepTrial Trial, string Status);
@@ -63,10 +64,11 @@ internal sealed class SweepReport
             var result = trial.ReadResult();
             var summary = TrialSummary.Read(trial.Summary);
             if (result is { Status: TrialResult.Diverged })
-                finished.Add((configuration, new FinishedTrial(trial.Trial.Number, trial.Trial.Seed, trial.Trial.Threads, null, null, summary?.TrainSeconds ?? 0, summary?.SamplesPerSecond ?? 0)));
+                finished.Add((configuration, new FinishedTrial(trial.Trial.Number, trial.Trial.Seed, trial.Trial.Threads, null, null, summary?.TrainSeconds ?? 0,
+                    summary?.SamplesPerSecond ?? 0, result.Machine)));
             else if (result is { Status: TrialResult.Finished } && summary is not null)
                 finished.Add((configuration, new FinishedTrial(trial.Trial.Number, trial.Trial.Seed, summary.Threads, summary.TestAccuracy,
-                    summary.BestValidation?.Accuracy, summary.TrainSeconds, summary.SamplesPerSecond)));
+                    summary.BestValidation?.Accuracy, summary.TrainSeconds, summary.SamplesPerSecond, result.Machine)));
             else
                 missing.Add(new MissingTrial(trial.Trial, result?.Status == TrialResult.Failed ? TrialResult.Failed : "pending"));
         }

@@ -9,7 +9,7 @@ namespace MnistRnn.Runner.Sweep;
 /// diverged (a result too: the setting does that), or failed (tried again by the next sweep). An interrupted attempt
 /// writes none, and the next one resumes from the trial's checkpoint.
 /// </summary>
-internal sealed record TrialResult(int Trial, string Status, int ExitCode, string? Message, double WallSeconds, int Threads)
+internal sealed record TrialResult(int Trial, string Status, int ExitCode, string? Message, double WallSeconds, int Threads, string? Machine)
 {
     public const string Finished = "finished", Diverged = "diverged", Failed = "failed";
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MnistRnn.Checkpoints;
+using MnistRnn.Studies;
 
 namespace MnistRnn.Runner.Sweep;
 
@@ -79,7 +80,7 @@ internal static class TrialRunner
                 _ => TrialResult.Failed,
             };
             var result = new TrialResult(trial.Number, status, exitCode, exitCode == ExitCodes.Success ? null : message,
-                Math.Round(clock.Elapsed.TotalSeconds, 1), trial.Threads);
+                Math.Round(clock.Elapsed.TotalSeconds, 1), trial.Threads, SeedStudy.ThisMachine);
             JsonOutput.Write(folder.Result, result, "--out");
             report.WriteLine($"{trial}: {Describe(result, folder)}");
             return result.IsFinal ? Outcome.Final : Outcome.Failed;

@@ -8,6 +8,9 @@ namespace MnistRnn.Studies;
 /// </summary>
 public static class SeedStudy
 {
+    /// <summary>This machine in words, as a distribution records it: CPU model, logical cores, operating system, TorchSharp.</summary>
+    public static string ThisMachine => MachineDescription.Current;
+
     /// <summary>
     /// Calls <paramref name="trainAndScore"/> once per seed, in order, at <paramref name="threads"/> CPU threads, and returns the
     /// scores with the machine and thread count. The thread count is fixed rather than chosen from the machine's load (as

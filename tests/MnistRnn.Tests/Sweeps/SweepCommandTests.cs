@@ -196,6 +196,35 @@ public sealed class SweepCommandTests
     }
 
     [Test]
+    public void Report_writes_each_configurations_accuracies_as_a_baseline_a_regression_test_reads()
+    {
+        string sweep = _folder.File("sweep");
+        Sweep(sweep, "--runs", "lstm", "gru:lr=0.005", "--seeds", "1-2");
+        string baselines = _folder.File("baselines");
+
+        var report = RunnerInProcess.Run("report", sweep, "--baseline", baselines);
+
+        Assert.That(report.ExitCode, Is.EqualTo(0), report.Error);
+        Assert.That(Directory.GetFiles(baselines).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "gru-lr-0.005.baseline.json", "lstm.baseline.json" }));
+        var gru = MnistRnn.Studies.BaselineFile.Read(Path.Combine(baselines, "gru-lr-0.005.baseline.json"));
+        Assert.That(gru.Scores.Select(s => s.Seed), Is.EqualTo(new long[] { 1, 2 }));
+        Assert.That(gru.Scores.Select(s => s.Value), Is.EqualTo(new[] { TestAccuracy(Path.Combine(sweep, "trials", "0002", "summary.json")), TestAccuracy(Path.Combine(sweep, "trials", "0003", "summary.json")) }));
+        Assert.That((gru.Threads, gru.Machine), Is.EqualTo((1, MnistRnn.Studies.SeedStudy.ThisMachine)));
+        Assert.That(MnistRnn.Studies.Baseline.Check(gru, Path.Combine(baselines, "gru-lr-0.005.baseline.json"), accept: false).Outcome,
+            Is.EqualTo(MnistRnn.Studies.BaselineOutcome.Matched));
+    }
+
+    [Test]
+    public void A_baseline_of_pooled_thread_counts_is_refused()
+    {
+        string sweep = _folder.File("sweep");
+        Sweep(sweep, "--vary", "threads=1,2", "--seeds", "1");
+
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("report", sweep, "--pool", "threads", "--baseline", _folder.File("b")), 2,
+            "--baseline: all has trials at 1 and 2 threads; a baseline holds one thread count");
+    }
+
+    [Test]
     public void Report_of_a_folder_without_a_sweep_is_one_sentence()
     {
         Directory.CreateDirectory(_folder.File("empty"));
