@@ -52,8 +52,9 @@ internal sealed class SweepCommand(RunnerConsole console)
         HelpName = "N",
     };
     private readonly Option<Engine> _on = ChoiceOption.Create("--on", "engine",
-        "Where trials run: local (this machine) or slurm (a job array submitted with sbatch; --out must be on a folder every node sees).",
-        [("local", Engine.Local), ("slurm", Engine.Slurm)], Engine.Local);
+        "Where trials run: local (this machine), slurm (a job array submitted with sbatch; --out must be on a folder every node sees), " +
+        "or none (write the plan and trial folders and run nothing, for another scheduler whose tasks each run --trial N).",
+        [("local", Engine.Local), ("slurm", Engine.Slurm), ("none", Engine.None)], Engine.Local);
     private readonly Option<string?> _partition = new("--partition") { Description = "Slurm partition [default: the cluster's]." };
     private readonly Option<string> _timeLimit = new("--time-limit") { Description = "Slurm time limit of each trial.", DefaultValueFactory = _ => "01:00:00" };
     private readonly Option<string?> _data = DataFolder.CreateOption();
@@ -62,6 +63,7 @@ internal sealed class SweepCommand(RunnerConsole console)
     {
         Local,
         Slurm,
+        None,
     }
 
     public Command Build()
@@ -108,6 +110,11 @@ internal sealed class SweepCommand(RunnerConsole console)
         SweepFolder.Prepare(folder, plan);
         var trials = TrialFolder.All(folder, plan);
         var pending = trials.Where(t => t.ReadResult() is not { IsFinal: true }).ToList();
+        if (engine == Engine.None)
+        {
+            _console.Out.WriteLine($"Planned {folder}: {plan.Trials.Count} trials, {pending.Count} to run; run each with mnist-rnn sweep --out {folder} --trial N (N from 0 to {plan.Trials.Count - 1}).");
+            return ExitCodes.Success;
+        }
         if (engine == Engine.Slurm)
         {
             if (pending.Count == 0)

@@ -117,6 +117,23 @@ public sealed class SweepCommandTests
     }
 
     [Test]
+    public void On_none_writes_the_plan_and_each_trial_then_runs_alone_by_its_number()
+    {
+        string sweep = _folder.File("sweep");
+
+        var planned = Sweep(sweep, "--runs", "lstm", "gru", "--seeds", "1", "--on", "none");
+        var second = RunnerInProcess.Run("sweep", "--out", sweep, "--trial", "1", "--data", _data);
+
+        Assert.That(planned.ExitCode, Is.EqualTo(0), planned.Error);
+        Assert.That(planned.Output, Does.Contain("2 trials, 2 to run; run each with mnist-rnn sweep --out"));
+        Assert.That(File.Exists(Path.Combine(sweep, "trials", "0000", "config.json")), Is.True);
+        Assert.That(second.ExitCode, Is.EqualTo(0), second.Error);
+        Assert.That(second.Output, Does.StartWith("trial 1 (gru, seed 1, 1 thread): finished, test accuracy "));
+        Assert.That(File.Exists(Path.Combine(sweep, "trials", "0000", "result.json")), Is.False, "trial 0 was not run");
+        Assert.That(RunnerInProcess.Run("report", sweep).Output, Does.Contain("1 trial without a result yet: 0"));
+    }
+
+    [Test]
     public void A_changed_plan_in_an_existing_sweep_folder_is_refused_in_one_sentence()
     {
         string sweep = _folder.File("sweep");
