@@ -20,7 +20,10 @@ internal sealed record RunSpec(string Label, CellKind Model, IReadOnlyList<(stri
         ["rnn:clip-norm=0", "rnn:clip-norm=1", "rnn:lr=0.001", "irnn:lr=0.001", "lstm", "gru"];
 
     /// <summary>A name safe for a file or folder: the label with every separator turned into '-'.</summary>
-    public string Slug => string.Concat(Label.Select(c => char.IsLetterOrDigit(c) || c == '.' ? c : '-'));
+    public string Slug => SlugOf(Label);
+
+    /// <summary><paramref name="label"/> as a name safe for a file or folder: letters, digits and dots kept, the rest '-'.</summary>
+    public static string SlugOf(string label) => string.Concat(label.Select(c => char.IsLetterOrDigit(c) || c == '.' ? c : '-'));
 
     /// <summary>The shared options with this configuration's cell and settings applied, validated.</summary>
     /// <exception cref="UserErrorException">A setting's value is invalid; the message quotes the spec.</exception>

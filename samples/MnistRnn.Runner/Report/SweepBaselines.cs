@@ -1,3 +1,4 @@
+using MnistRnn.Runner.Compare;
 using MnistRnn.Studies;
 
 namespace MnistRnn.Runner.Report;
@@ -23,7 +24,7 @@ internal static class SweepBaselines
                     "a baseline holds one thread count, so report without --pool threads.");
             string machine = string.Join("; ", trials.Select(t => t.Machine ?? "unrecorded").Distinct());
             var distribution = new ScoreDistribution([.. trials.Select(t => new SeedScore(t.Seed, t.TestAccuracy!.Value))], trials[0].Threads, machine);
-            distributions.Add((Path.Combine(folder, Slug(row.Configuration) + ".baseline.json"), distribution));
+            distributions.Add((Path.Combine(folder, RunSpec.SlugOf(row.Configuration) + ".baseline.json"), distribution));
         }
         try
         {
@@ -36,7 +37,4 @@ internal static class SweepBaselines
         }
         return distributions.Select(d => d.Path).ToList();
     }
-
-    // A file name from a label such as "gru:lr=0.005 threads=1": letters, digits and dots kept, the rest '-'.
-    private static string Slug(string configuration) => string.Concat(configuration.Select(c => char.IsLetterOrDigit(c) || c == '.' ? c : '-'));
 }

@@ -100,7 +100,7 @@ public sealed class PackageConsumerTests
         {
             // The example reads data/mnist relative to where it runs; give it the vendored copy there.
             Directory.CreateDirectory(Path.Combine(consumer, "data"));
-            CopyFolder(RepositoryPaths.Mnist, Path.Combine(consumer, "data", "mnist"));
+            FolderCopy.Copy(RepositoryPaths.Mnist, Path.Combine(consumer, "data", "mnist"));
         }
 
         try
@@ -118,12 +118,5 @@ public sealed class PackageConsumerTests
             string cached = Path.Combine(RepositoryPaths.GlobalPackagesFolder, "mnistrnn", version);
             if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
         }
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string file in Directory.GetFiles(from))
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
 }

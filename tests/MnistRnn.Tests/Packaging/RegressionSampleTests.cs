@@ -18,7 +18,7 @@ public sealed class RegressionSampleTests
     {
         using var folder = new TempFolder();
         string sample = folder.File("sample");
-        CopyFolder(Path.Combine(RepositoryPaths.Root, "samples", "MnistRnn.RegressionSample"), sample);
+        FolderCopy.Copy(Path.Combine(RepositoryPaths.Root, "samples", "MnistRnn.RegressionSample"), sample);
         // A version of its own, so the global package cache never serves an older build of the same version.
         string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         foreach (string project in new[] { "src/MnistRnn", "src/MnistRnn.NUnit" })
@@ -54,13 +54,5 @@ public sealed class RegressionSampleTests
                 if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
             }
         }
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        foreach (string sub in Directory.GetDirectories(from).Where(d => Path.GetFileName(d) is not ("bin" or "obj" or "packages")))
-            CopyFolder(sub, Path.Combine(to, Path.GetFileName(sub)));
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using MnistRnn.Tests.Support;
 
@@ -70,7 +69,7 @@ public sealed class SlurmSweepTests
         Assert.That(report.ExitCode, Is.EqualTo(0), report.Error + _cluster.Log);
         Assert.That(report.Output.Split('\n')[1], Does.StartWith("lstm").And.Contain(" 2/2 "));
         Assert.That(report.Output.Split('\n')[2], Does.StartWith("gru").And.Contain(" 2/2 "));
-        Assert.That(Accuracies(onSlurm), Is.EqualTo(Accuracies(_folder.File("local"))));
+        Assert.That(SweepFolders.Accuracies(onSlurm), Is.EqualTo(SweepFolders.Accuracies(_folder.File("local"))));
     }
 
     [Test]
@@ -99,15 +98,6 @@ public sealed class SlurmSweepTests
         string log = File.ReadAllText(Path.Combine(onSlurm, "trials", "0000", "train.log"));
         Assert.That(log, Does.Contain("resuming trial 0"), "the requeued task resumed");
         Assert.That(uninterrupted.ExitCode, Is.EqualTo(0), uninterrupted.Error);
-        Assert.That(Accuracies(onSlurm), Is.EqualTo(Accuracies(_folder.File("local"))));
+        Assert.That(SweepFolders.Accuracies(onSlurm), Is.EqualTo(SweepFolders.Accuracies(_folder.File("local"))));
     }
-
-    private static double[] Accuracies(string sweep) =>
-        Directory.GetDirectories(Path.Combine(sweep, "trials")).Order().Select(folder =>
-        {
-            string summary = Path.Combine(folder, "summary.json");
-            Assert.That(File.Exists(summary), Is.True, $"{summary}: {string.Join(" | ", Directory.GetFiles(folder).Select(Path.GetFileName))}");
-            using var json = JsonDocument.Parse(File.ReadAllText(summary));
-            return json.RootElement.GetProperty("test_accuracy").GetDouble();
-        }).ToArray();
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using MnistRnn.Tests.Support;
 
 namespace MnistRnn.Tests.Sweeps;
@@ -64,7 +63,7 @@ public sealed class SweepProcessTests
         Assert.That(alone.ExitCode, Is.EqualTo(0), alone.Error);
         Assert.That(sideBySide.ExitCode, Is.EqualTo(0), sideBySide.Error);
         Assert.That(sideBySide.Output, Does.Contain("4 to run, 2 at a time."));
-        Assert.That(Accuracies(_folder.File("parallel")), Is.EqualTo(Accuracies(_folder.File("alone"))));
+        Assert.That(SweepFolders.Accuracies(_folder.File("parallel")), Is.EqualTo(SweepFolders.Accuracies(_folder.File("alone"))));
     }
 
     [TestCase("1")]
@@ -94,13 +93,6 @@ public sealed class SweepProcessTests
         var again = RunnerProcess.Run([.. plan, "--out", sweep]);
         Assert.That(again.ExitCode, Is.EqualTo(0), again.Error);
         Assert.That(File.ReadAllText(Path.Combine(sweep, "trials", "0000", "train.log")), Does.Contain("resuming trial 0"));
-        Assert.That(Accuracies(sweep), Is.EqualTo(Accuracies(_folder.File("uninterrupted"))));
+        Assert.That(SweepFolders.Accuracies(sweep), Is.EqualTo(SweepFolders.Accuracies(_folder.File("uninterrupted"))));
     }
-
-    private static double[] Accuracies(string sweep) =>
-        Directory.GetDirectories(Path.Combine(sweep, "trials")).Order().Select(folder =>
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
-            return json.RootElement.GetProperty("test_accuracy").GetDouble();
-        }).ToArray();
 }
