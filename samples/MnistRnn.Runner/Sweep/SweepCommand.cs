@@ -80,20 +80,14 @@ internal sealed class SweepCommand(RunnerConsole console)
         string allocator = parse.GetValue(AllocatorOption.Option).ToString().ToLowerInvariant();
         if (parse.GetValue(_trial) is int number) return await RunOneTrialAsync(parse, number, allocator, cancellationToken);
 
+        // Everything the user typed is checked before anything is written.
         string? given = parse.GetValue(_out);
         string folder = Path.GetFullPath(given ?? $"sweep-{DateTime.Now:yyyyMMdd-HHmmss}");
         // A folder given alone continues the sweep it holds.
         bool planTyped = new Option[] { _config, _runs, _vary, _seeds, _device }.Any(o => parse.GetResult(o) is { Implicit: false });
         var plan = !planTyped && given is not null && File.Exists(Path.Combine(folder, SweepFolder.PlanFile)) ? SweepFolder.ReadPlan(folder) : Plan(parse);
-        int cores = TorchThreads.PhysicalCores();
-        int fewest = plan.Trials.Min(t => t.Threads);
         var engine = parse.GetValue(_on);
-        int parallel = parse.GetValue(_parallel) ?? Math.Max(1, cores / fewest);
-        if (parallel < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--parallel must be at least 1, got {parallel}.");
-        if (engine == Engine.Local && parallel * fewest > Environment.ProcessorCount)
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"--parallel {parallel}: {parallel} trials of {fewest} thread{(fewest == 1 ? "" : "s")} need {parallel * fewest} cores and this machine has {Environment.ProcessorCount}; " +
-                "lower --parallel or --threads.");
+        int parallel = Parallel(parse, plan, engine);
         string timeLimit = parse.GetValue(_timeLimit)!;
         if (!SlurmJob.IsTimeLimit(timeLimit))
             throw new UserErrorException(ExitCodes.InvalidArguments, $"--time-limit {timeLimit}: give a time sbatch reads, such as 01:00:00, 90 or 1-12:00:00.");
@@ -108,30 +102,52 @@ internal sealed class SweepCommand(RunnerConsole console)
         string dataFolder = Path.GetFullPath(DataFolder.Resolve(parse.GetValue(_data)));
 
         SweepFolder.Prepare(folder, plan);
-        var trials = TrialFolder.All(folder, plan);
-        var pending = trials.Where(t => t.ReadResult() is not { IsFinal: true }).ToList();
-        if (engine == Engine.None)
+        var pending = TrialFolder.All(folder, plan).Where(t => t.ReadResult() is not { IsFinal: true }).ToList();
+        switch (engine)
         {
-            _console.Out.WriteLine($"Planned {folder}: {plan.Trials.Count} trials, {pending.Count} to run; run each with mnist-rnn sweep --out {folder} --trial N (N from 0 to {plan.Trials.Count - 1}).");
-            return ExitCodes.Success;
-        }
-        if (engine == Engine.Slurm)
-        {
-            if (pending.Count == 0)
-            {
+            case Engine.None:
+                _console.Out.WriteLine($"Planned {folder}: {plan.Trials.Count} trials, {pending.Count} to run; run each with mnist-rnn sweep --out {folder} --trial N (N from 0 to {plan.Trials.Count - 1}).");
+                return ExitCodes.Success;
+            case Engine.Slurm when pending.Count > 0:
+                var request = new SlurmJob.Request(parse.GetValue(_parallel), parse.GetValue(_partition), timeLimit,
+                    Gpu: pending.Any(t => t.Trial.Settings["device"]?.GetValue<string>() == "cuda"));
+                return SubmitToSlurm(folder, plan, pending, request, dataFolder, allocator);
+            case Engine.Slurm:
                 _console.Out.WriteLine($"Every trial of {folder} has finished; nothing to submit.");
                 return ReportAndExit(folder, plan);
-            }
-            bool gpu = pending.Any(t => t.Trial.Settings["device"]?.GetValue<string>() == "cuda");
-            var request = new SlurmJob.Request(parse.GetValue(_parallel), parse.GetValue(_partition), timeLimit, gpu);
-            string script = Path.Combine(folder, SlurmJob.ScriptName);
-            WriteOrRefuse(script, SlurmJob.Script(folder, plan, pending.Select(t => t.Trial.Number).ToList(), request, dataFolder, allocator));
-            string job = SlurmJob.Submit(script, folder);
-            _console.Out.WriteLine($"Submitted job array {job}: {pending.Count} trial{(pending.Count == 1 ? "" : "s")} of {plan.Trials.Count} ({script}).");
-            _console.Error.WriteLine($"next: squeue -j {job} to follow it; mnist-rnn report {folder} for the results so far");
-            return ExitCodes.Success;
+            default:
+                await RunHereAsync(folder, plan, pending, parallel, dataFolder, allocator, cancellationToken);
+                return ReportAndExit(folder, plan);
         }
+    }
 
+    // Trials at once: as typed, or as many as the physical cores hold at the fewest threads a trial uses.
+    private int Parallel(ParseResult parse, SweepPlan plan, Engine engine)
+    {
+        int fewest = plan.Trials.Min(t => t.Threads);
+        int parallel = parse.GetValue(_parallel) ?? Math.Max(1, TorchThreads.PhysicalCores() / fewest);
+        if (parallel < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--parallel must be at least 1, got {parallel}.");
+        if (engine == Engine.Local && parallel * fewest > Environment.ProcessorCount)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--parallel {parallel}: {parallel} trials of {fewest} thread{(fewest == 1 ? "" : "s")} need {parallel * fewest} cores and this machine has {Environment.ProcessorCount}; " +
+                "lower --parallel or --threads.");
+        return parallel;
+    }
+
+    private int SubmitToSlurm(string folder, SweepPlan plan, IReadOnlyList<TrialFolder> pending, SlurmJob.Request request, string dataFolder, string allocator)
+    {
+        string script = Path.Combine(folder, SlurmJob.ScriptName);
+        WriteOrRefuse(script, SlurmJob.Script(folder, plan, pending.Select(t => t.Trial.Number).ToList(), request, dataFolder, allocator));
+        string job = SlurmJob.Submit(script, folder);
+        _console.Out.WriteLine($"Submitted job array {job}: {pending.Count} trial{(pending.Count == 1 ? "" : "s")} of {plan.Trials.Count} ({script}).");
+        _console.Error.WriteLine($"next: squeue -j {job} to follow it; mnist-rnn report {folder} for the results so far");
+        return ExitCodes.Success;
+    }
+
+    // One trial at a time in this process, or several side by side in processes of their own.
+    private async Task RunHereAsync(string folder, SweepPlan plan, IReadOnlyList<TrialFolder> pending, int parallel, string dataFolder, string allocator,
+        CancellationToken cancellationToken)
+    {
         _console.Out.WriteLine($"Sweep {folder}: {plan.Trials.Count} trials, {plan.Trials.Count - pending.Count} finished before, {pending.Count} to run" +
             (pending.Count > 0 ? $", {Math.Min(parallel, pending.Count)} at a time." : "."));
         var report = TextWriter.Synchronized(_console.Out);
@@ -145,11 +161,10 @@ internal sealed class SweepCommand(RunnerConsole console)
         }
         else
         {
-            await LocalWorkers.RunAsync(pending, parallel, cores, folder, dataFolder, allocator, report, cancellationToken);
+            await LocalWorkers.RunAsync(pending, parallel, TorchThreads.PhysicalCores(), folder, dataFolder, allocator, report, cancellationToken);
         }
         if (cancellationToken.IsCancellationRequested)
             throw new UserErrorException(ExitCodes.Canceled, $"Interrupted; finished trials are kept and interrupted ones checkpointed. Run the same command again to continue the sweep in {folder}.");
-        return ReportAndExit(folder, plan);
     }
 
     // An array task or a local worker: one trial of the plan already in --out.
