@@ -44,25 +44,23 @@ internal static class SweepFolder
         }
         using var claim = AcquireWaiting(folder);
         string planPath = Path.Combine(folder, PlanFile);
-        if (File.Exists(planPath))
-        {
-            if (SweepPlan.Read(planPath).DifferenceFrom(plan) is { } difference)
-                throw new UserErrorException(ExitCodes.InvalidArguments,
-                    $"--out: {folder} holds another sweep's plan ({difference}); run that sweep's own command again to continue it, or give a new folder.");
-            return;
-        }
-        if (Directory.EnumerateFileSystemEntries(folder).Any(e => Path.GetFileName(e) != FolderLock.FileName))
+        bool planned = File.Exists(planPath);
+        if (planned && SweepPlan.Read(planPath).DifferenceFrom(plan) is { } difference)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--out: {folder} holds another sweep's plan ({difference}); run that sweep's own command again to continue it, or give a new folder.");
+        if (!planned && Directory.EnumerateFileSystemEntries(folder).Any(e => Path.GetFileName(e) != FolderLock.FileName))
             throw new UserErrorException(ExitCodes.InvalidArguments,
                 $"--out: folder {folder} already holds files but no sweep plan; give a new folder so they are not mixed with a sweep.");
         try
         {
-            foreach (var trial in TrialFolder.All(folder, plan))
+            // A trial folder someone removed is made again from the plan.
+            foreach (var trial in TrialFolder.All(folder, plan).Where(t => !File.Exists(t.Config)))
             {
                 Directory.CreateDirectory(trial.Path);
                 AtomicFile.WriteAllText(trial.Config, trial.Trial.Settings.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
             }
             // Last, so a folder with a plan has every trial's config.
-            AtomicFile.WriteAllText(planPath, plan.ToJson());
+            if (!planned) AtomicFile.WriteAllText(planPath, plan.ToJson());
         }
         catch (Exception e) when (FileErrors.Refused(e))
         {

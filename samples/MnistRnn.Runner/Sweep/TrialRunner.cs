@@ -61,7 +61,7 @@ internal static class TrialRunner
             var clock = Stopwatch.StartNew();
             int exitCode;
             string? message;
-            using (var log = new StreamWriter(folder.Log, append: true) { AutoFlush = true })
+            using (var log = OpenLog(folder))
             {
                 log.WriteLine($"== {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z {(resuming ? "resuming" : "starting")} {trial}: mnist-rnn {string.Join(' ', args)}");
                 var errors = new LastLineWriter(log);
@@ -84,6 +84,18 @@ internal static class TrialRunner
             JsonOutput.Write(folder.Result, result, "--out");
             report.WriteLine($"{trial}: {Describe(result, folder)}");
             return result.IsFinal ? Outcome.Final : Outcome.Failed;
+        }
+    }
+
+    private static StreamWriter OpenLog(TrialFolder folder)
+    {
+        try
+        {
+            return new StreamWriter(folder.Log, append: true) { AutoFlush = true };
+        }
+        catch (Exception e) when (FileErrors.Refused(e))
+        {
+            throw new UserErrorException(ExitCodes.OutputNotWritable, $"--out: cannot write {folder.Log} ({e.Message}).");
         }
     }
 

@@ -166,6 +166,20 @@ public sealed class SweepCommandTests
     }
 
     [Test]
+    public void A_trial_folder_that_was_removed_is_made_again_from_the_plan()
+    {
+        string sweep = _folder.File("sweep");
+        Sweep(sweep, "--seeds", "1-2");
+        Directory.Delete(Path.Combine(sweep, "trials", "0001"), recursive: true);
+
+        var again = Sweep(sweep, "--seeds", "1-2");
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Error);
+        Assert.That(again.Output, Does.Contain("2 trials, 1 finished before, 1 to run"));
+        Assert.That(File.Exists(Path.Combine(sweep, "trials", "0001", "summary.json")), Is.True);
+    }
+
+    [Test]
     public void A_failed_trial_is_recorded_named_and_retried_by_the_next_run()
     {
         string sweep = _folder.File("sweep");
