@@ -85,31 +85,45 @@ internal sealed class SweepReport
         return label.Length == 0 ? "all" : label;
     }
 
-    private static readonly string[] Headings = ["configuration", "n", "test acc median", "range", "IQR", "best val acc median", "train s median", "samples/s median", "test accuracies (plan order)"];
+    // The best validation's columns appear only when some trial validated.
+    private bool Validated => Rows.Any(r => r.BestValidationAccuracy is not null);
 
-    private IEnumerable<string[]> Cells() => Rows.Select(row => new[]
-    {
+    private string[] Headings =>
+    [
+        "configuration", "n", "test acc median", "range", "IQR",
+        .. Validated ? (string[])["best val acc median", "best val range", "best val IQR"] : [],
+        "train s median", "samples/s median", "test accuracies (plan order)",
+    ];
+
+    private IEnumerable<string[]> Cells() => Rows.Select(row => (string[])
+    [
         row.Configuration,
         row.Diverged > 0 ? $"{row.Trials.Count}/{row.Planned} ({row.Diverged} diverged)" : $"{row.Trials.Count}/{row.Planned}",
-        Format(row.TestAccuracy?.Median, "F4"),
-        row.TestAccuracy is { } a ? $"{Format(a.Min, "F4")} to {Format(a.Max, "F4")}" : "-",
-        Format(row.TestAccuracy?.InterquartileRange, "F4"),
-        Format(row.BestValidationAccuracy?.Median, "F4"),
+        .. Spread(row.TestAccuracy),
+        .. Validated ? Spread(row.BestValidationAccuracy) : [],
         Format(row.TrainSeconds?.Median, "F1"),
         Format(row.SamplesPerSecond?.Median, "N0"),
         string.Join(", ", row.Trials.Select(t => Format(t.TestAccuracy, "F4"))),
-    });
+    ]);
+
+    private static string[] Spread(Distribution? accuracy) =>
+    [
+        Format(accuracy?.Median, "F4"),
+        accuracy is { } a ? $"{Format(a.Min, "F4")} to {Format(a.Max, "F4")}" : "-",
+        Format(accuracy?.InterquartileRange, "F4"),
+    ];
 
     private static string Format(double? value, string format) => value?.ToString(format, Invariant) ?? "-";
 
     /// <summary>The table and the trials without a result, in columns for a terminal.</summary>
     public string ToConsoleText()
     {
-        var rows = Cells().Prepend(Headings).ToList();
-        int[] widths = Enumerable.Range(0, Headings.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        string[] headings = Headings;
+        var rows = Cells().Prepend(headings).ToList();
+        int[] widths = Enumerable.Range(0, headings.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
         var text = new StringBuilder();
         foreach (var row in rows)
-            text.AppendLine(string.Join("  ", row.Select((cell, c) => c == 0 || c == Headings.Length - 1 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+            text.AppendLine(string.Join("  ", row.Select((cell, c) => c == 0 || c == headings.Length - 1 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
         AppendMissing(text);
         return text.ToString();
     }
@@ -120,11 +134,13 @@ internal sealed class SweepReport
         var text = new StringBuilder();
         text.AppendLine($"# Sweep report: {Path.GetFileName(Folder)}");
         text.AppendLine();
-        text.AppendLine("Test accuracy over all test images, per configuration: median, range (min to max) and interquartile range over the trials that finished; " +
+        text.AppendLine("Test accuracy over all test images (and the best validation's accuracy, where trials validated), per configuration: median, range " +
+            "(min to max) and interquartile range over the trials that finished; " +
             $"a diverged trial counts in n but has no accuracy.{(Pooled.Count > 0 ? $" Pooled over: {string.Join(", ", Pooled)}." : "")}");
         text.AppendLine();
-        text.AppendLine($"| {string.Join(" | ", Headings)} |");
-        text.AppendLine($"|{string.Join("|", Headings.Select((_, c) => c == 0 || c == Headings.Length - 1 ? "---" : "---:"))}|");
+        string[] headings = Headings;
+        text.AppendLine($"| {string.Join(" | ", headings)} |");
+        text.AppendLine($"|{string.Join("|", headings.Select((_, c) => c == 0 || c == headings.Length - 1 ? "---" : "---:"))}|");
         foreach (var row in Cells()) text.AppendLine($"| {string.Join(" | ", row)} |");
         text.AppendLine();
         text.AppendLine($"![spread of test accuracy]({PlotFile})");

@@ -256,6 +256,20 @@ public sealed class SweepCommandTests
     }
 
     [Test]
+    public void Report_shows_the_best_validations_spread_when_trials_validated()
+    {
+        string sweep = _folder.File("sweep");
+        Sweep(sweep, "--vary", "validation=0,10", "--seeds", "1-2");
+
+        var report = RunnerInProcess.Run("report", sweep);
+
+        string[] lines = report.Output.Split('\n');
+        Assert.That(lines[0], Does.Match("best val acc median +best val range +best val IQR"));
+        Assert.That(lines[1], Does.StartWith("validation=0").And.Contain(" -  "));
+        Assert.That(lines[2], Does.StartWith("validation=10").And.Match(@" \d\.\d{4} to \d\.\d{4} .* \d\.\d{4} to \d\.\d{4} "));
+    }
+
+    [Test]
     public void Report_of_a_folder_without_a_sweep_is_one_sentence()
     {
         Directory.CreateDirectory(_folder.File("empty"));
