@@ -33,8 +33,11 @@ internal static class SpreadPlot
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, report.Rows.Count).Select(i => (double)i).ToArray(), report.Rows.Select(r => r.Configuration).ToArray());
-        plot.Axes.Bottom.TickLabelStyle.Rotation = report.Rows.Count > 4 ? -30 : 0;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = report.Rows.Count > 4 ? Alignment.MiddleRight : Alignment.UpperCenter;
+        bool slanted = report.Rows.Count > 4;
+        plot.Axes.Bottom.TickLabelStyle.Rotation = slanted ? -30 : 0;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = slanted ? Alignment.MiddleRight : Alignment.UpperCenter;
+        // Slanted labels need room below the axis that ScottPlot does not measure: half their length, about 7 pixels a letter.
+        if (slanted) plot.Axes.Bottom.MinimumSize = 20 + 3.5f * report.Rows.Max(r => r.Configuration.Length);
         plot.Axes.SetLimitsX(-0.75, report.Rows.Count - 0.25);
         int width = Math.Clamp(200 + 150 * report.Rows.Count, 600, 2400);
         plot.SavePng(path, width, Height);
