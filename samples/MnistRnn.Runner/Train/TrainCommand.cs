@@ -59,6 +59,11 @@ internal sealed class TrainCommand(RunnerConsole console)
         using var dataset = DataFolder.Load(dataFolder, device, options.BatchSize);
         // A resumed run holds out what its checkpoint's run held out: the training images it lacks.
         int heldOut = validationCount ?? Math.Max(0, dataset.Train.Count - resume!.Info.TrainCount);
+        // Only a crafted checkpoint asks to read a validation loss while its run held out nothing.
+        if (validationCount is null && heldOut == 0 && options.NeedsValidation)
+            throw new UserErrorException(ExitCodes.BadCheckpoint,
+                $"--resume: {resume!.Path} asks for early stopping, the best weights or a plateau schedule, which read the validation loss, " +
+                "but its run held out no validation images; the checkpoint contradicts itself, so start a new run.");
         using var halves = HeldOutImages.HoldOut(heldOut, dataset, options);
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Callbacks = [checkpoints] };
         using var model = trainer.CreateModel(device, dataset);

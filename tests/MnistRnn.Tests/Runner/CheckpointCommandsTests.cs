@@ -31,6 +31,25 @@ public sealed class CheckpointCommandsTests
     }
 
     [Test]
+    public void A_checkpoint_whose_settings_read_a_validation_it_never_held_out_is_refused_in_one_sentence()
+    {
+        // Crafted with a valid checksum: the run held out nothing, but its settings ask for early stopping and the best weights.
+        string folder = Train(_folder.File("run"));
+        string genuine = Path.Combine(folder, "checkpoint-step-0000006.ckpt");
+        string crafted = _folder.File("crafted.ckpt");
+        File.WriteAllBytes(crafted, CheckpointSeal.WithHeader(File.ReadAllBytes(genuine), header =>
+        {
+            header["run"]!["early_stop_patience"] = 2;
+            header["run"]!["restore_best_weights"] = true;
+        }));
+
+        var result = RunnerInProcess.Run("train", "--data", _data, "--resume", crafted, "--steps", "8", "--out", _folder.File("resumed"));
+
+        UserErrorAssert.OneSentence(result, 6, $"--resume: {crafted} asks for early stopping, the best weights or a plateau schedule");
+        Assert.That(Directory.Exists(_folder.File("resumed")), Is.False, "nothing is left behind");
+    }
+
+    [Test]
     public void Train_keeps_the_newest_two_checkpoints_and_names_the_last_in_its_summary()
     {
         string folder = Train(_folder.File("run"), "--summary", _folder.File("summary.json"));
