@@ -5,9 +5,9 @@ using MnistRnn.Runner.Platform;
 namespace MnistRnn.Runner.Sweep;
 
 /// <summary>
-/// Runs a sweep's trials side by side on this machine, each in a process of its own (<c>mnist-rnn sweep --trial N</c>, as a
-/// Slurm job runs it), since libtorch's thread count belongs to a process: at most <c>parallel</c> at once, and never more
-/// threads in all than the machine's cores, so no trial waits on another's.
+/// Runs a sweep's trials on this machine, each in a process of its own (<c>mnist-rnn sweep --trial N</c>, as a Slurm job runs
+/// it), since libtorch's thread count belongs to a process: at most <c>parallel</c> at once, and never more threads in all
+/// than the machine's cores, so no trial waits on another's.
 /// </summary>
 internal static class LocalWorkers
 {

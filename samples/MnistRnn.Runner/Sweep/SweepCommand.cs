@@ -144,25 +144,15 @@ internal sealed class SweepCommand(RunnerConsole console)
         return ExitCodes.Success;
     }
 
-    // One trial at a time in this process, or several side by side in processes of their own.
+    // Every trial in a process of its own, even one at a time: libtorch keeps a thread count per thread once a thread has
+    // computed, so a process that ran a trial at 1 thread may compute the next at 1 although it asks for 2.
     private async Task RunHereAsync(string folder, SweepPlan plan, IReadOnlyList<TrialFolder> pending, int parallel, string dataFolder, string allocator,
         CancellationToken cancellationToken)
     {
         _console.Out.WriteLine($"Sweep {folder}: {plan.Trials.Count} trials, {plan.Trials.Count - pending.Count} finished before, {pending.Count} to run" +
             (pending.Count > 0 ? $", {Math.Min(parallel, pending.Count)} at a time." : "."));
-        var report = TextWriter.Synchronized(_console.Out);
-        if (parallel == 1)
-        {
-            foreach (var trial in pending)
-            {
-                if (cancellationToken.IsCancellationRequested) break;
-                await TrialRunner.RunAsync(trial, dataFolder, allocator, report, cancellationToken);
-            }
-        }
-        else
-        {
-            await LocalWorkers.RunAsync(pending, parallel, TorchThreads.PhysicalCores(), folder, dataFolder, allocator, report, cancellationToken);
-        }
+        await LocalWorkers.RunAsync(pending, parallel, TorchThreads.PhysicalCores(), folder, dataFolder, allocator, TextWriter.Synchronized(_console.Out),
+            cancellationToken);
         if (cancellationToken.IsCancellationRequested)
             throw new UserErrorException(ExitCodes.Canceled, $"Interrupted; finished trials are kept and interrupted ones checkpointed. Run the same command again to continue the sweep in {folder}.");
     }

@@ -3,7 +3,10 @@ using MnistRnn.Tests.Support;
 
 namespace MnistRnn.Tests.Sweeps;
 
-/// <summary><c>mnist-rnn sweep</c> and <c>report</c> in this process, on tiny synthetic MNIST files, one trial at a time.</summary>
+/// <summary>
+/// <c>mnist-rnn sweep</c> and <c>report</c> called in this process, on tiny synthetic MNIST files, one trial at a time (each
+/// trial still runs in a process of its own, as every local sweep's does).
+/// </summary>
 [Category("RunnerInProcess")]
 public sealed class SweepCommandTests
 {
@@ -108,7 +111,8 @@ public sealed class SweepCommandTests
         string sweep = _folder.File("sweep");
         Sweep(sweep, "--runs", "gru", "--seeds", "3");
 
-        var direct = RunnerInProcess.Run("--threads", "1", "train", "--config", Path.Combine(sweep, "trials", "0000", "config.json"),
+        // In a process of its own, as the trial ran: libtorch's thread count is per thread once set, so this process's may differ.
+        var direct = RunnerProcess.Run("--threads", "1", "train", "--config", Path.Combine(sweep, "trials", "0000", "config.json"),
             "--data", _data, "--out", _folder.File("direct"), "--summary", _folder.File("direct.json"));
 
         Assert.That(direct.ExitCode, Is.EqualTo(0), direct.Error);
