@@ -105,6 +105,25 @@ public sealed class BaselineTests
         Assert.That(BaselineFile.Read(baseline).Median, Is.EqualTo(0.6));
     }
 
+    [Test]
+    public void One_run_with_the_accept_variable_set_records_the_received_distribution_through_the_nunit_constraint()
+    {
+        string baseline = _folder.File("gru.baseline.json");
+        BaselineFile.Write(Scores(0.98, 0.98, 0.98), baseline);
+        Environment.SetEnvironmentVariable(Baseline.AcceptVariable, "1");
+        try
+        {
+            Assert.That(Scores(0.5, 0.6, 0.7), Matches.Baseline(baseline));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Baseline.AcceptVariable, null);
+        }
+
+        Assert.That(BaselineFile.Read(baseline).Median, Is.EqualTo(0.6));
+        Assert.Throws<AssertionException>(() => Assert.That(Scores(0.3, 0.3, 0.3), Matches.Baseline(baseline)), "without the variable, checked again");
+    }
+
     [TestCase("""{ "format": 2 }""", "it is not a baseline of format 1")]
     [TestCase("""{ "format": 1, "machine": "m", "threads": 1, "scores": [] }""", "it needs a machine, a thread count and 1 to 10,000 scores")]
     [TestCase("""{ "format": 1, "machine": "m", "threads": 1, "scores": [ { "seed": 1, "score": "high" } ] }""", "score 1 is not a seed and a finite score")]

@@ -70,6 +70,10 @@ public sealed class SlurmSweepTests
         Assert.That(report.Output.Split('\n')[1], Does.StartWith("lstm").And.Contain(" 2/2 "));
         Assert.That(report.Output.Split('\n')[2], Does.StartWith("gru").And.Contain(" 2/2 "));
         Assert.That(SweepFolders.Accuracies(onSlurm), Is.EqualTo(SweepFolders.Accuracies(_folder.File("local"))));
+        var again = DotnetProcess.Run(RepositoryPaths.Root, TimeSpan.FromMinutes(2), _cluster.Environment,
+            [Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), "sweep", .. plan, "--out", onSlurm, "--data", RepositoryPaths.Mnist, "--on", "slurm"]);
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Error);
+        Assert.That(again.Output, Does.StartWith($"Every trial of {onSlurm} has finished; nothing to submit."), "submitting again submits only trials without a result");
     }
 
     [Test]
