@@ -64,7 +64,7 @@ internal sealed class CompareCommand(RunnerConsole console)
             try
             {
                 outcomes.Add(ComparisonRun.Execute(spec, runOptions[i], dataset, halves, device, Path.Combine(outFolder, "runs", spec.Slug),
-                    logDir is null ? null : Path.Combine(logDir, spec.Slug), loggers, _console, cancellationToken));
+                    logDir is null ? null : Path.Combine(logDir, spec.Slug), loggers, _flags.FlagOf, _console, cancellationToken));
             }
             catch (Exception e) when (FileErrors.Refused(e))
             {

@@ -19,9 +19,10 @@ internal static class ComparisonRun
     /// <paramref name="tensorBoardFolder"/>, event files there.
     /// </summary>
     public static RunOutcome Execute(RunSpec spec, TrainingOptions options, MnistDataset dataset, HeldOutImages halves, Device device,
-        string runFolder, string? tensorBoardFolder, ILoggerFactory loggers, RunnerConsole console, CancellationToken cancellationToken)
+        string runFolder, string? tensorBoardFolder, ILoggerFactory loggers, Func<string, string> settingName, RunnerConsole console,
+        CancellationToken cancellationToken)
     {
-        var trainer = new Trainer(options, loggers.CreateLogger<Trainer>());
+        var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { SettingName = settingName };
         using var model = trainer.CreateModel(device, dataset);
         using var metricsWriter = new MetricsWriter(runFolder);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -32,7 +32,7 @@ internal sealed class TrainFlags
         HelpName = "fast|best",
     };
     private readonly Setting[] _settings;
-    private static readonly Dictionary<string, string> FlagOf = [];
+    private readonly Dictionary<string, string> _flagOf = [];
 
     public readonly Option<string?> Data = DataFolder.CreateOption();
     public readonly Option<string?> Summary = new("--summary") { Description = "Write a JSON summary of the run to this file." };
@@ -139,9 +139,9 @@ internal sealed class TrainFlags
                 Defaults.CheckpointEvery), nameof(TrainingOptions.CheckpointEvery), (o, v) => o with { CheckpointEvery = v }, o => o.CheckpointEvery,
                 inRunSpecs: false),
         ];
-        foreach (var setting in _settings) FlagOf.TryAdd(setting.Property, setting.Option.Name);
-        FlagOf[nameof(TrainingOptions.Schedule)] = "--schedule";
-        FlagOf[nameof(TrainingOptions.RestoreBestWeights)] = "--keep-best";
+        foreach (var setting in _settings) _flagOf.TryAdd(setting.Property, setting.Option.Name);
+        _flagOf[nameof(TrainingOptions.Schedule)] = "--schedule";
+        _flagOf[nameof(TrainingOptions.RestoreBestWeights)] = "--keep-best";
     }
 
     private readonly Option<ScheduleKind> _schedule = ChoiceOption.Create("--schedule", "schedule",
@@ -169,9 +169,8 @@ internal sealed class TrainFlags
 
     private static string ScheduleName(LearningRateSchedule schedule) => ChoiceOption.NameOf(ChoiceOption.Schedules, schedule.Kind);
 
-    /// <summary>A library message with each <c>TrainingOptions.Property</c> it names replaced by the flag that sets it.</summary>
-    public static string InFlagTerms(string message) =>
-        FlagOf.Aggregate(message, (text, pair) => text.Replace($"TrainingOptions.{pair.Key}", pair.Value, StringComparison.Ordinal));
+    /// <summary>The flag that sets the <see cref="TrainingOptions"/> property <paramref name="property"/> (what the library's exceptions and log lines name).</summary>
+    public string FlagOf(string property) => _flagOf.TryGetValue(property, out string? flag) ? flag : $"TrainingOptions.{property}";
 
     /// <summary>Adds every flag to <c>train</c>.</summary>
     public void AddTo(Command command)
@@ -284,27 +283,35 @@ internal sealed class TrainFlags
     }
 
     /// <summary>
-    /// The options of a resumed run: the checkpoint's, with what was typed applied over them; a typed setting that would
-    /// change the run itself (the checkpoint's run-defining settings, which the library names) is an error.
+    /// The options of a resumed run: the checkpoint's, with what was typed applied over them, checked by the library's one
+    /// resume check (<see cref="CheckpointResume.Problems"/>), whose first problem becomes one sentence naming its flag.
     /// </summary>
-    /// <exception cref="UserErrorException">A typed flag contradicts the checkpoint, or --steps leaves nothing to do.</exception>
-    public TrainingOptions ResumeOptions(ParseResult parse, CheckpointInfo checkpoint)
+    /// <exception cref="UserErrorException">
+    /// A typed flag contradicts the checkpoint, --steps or --max-time leaves nothing to do (exit 2), or the checkpoint's run is
+    /// finished or contradicts itself (exit 6).
+    /// </exception>
+    public TrainingOptions ResumeOptions(ParseResult parse, Checkpoint checkpoint)
     {
-        var saved = checkpoint.Options;
-        var options = ApplyTyped(parse, saved, _settings);
+        var options = ApplyTyped(parse, checkpoint.Info.Options, _settings);
         if (parse.GetValue(KeepBest)) options = options with { RestoreBestWeights = true };
-        if (CheckpointResume.Contradiction(options, checkpoint) is { } contradiction)
-        {
-            string flag = FlagOf[contradiction.Property];
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"{flag} {contradiction.Given?.ToString() ?? "0"} contradicts the checkpoint's {contradiction.Saved?.ToString() ?? "0"}; " +
-                "a resumed run keeps its settings, so drop the flag or start a new run.");
-        }
-        if (options.Steps <= checkpoint.Step)
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"--steps {options.Steps}: the checkpoint is already at step {checkpoint.Step}; give a larger --steps to train further.");
+        if (CheckpointResume.Problems(options, checkpoint).FirstOrDefault() is { } problem) throw ResumeRefused(problem, checkpoint);
         return Validated(options);
     }
+
+    private UserErrorException ResumeRefused(ResumeProblem problem, Checkpoint checkpoint) => problem switch
+    {
+        { Kind: ResumeProblemKind.SettingChanged } => new(ExitCodes.InvalidArguments,
+            $"{FlagOf(problem.Setting!)} {problem.Given?.ToString() ?? "0"} contradicts the checkpoint's {problem.Saved?.ToString() ?? "0"}; " +
+            "a resumed run keeps its settings, so drop the flag or start a new run."),
+        { Kind: ResumeProblemKind.NothingToTrain, Setting: nameof(TrainingOptions.Steps) } => new(ExitCodes.InvalidArguments,
+            $"--steps {problem.Given}: the checkpoint is already at step {problem.Saved}; give a larger --steps to train further."),
+        { Kind: ResumeProblemKind.NothingToTrain } => new(ExitCodes.InvalidArguments,
+            $"{FlagOf(problem.Setting!)} {problem.Given}: the run has already trained {problem.Saved}; give a larger {FlagOf(problem.Setting!)} to train further."),
+        { Kind: ResumeProblemKind.CheckpointContradictsItself } => new(ExitCodes.BadCheckpoint,
+            $"--resume: {checkpoint.Path} asks for early stopping, the best weights or a plateau schedule, which read the validation loss, " +
+            "but its run held out no validation images; the checkpoint contradicts itself, so start a new run."),
+        _ => new(ExitCodes.BadCheckpoint, $"--resume: {checkpoint.Path}: {problem.Message}"),
+    };
 
     /// <summary>What train runs: the training options, the images held out to validate on (0: none) and whether the best checkpoint is kept.</summary>
     public sealed record TrainRun(TrainingOptions Options, int Validation, bool KeepBest);
@@ -313,12 +320,12 @@ internal sealed class TrainFlags
         settings.Where(s => Typed(parse, s.Option))
             .Aggregate(start, (options, setting) => setting.Apply(parse, options));
 
-    private static TrainingOptions Validated(TrainingOptions options)
+    private TrainingOptions Validated(TrainingOptions options)
     {
         var problem = options.Problems().FirstOrDefault();
         if (problem is null) return options;
         // The schedule's only problem of its own is a warm-up longer than the run, which --warmup sets.
-        string flag = problem.Property == nameof(TrainingOptions.Schedule) ? WarmupFlag : FlagOf[problem.Property];
+        string flag = problem.Property == nameof(TrainingOptions.Schedule) ? WarmupFlag : FlagOf(problem.Property);
         throw new UserErrorException(ExitCodes.InvalidArguments, $"{flag} {problem.Message}");
     }
 

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace MnistRnn.Runner.Output;
 
 /// <summary>
-/// The runner's loggers: the library's lines on standard output, word for word, options named by their flags, with no
-/// level or category prefix (warnings and errors say so). Written as they happen, in order with everything else the
+/// The runner's loggers: the library's lines on standard output, word for word (the trainer names settings by their flags,
+/// see <see cref="Trainer.SettingName"/>), with no level or category prefix (warnings and errors say so). Written as they happen, in order with everything else the
 /// command writes, on whatever writer the app was given.
 /// </summary>
 internal static class ConsoleLogging
@@ -31,8 +31,7 @@ internal static class ConsoleLogging
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
-            // The library names its options; on the command line, flags set them.
-            string message = TrainFlags.InFlagTerms(formatter(state, exception));
+            string message = formatter(state, exception);
             string prefix = logLevel switch { LogLevel.Warning => "warning: ", >= LogLevel.Error => "error: ", _ => "" };
             lock (gate)
             {

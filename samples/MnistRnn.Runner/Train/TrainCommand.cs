@@ -35,7 +35,7 @@ internal sealed class TrainCommand(RunnerConsole console)
         var resume = resumeFrom is null ? null : CheckpointLocation.Read(resumeFrom, "--resume", _console.Error);
         if (resume is not null)
         {
-            options = _flags.ResumeOptions(parse, resume.Info);
+            options = _flags.ResumeOptions(parse, resume);
             ThreadsOption.UseCheckpoints(parse, resume.Info.Threads);
         }
         if (parse.GetValue(_flags.PrintConfig))
@@ -59,13 +59,8 @@ internal sealed class TrainCommand(RunnerConsole console)
         using var dataset = DataFolder.Load(dataFolder, device, options.BatchSize);
         // A resumed run holds out what its checkpoint's run held out: the training images it lacks.
         int heldOut = validationCount ?? Math.Max(0, dataset.Train.Count - resume!.Info.TrainCount);
-        // Only a crafted checkpoint asks to read a validation loss while its run held out nothing.
-        if (validationCount is null && heldOut == 0 && options.NeedsValidation)
-            throw new UserErrorException(ExitCodes.BadCheckpoint,
-                $"--resume: {resume!.Path} asks for early stopping, the best weights or a plateau schedule, which read the validation loss, " +
-                "but its run held out no validation images; the checkpoint contradicts itself, so start a new run.");
         using var halves = HeldOutImages.HoldOut(heldOut, dataset, options);
-        var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Callbacks = [checkpoints] };
+        var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Callbacks = [checkpoints], SettingName = _flags.FlagOf };
         using var model = trainer.CreateModel(device, dataset);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tensorBoard = TensorBoardLog.Create(logDir, model, stop);
@@ -100,7 +95,7 @@ internal sealed class TrainCommand(RunnerConsole console)
         }
         catch (TrainingDivergedException e)
         {
-            throw new UserErrorException(ExitCodes.Diverged, TrainFlags.InFlagTerms(e.Message));
+            throw new UserErrorException(ExitCodes.Diverged, e.MessageNaming(_flags.FlagOf));
         }
         catch (CheckpointException e)
         {

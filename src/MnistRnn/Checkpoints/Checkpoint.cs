@@ -6,24 +6,19 @@ using static TorchSharp.torch;
 namespace MnistRnn.Checkpoints;
 
 /// <summary>
-/// A checkpoint read and validated by <see cref="CheckpointFile.Read"/>: its metadata, and the weights,
-/// optimizer state and random-generator states it holds, ready to build a model or resume a run.
+/// A checkpoint read and validated by <see cref="CheckpointFile.Read"/>: its metadata, and one <see cref="StateSection"/>
+/// per stateful part of the run (the model's weights, the optimizer, the batch order, ...), ready to build a model or resume a run.
 /// </summary>
 public sealed class Checkpoint
 {
-    private readonly byte[] _bytes;
-    private readonly IReadOnlyDictionary<string, (long Offset, long[] Shape, ScalarType Dtype)> _tensors;
+    private readonly IReadOnlyDictionary<string, StateSection> _sections;
 
-    internal Checkpoint(string path, CheckpointInfo info, byte[] bytes,
-        IReadOnlyDictionary<string, (long Offset, long[] Shape, ScalarType Dtype)> tensors, int epoch, int position, long adamSteps)
+    internal Checkpoint(string path, CheckpointInfo info, IReadOnlyDictionary<string, StateSection> sections)
     {
         Path = path;
         Info = info;
-        _bytes = bytes;
-        _tensors = tensors;
-        Epoch = epoch;
-        Position = position;
-        AdamSteps = adamSteps;
+        _sections = sections;
+        Validations = sections.TryGetValue(ValidationTracker.SectionName, out var validation) ? ValidationTracker.RecordedIn(validation) : [];
     }
 
     /// <summary>The file it was read from.</summary>
@@ -32,16 +27,22 @@ public sealed class Checkpoint
     /// <summary>Its metadata.</summary>
     public CheckpointInfo Info { get; }
 
-    internal int Epoch { get; }
-
-    internal int Position { get; }
-
-    internal long AdamSteps { get; }
-
     /// <summary>The validations of the run up to this checkpoint, in step order; empty for a run without validation data.</summary>
-    public IReadOnlyList<Training.ValidationRecord> Validations { get; internal init; } = [];
+    public IReadOnlyList<ValidationRecord> Validations { get; }
 
-    /// <summary>Builds the classifier the checkpoint describes, with its weights, on <paramref name="device"/> (default CPU).</summary>
+    /// <summary>The training time of the run up to this checkpoint; zero in checkpoints written before it was recorded.</summary>
+    public TimeSpan TrainingTime => TrainingClock.Recorded(Section(TrainingClock.SectionName));
+
+    /// <summary>The names of its sections, in the order they were written.</summary>
+    public IEnumerable<string> SectionNames => _sections.Keys;
+
+    /// <summary>The section named <paramref name="name"/>, or null when the checkpoint has none.</summary>
+    public StateSection? Section(string name) => _sections.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Builds the classifier the checkpoint describes on <paramref name="device"/> (default CPU), with the weights a trained
+    /// model holds: the averaged weights of a run with <see cref="TrainingOptions.EmaDecay"/>, its last step's otherwise.
+    /// </summary>
     /// <exception cref="CheckpointException">The stored weights do not fit the architecture the header describes.</exception>
     public RecurrentClassifier CreateModel(Device? device = null)
     {
@@ -49,7 +50,8 @@ public sealed class Checkpoint
         var model = new RecurrentClassifier(Info.ModelOptions);
         try
         {
-            LoadWeights(model);
+            ModelWeights.Load(model, _sections[ModelWeights.Name]);
+            if (Section(WeightAverage.SectionName) is { } average) WeightAverage.LoadAveraged(model, average);
             model.to(device ?? CPU);
             return model;
         }
@@ -68,71 +70,15 @@ public sealed class Checkpoint
             throw new CheckpointException($"{Path}: the checkpoint is for a {Info.Architecture} model, not {model.Options}.");
     }
 
-    /// <summary>Restores a run in progress: weights, Adam's moments and step count, batch order, generator states.</summary>
-    /// <exception cref="CheckpointException">The trainer's options, model or data differ from the checkpoint's.</exception>
-    internal void Restore(TrainingState state)
-    {
-        if (CheckpointResume.Problem(state.Options, Info) is { } problem)
-            throw new CheckpointException($"{Path}: {problem}");
-        EnsureFits(state.Model);
-        if (state.Options.EarlyStopPatience is int patience && Validations.Count > 0 && Validations[^1].ValidationsWithoutImprovement >= patience)
-            throw new CheckpointException(
-                $"{Path}: the run stopped early at step {Info.Step} ({patience} validations without improvement); it is finished, so start a new run to train further.");
-        if (state.Validation is null && Validations.Count > 0)
-            throw new CheckpointException($"{Path}: the run was validated every {Info.Options.ValidateEvery} steps; resume it with its validation data.");
-        var data = state.Data;
-        if (data.Count != Info.TrainCount || data.Rows != Info.ImageRows || data.Columns != Info.ImageColumns)
-            throw new CheckpointException(
-                $"{Path}: the checkpoint was trained on {Info.TrainCount} images of {Info.ImageRows}x{Info.ImageColumns}, " +
-                $"not this data's {data.Count} of {data.Rows}x{data.Columns}; resume on the data it was trained on.");
-        if (Info.DataFingerprint is not null && Info.DataFingerprint != data.Fingerprint)
-            throw new CheckpointException(
-                $"{Path}: the checkpoint was trained on other images or labels of the same shape (fingerprint {Info.DataFingerprint[..12]}, " +
-                $"this data's {data.Fingerprint[..12]}); resume on the data it was trained on.");
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        LoadWeights(state.Model);
-        for (int i = 0; i < state.Optimizer.Parameters.Count; i++)
-        {
-            state.Optimizer.FirstMoments[i].copy_(Tensor($"adam/m/{i}", state.Optimizer.FirstMoments[i].shape));
-            state.Optimizer.SecondMoments[i].copy_(Tensor($"adam/v/{i}", state.Optimizer.SecondMoments[i].shape));
-        }
-        state.Optimizer.RestoreStepCount(AdamSteps);
-        var order = _tensors.ContainsKey("batches/order") ? Tensor("batches/order", [Info.TrainCount]) : null;
-        state.Batches.Restore(Epoch, Position, order, Tensor("batches/generator", null));
-        random.set_rng_state(Tensor("torch/generator", null));
-        if (state.Validation is { } tracker)
-        {
-            var best = state.Options.RestoreBestWeights && _tensors.ContainsKey($"best/{state.Model.named_parameters().First().name}")
-                ? state.Model.named_parameters().Select(p => Tensor($"best/{p.name}", p.parameter.shape)).ToList()
-                : null;
-            tracker.Restore(Validations, best, state.Model);
-        }
-    }
-
-    private void LoadWeights(RecurrentClassifier model)
+    /// <summary>Hands every owner its section; an owner whose section is missing starts afresh only if it may.</summary>
+    /// <exception cref="CheckpointException">A section an owner needs is missing or does not fit it.</exception>
+    internal void Restore(IEnumerable<IStateOwner> owners)
     {
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var parameters = model.named_parameters().ToList();
-        int stored = _tensors.Keys.Count(k => k.StartsWith("model/", StringComparison.Ordinal));
-        if (stored != parameters.Count)
-            throw new CheckpointException($"{Path}: the checkpoint holds {stored} weight tensors where a {Info.Architecture} model has {parameters.Count}.");
-        foreach (var (name, parameter) in parameters)
-            parameter.copy_(Tensor($"model/{name}", parameter.shape));
-    }
-
-    // A stored tensor, checked against the shape it must have (when given) before anything is allocated.
-    private Tensor Tensor(string name, long[]? expectedShape)
-    {
-        if (!_tensors.TryGetValue(name, out var entry))
-            throw new CheckpointException($"{Path}: the checkpoint has no tensor {name}.");
-        if (expectedShape is not null && !entry.Shape.SequenceEqual(expectedShape))
-            throw new CheckpointException(
-                $"{Path}: tensor {name} has shape ({string.Join(", ", entry.Shape)}) where ({string.Join(", ", expectedShape)}) is needed.");
-        var tensor = empty(entry.Shape, entry.Dtype);
-        long length = tensor.numel() * CheckpointFile.ElementSize(entry.Dtype);
-        tensor.bytes = _bytes.AsSpan((int)entry.Offset, (int)length);
-        return tensor;
+        foreach (var owner in owners)
+        {
+            if (Section(owner.SectionName) is { } section) owner.LoadState(section);
+            else if (!owner.IsOptional) throw new CheckpointException($"{Path}: the checkpoint has no {owner.SectionName} section, which this run needs to resume.");
+        }
     }
 }

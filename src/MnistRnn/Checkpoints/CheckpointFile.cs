@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
+using MnistRnn.Data;
 using MnistRnn.IO;
 using MnistRnn.Training;
 using TorchSharp;
@@ -9,10 +10,11 @@ using static TorchSharp.torch;
 namespace MnistRnn.Checkpoints;
 
 /// <summary>
-/// The checkpoint file format: the 8 bytes "MNRNNCKP", a format version (uint32), the length of a
-/// UTF-8 JSON header (int32) and the header, the raw bytes of every tensor the header lists in its
-/// order, and a SHA-256 of everything before it. The hash is checked before anything else is read, so
-/// a truncated or corrupted file is refused before any tensor is allocated.
+/// The checkpoint file format: the 8 bytes "MNRNNCKP", a format version (uint32), the length of a UTF-8 JSON header (int32)
+/// and the header, the raw bytes of every tensor the header lists in its order, and a SHA-256 of everything before it.
+/// The hash is checked before anything else is read, so a truncated or corrupted file is refused before any tensor is
+/// allocated. The header describes the run (its settings, data and software) and holds one <see cref="StateSection"/> per
+/// stateful part of it; a tensor named <c>SECTION/NAME</c> belongs to section SECTION. docs/checkpoints.md documents the layout.
 /// </summary>
 public static class CheckpointFile
 {
@@ -22,8 +24,10 @@ public static class CheckpointFile
     /// <summary>Largest file accepted; a default MNIST LSTM checkpoint is about 1 MB.</summary>
     public const long MaxBytes = 1L << 30;
 
-    private const int FormatVersion = 1;
-    private const int MaxHeaderBytes = 1 << 20;
+    /// <summary>The layout this version writes: 2, sections of owners; 1 (read through <see cref="LegacyCheckpointLayout"/>) had fixed fields.</summary>
+    internal const int FormatVersion = 2;
+
+    internal const int MaxHeaderBytes = 1 << 20;
     private static readonly byte[] Magic = "MNRNNCKP"u8.ToArray();
     private static readonly int Prelude = Magic.Length + 4 + 4;
     private const int HashBytes = 32;
@@ -33,51 +37,41 @@ public static class CheckpointFile
     private static JsonSerializerOptions CreateJsonOptions()
     {
         var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-        foreach (var converter in TrainingOptionsJson.Converters) options.Converters.Add(converter);
+        foreach (var converter in RunSettingsConverters.Converters) options.Converters.Add(converter);
         return options;
     }
 
-    /// <summary>Writes <paramref name="state"/> to <paramref name="stream"/>.</summary>
-    internal static void Write(Stream stream, TrainingState state, string device)
+    /// <summary>Writes the checkpoint of <paramref name="run"/> after its step, with a section from each of <paramref name="owners"/> that saves anything.</summary>
+    internal static void Write(Stream stream, CheckpointedRun run, IEnumerable<IStateOwner> owners)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var tensors = new List<(string Name, Tensor Tensor)>();
-        foreach (var (name, parameter) in state.Model.named_parameters())
-            tensors.Add(($"model/{name}", parameter));
-        for (int i = 0; i < state.Optimizer.Parameters.Count; i++)
+        var sections = new List<StateSection>();
+        foreach (var owner in owners)
         {
-            tensors.Add(($"adam/m/{i}", state.Optimizer.FirstMoments[i]));
-            tensors.Add(($"adam/v/{i}", state.Optimizer.SecondMoments[i]));
+            var section = new StateSection(owner.SectionName, "checkpoint");
+            owner.SaveState(section);
+            if (!section.IsEmpty) sections.Add(section);
         }
-        if (state.Validation?.BestWeights is { } best)
-            tensors.AddRange(state.Model.named_parameters().Select((p, i) => ($"best/{p.name}", best[i])));
-        if (state.Batches.Order is { } order) tensors.Add(("batches/order", order));
-        tensors.Add(("batches/generator", state.Batches.Generator.get_state()));
-        tensors.Add(("torch/generator", random.get_rng_state()));
-        var cpuTensors = tensors.Select(t => (t.Name, Tensor: t.Tensor.detach().cpu().contiguous())).ToList();
-
+        var tensors = sections.SelectMany(s => s.SavedTensors.Select(t => (Name: $"{s.Name}/{t.Name}", t.Tensor))).ToList();
         var header = new CheckpointHeader
         {
-            Step = state.Step,
-            Epoch = state.Batches.Epoch,
-            Position = state.Batches.Position,
-            AdamSteps = state.Optimizer.StepCount,
-            Run = state.Options,
-            InputSize = state.Model.InputSize,
-            Classes = state.Model.Classes,
-            ImageRows = state.Data.Rows,
-            ImageColumns = state.Data.Columns,
-            TrainCount = state.Data.Count,
+            Step = run.Step,
+            Run = RunSettings.From(run.Options),
+            InputSize = run.InputSize,
+            Classes = run.Classes,
+            ImageRows = run.Data.Rows,
+            ImageColumns = run.Data.Columns,
+            TrainCount = run.Data.Count,
             LibraryVersion = typeof(CheckpointFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             TorchSharpVersion = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
             LibTorchVersion = __version__,
-            DataFingerprint = state.Data.Fingerprint,
-            Validations = state.Validation?.History.ToList(),
+            DataFingerprint = run.Data.Fingerprint,
             Threads = get_num_threads(),
-            Device = device,
+            Device = run.Device,
             CreatedUtc = DateTimeOffset.UtcNow,
-            Tensors = cpuTensors.Select(t => new TensorEntry { Name = t.Name, Dtype = DtypeName(t.Tensor.dtype), Shape = t.Tensor.shape }).ToList(),
+            Sections = sections.ToDictionary(s => s.Name, s => s.Values.ToDictionary()),
+            Tensors = tensors.Select(t => new TensorEntry { Name = t.Name, Dtype = DtypeName(t.Tensor.dtype)!, Shape = t.Tensor.shape }).ToList(),
         };
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, Json);
 
@@ -91,7 +85,7 @@ public static class CheckpointFile
         Put(BitConverter.GetBytes(FormatVersion));
         Put(BitConverter.GetBytes(headerBytes.Length));
         Put(headerBytes);
-        foreach (var (_, tensor) in cpuTensors) Put(tensor.bytes);
+        foreach (var (_, tensor) in tensors) Put(tensor.bytes);
         stream.Write(hash.GetHashAndReset());
     }
 
@@ -118,8 +112,8 @@ public static class CheckpointFile
             || !SHA256.HashData(bytes.AsSpan(0, bytes.Length - HashBytes)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - HashBytes)))
             throw new CheckpointException($"{path}: the checkpoint is truncated or corrupt (its SHA-256 does not match its contents).");
         int version = BitConverter.ToInt32(bytes, Magic.Length);
-        if (version != FormatVersion)
-            throw new CheckpointException($"{path}: checkpoint format {version} is not supported; this version of MnistRnn reads format {FormatVersion}.");
+        if (version != FormatVersion && version != LegacyCheckpointLayout.Version)
+            throw new CheckpointException($"{path}: checkpoint format {version} is not supported; this version of MnistRnn reads formats 1 and {FormatVersion}.");
         int headerLength = BitConverter.ToInt32(bytes, Magic.Length + 4);
         long payloadEnd = bytes.Length - HashBytes;
         if (headerLength <= 0 || headerLength > MaxHeaderBytes || Prelude + (long)headerLength > payloadEnd)
@@ -127,22 +121,30 @@ public static class CheckpointFile
         CheckpointHeader header;
         try
         {
-            header = JsonSerializer.Deserialize<CheckpointHeader>(bytes.AsSpan(Prelude, headerLength), Json)
-                ?? throw new JsonException("empty header");
+            var headerBytes = bytes.AsSpan(Prelude, headerLength);
+            header = version == LegacyCheckpointLayout.Version
+                ? LegacyCheckpointLayout.ReadHeader(headerBytes, path)
+                : JsonSerializer.Deserialize<CheckpointHeader>(headerBytes, Json) ?? throw new JsonException("empty header");
         }
         catch (JsonException e)
         {
             throw new CheckpointException($"{path}: the checkpoint's header is not valid ({e.Message}).", e);
         }
-        var problem = CheckpointRules.MissingPart(header);
-        if (problem is not null) throw new CheckpointException($"{path}: the checkpoint's header is not valid ({problem}).");
-        var tensors = new Dictionary<string, (long Offset, long[] Shape, ScalarType Dtype)>();
+        if (MissingPart(header) is { } missing) throw new CheckpointException($"{path}: the checkpoint's header is not valid ({missing}).");
+        var sections = header.Sections.ToDictionary(s => s.Key, s => new StateSection(s.Key, path));
+        foreach (var (name, values) in header.Sections)
+            foreach (var (key, value) in values) sections[name].AddValue(key, value);
         long offset = Prelude + headerLength;
         foreach (var entry in header.Tensors)
         {
             // Each size is bounded before it is multiplied, so no product can overflow or wrap to a small number.
-            if (DtypeOf(entry.Dtype) is not { } dtype || entry.Shape.Length > 8 || entry.Shape.Any(d => d < 0 || d > MaxBytes)
-                || tensors.ContainsKey(entry.Name))
+            if (DtypeOf(entry.Dtype) is not { } dtype || entry.Shape.Length > 8 || entry.Shape.Any(d => d < 0 || d > MaxBytes))
+                throw new CheckpointException($"{path}: tensor {entry.Name} has an invalid shape or type, or appears twice.");
+            int slash = entry.Name.IndexOf('/');
+            if (slash <= 0 || !sections.TryGetValue(entry.Name[..slash], out var section))
+                throw new CheckpointException($"{path}: tensor {entry.Name} belongs to no section of the checkpoint.");
+            string name = entry.Name[(slash + 1)..];
+            if (section.StoredTensors.ContainsKey(name))
                 throw new CheckpointException($"{path}: tensor {entry.Name} has an invalid shape or type, or appears twice.");
             long length = ElementSize(dtype);
             foreach (long d in entry.Shape)
@@ -150,13 +152,21 @@ public static class CheckpointFile
                 length *= d;
                 if (length > payloadEnd) throw new CheckpointException($"{path}: tensor {entry.Name} is larger than the file.");
             }
-            tensors[entry.Name] = (offset, entry.Shape, dtype);
+            if (offset + length > payloadEnd) throw new CheckpointException($"{path}: the tensors the header lists do not fill the file exactly.");
+            section.AddStored(name, new StateSection.StoredTensor(bytes.AsMemory((int)offset, (int)length), entry.Shape, dtype));
             offset += length;
-            if (offset > payloadEnd) break;
         }
         if (offset != payloadEnd)
             throw new CheckpointException($"{path}: the tensors the header lists do not fill the file exactly.");
-        var options = header.Run ?? header.Options!.ToTrainingOptions(path);
+        TrainingOptions options;
+        try
+        {
+            options = header.Run!.ToOptions();
+        }
+        catch (FormatException e)
+        {
+            throw new CheckpointException($"{path}: the checkpoint's options are not valid ({e.Message}).");
+        }
         if (options.Problems().FirstOrDefault() is { } invalid)
             throw new CheckpointException($"{path}: the checkpoint's options are not valid ({invalid.Property} {invalid.Message}).");
         var info = new CheckpointInfo(header.Step, options, header.InputSize, header.Classes, header.ImageRows, header.ImageColumns,
@@ -165,20 +175,29 @@ public static class CheckpointFile
             DataFingerprint = header.DataFingerprint,
             Threads = header.Threads is >= 1 and <= CheckpointRules.MaxThreads ? header.Threads : null,
         };
-        var validations = header.Validations ?? [];
-        problem = CheckpointRules.NumbersProblem(info, header.Epoch, header.Position, header.AdamSteps)
-                  ?? CheckpointRules.ValidationsProblem(info, validations)
-                  ?? CheckpointRules.TensorsProblem(info, tensors, bytes);
+        var problem = CheckpointRules.NumbersProblem(info) ?? CheckpointRules.SectionsProblem(info, sections);
         if (problem is not null) throw new CheckpointException($"{path}: the checkpoint's header is not valid ({problem}).");
-        return new Checkpoint(path, info, bytes, tensors, header.Epoch, header.Position, header.AdamSteps) { Validations = validations };
+        return new Checkpoint(path, info, sections);
     }
 
-    private static string DtypeName(ScalarType type) => type switch
+    // A missing part of the header (JSON null); names end up in messages, which must stay one line.
+    private static string? MissingPart(CheckpointHeader header) =>
+        header.Run is null ? "it has no run settings"
+        : header.Sections is null || header.Sections.Any(s => s.Value is null) ? "it has no sections"
+        : header.Tensors is null ? "it has no tensor list"
+        : header.Tensors.Any(t => t is null || t.Name is null || t.Dtype is null || t.Shape is null) ? "a tensor has no name, type or shape"
+        : header.LibraryVersion is null || header.TorchSharpVersion is null || header.LibTorchVersion is null || header.Device is null ? "a version or device is missing"
+        : !header.Tensors.All(t => StateSection.IsPlainName(t.Name)) || !header.Sections.All(s => StateSection.IsPlainName(s.Key) && !s.Key.Contains('/')
+            && s.Value.Keys.All(StateSection.IsPlainName))
+            ? "a name with control characters or over 64 characters"
+        : null;
+
+    internal static string? DtypeName(ScalarType type) => type switch
     {
         ScalarType.Float32 => "float32",
         ScalarType.Int64 => "int64",
         ScalarType.Byte => "uint8",
-        _ => throw new NotSupportedException($"tensor type {type} is not stored in checkpoints."),
+        _ => null,
     };
 
     private static ScalarType? DtypeOf(string name) => name switch
@@ -194,12 +213,7 @@ public static class CheckpointFile
     internal sealed class CheckpointHeader
     {
         public int Step { get; set; }
-        public int Epoch { get; set; }
-        public int Position { get; set; }
-        public long AdamSteps { get; set; }
-        // The training options: as one TrainingOptions record since validation existed, field by field (CheckpointOptions) before.
-        public TrainingOptions? Run { get; set; }
-        public CheckpointOptions? Options { get; set; }
+        public RunSettings? Run { get; set; }
         public int InputSize { get; set; }
         public int Classes { get; set; }
         public int ImageRows { get; set; }
@@ -211,10 +225,9 @@ public static class CheckpointFile
         public string Device { get; set; } = "";
         public DateTimeOffset CreatedUtc { get; set; }
         public string? DataFingerprint { get; set; }
-        // Absent from checkpoints of runs without validation data, and from those written before validation existed.
-        public List<ValidationRecord>? Validations { get; set; }
-        // Absent from checkpoints written before it was recorded.
         public int? Threads { get; set; }
+        // Each section's values by name; its tensors are those of the tensor list whose names start with its name and a slash.
+        public Dictionary<string, Dictionary<string, JsonElement>> Sections { get; set; } = [];
         public List<TensorEntry> Tensors { get; set; } = [];
     }
 
@@ -225,3 +238,6 @@ public static class CheckpointFile
         public long[] Shape { get; set; } = [];
     }
 }
+
+/// <summary>What a checkpoint records of the run besides its sections: where it stands, its settings, the data's shape and identity, the device.</summary>
+internal sealed record CheckpointedRun(int Step, TrainingOptions Options, int InputSize, int Classes, DataIdentity Data, string Device);

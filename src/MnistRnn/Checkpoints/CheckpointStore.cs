@@ -48,9 +48,6 @@ public sealed partial class CheckpointStore : TrainingCallback
         return File.Exists(path) ? path : null;
     }
 
-    /// <summary>For tests: wraps the stream a checkpoint is written through, to simulate a failure mid-write.</summary>
-    internal Func<Stream, Stream>? WrapWriteStream { get; set; }
-
     /// <summary>The file name of the checkpoint after <paramref name="step"/> steps.</summary>
     public static string FileName(int step) => $"checkpoint-step-{step:D7}{CheckpointFile.Extension}";
 
@@ -77,9 +74,7 @@ public sealed partial class CheckpointStore : TrainingCallback
     /// <inheritdoc/>
     public override void OnStepEnd(TrainingContext context)
     {
-        var options = context.Options;
-        int step = context.Step;
-        bool due = step == options.Steps || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0);
+        bool due = StepSchedule.IsDue(context.Step, context.Options.CheckpointEvery, context.Options.Steps);
         if ((due || context.StopRequested) && context.SkippedUpdatesInARow == 0) Save(context);
     }
 
@@ -105,14 +100,11 @@ public sealed partial class CheckpointStore : TrainingCallback
 
     private string Write(TrainingContext context, string name)
     {
-        var state = context.State with { Step = context.Step };
-        string device = state.Train.Device.ToString();
         string path = Path.Combine(Folder, name);
         AtomicFile.Write(path, file =>
         {
-            var stream = WrapWriteStream?.Invoke(file) ?? file;
-            CheckpointFile.Write(stream, state, device);
-            stream.Flush();
+            CheckpointFile.Write(file, context.CheckpointedRun, context.StateOwners);
+            file.Flush();
         });
         return path;
     }

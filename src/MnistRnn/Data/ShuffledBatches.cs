@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using MnistRnn.Checkpoints;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Data;
@@ -7,7 +9,7 @@ namespace MnistRnn.Data;
 /// generator, so a seed fixes the whole sequence of batches. A final partial batch is dropped, so
 /// every batch has exactly <c>batchSize</c> items (MNIST's 60,000 divide evenly by the default 100).
 /// </summary>
-public sealed class ShuffledBatches : IDisposable
+public sealed class ShuffledBatches : IDisposable, IStateOwner
 {
     private readonly SequenceDataset _data;
     private readonly int _batchSize;
@@ -49,24 +51,54 @@ public sealed class ShuffledBatches : IDisposable
         return (_data.Select(indices), _data.Labels.index_select(0, indices), _data.Lengths?.index_select(0, indices.cpu()));
     }
 
-    /// <summary>Position within the current order (for checkpoints).</summary>
-    internal int Position => _next;
+    /// <summary>The batch order's section of a checkpoint: the epoch, the position in it, its order and the generator that draws the next.</summary>
+    internal const string SectionName = "batches";
 
-    /// <summary>The current epoch's order, or null before the first batch (for checkpoints).</summary>
-    internal Tensor? Order => _order;
+    string IStateOwner.SectionName => SectionName;
 
-    /// <summary>The generator that draws each epoch's order (for checkpoints).</summary>
-    internal Generator Generator => _generator;
+    void IStateOwner.SaveState(StateSection section)
+    {
+        section.SaveValue("epoch", Epoch);
+        section.SaveValue("position", _next);
+        if (_order is not null) section.Save("order", _order);
+        section.Save("generator", _generator.get_state());
+    }
 
-    /// <summary>Resumes where a checkpoint left off: the same order (copied), position, epoch and generator state.</summary>
-    internal void Restore(int epoch, int position, Tensor? order, Tensor generatorState)
+    // Resumes where the checkpoint left off: the same order (copied), position, epoch and generator state.
+    void IStateOwner.LoadState(StateSection section)
     {
         _order?.Dispose();
         using var scope = NewDisposeScope();
-        _order = order?.to(_data.Device).clone().DetachFromDisposeScope();
-        _next = position;
-        Epoch = epoch;
-        _generator.set_state(generatorState);
+        _order = section.Contains("order") ? section.Load("order", [_data.Count], ScalarType.Int64).to(_data.Device).DetachFromDisposeScope() : null;
+        _next = section.LoadValue<int>("position");
+        Epoch = section.LoadValue<int>("epoch");
+        GeneratorState.Load(section, "generator", _generator);
+    }
+
+    /// <summary>What is wrong with a batches section for <paramref name="count"/> training items, before anything is allocated.</summary>
+    internal static string? SectionProblem(StateSection section, int count)
+    {
+        if (section.TryLoad<int>("epoch") is not int epoch || section.TryLoad<int>("position") is not int position
+            || epoch < 0 || position < 0 || position > count)
+            return $"batch position {section.TryLoad<int>("position")} of {count} in epoch {section.TryLoad<int>("epoch")}";
+        if (GeneratorState.Problem(section, "generator") is { } generator) return generator;
+        if (section.StoredTensors.Keys.FirstOrDefault(k => k is not ("order" or "generator")) is { } unknown) return $"unknown tensor {unknown}";
+        return section.StoredTensors.TryGetValue("order", out var order) ? OrderProblem(order, count) : null;
+    }
+
+    private static string? OrderProblem(StateSection.StoredTensor order, int count)
+    {
+        if (order.Dtype != ScalarType.Int64 || order.Shape.Length != 1 || order.Shape[0] != count)
+            return $"the batch order is not {count} int64 indices";
+        var seen = new bool[count];
+        var indices = order.Bytes.Span;
+        for (int i = 0; i < count; i++)
+        {
+            long index = BinaryPrimitives.ReadInt64LittleEndian(indices[(i * sizeof(long))..]);
+            if (index < 0 || index >= count || seen[index]) return "the batch order is not a permutation of the training images";
+            seen[index] = true;
+        }
+        return null;
     }
 
     /// <summary>Releases the current order and the generator.</summary>

@@ -29,17 +29,25 @@ public enum StallCause
 public sealed record Stall(int Step, int Window, double MeanLoss, double MeanAccuracy, double ChanceLoss, StallCause Cause,
     double? Saturation, double MaxGradNorm, double MedianGradNorm)
 {
-    /// <summary>The likely cause and the usual fixes, in one sentence a user can act on.</summary>
-    public string Advice => Cause switch
+    /// <summary>The likely cause and the usual fixes, in one sentence a user can act on, naming settings as <c>TrainingOptions.NAME</c>.</summary>
+    public string Advice => AdviceNaming(Trainer.OptionsPropertyName);
+
+    /// <summary>The advice of <see cref="Advice"/>, each setting named by <paramref name="settingName"/> (a command line names its flags).</summary>
+    public string AdviceNaming(Func<string, string> settingName)
     {
-        StallCause.Saturation =>
-            $"likely cause: saturation ({Saturation * 100:F0}% of the nonlinearities are flat, so gradients vanish through time); " +
-            "usual fixes: an LSTM, GRU or IRNN cell (TrainingOptions.Model), a lower TrainingOptions.LearningRate or tighter clipping (TrainingOptions.ClipNorm 1)",
-        StallCause.ExplodingGradient =>
-            $"likely cause: exploding gradients (norm up to {MaxGradNorm:G3}, median {MedianGradNorm:G3}); " +
-            "usual fixes: clipping by norm (TrainingOptions.ClipNorm 1) and a lower TrainingOptions.LearningRate",
-        _ => "no saturation or exploding gradient was seen; usual fixes: a lower TrainingOptions.LearningRate or a gated cell (TrainingOptions.Model)",
-    };
+        string model = settingName(nameof(TrainingOptions.Model)), rate = settingName(nameof(TrainingOptions.LearningRate));
+        string clip = settingName(nameof(TrainingOptions.ClipNorm));
+        return Cause switch
+        {
+            StallCause.Saturation =>
+                $"likely cause: saturation ({Saturation * 100:F0}% of the nonlinearities are flat, so gradients vanish through time); " +
+                $"usual fixes: an LSTM, GRU or IRNN cell ({model}), a lower {rate} or tighter clipping ({clip} 1)",
+            StallCause.ExplodingGradient =>
+                $"likely cause: exploding gradients (norm up to {MaxGradNorm:G3}, median {MedianGradNorm:G3}); " +
+                $"usual fixes: clipping by norm ({clip} 1) and a lower {rate}",
+            _ => $"no saturation or exploding gradient was seen; usual fixes: a lower {rate} or a gated cell ({model})",
+        };
+    }
 }
 
 /// <summary>

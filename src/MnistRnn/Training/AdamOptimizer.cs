@@ -11,19 +11,21 @@ namespace MnistRnn.Training;
 /// TorchSharp's learning-rate schedulers (<c>torch.optim.lr_scheduler</c>) drive it as they drive TorchSharp's own.
 /// </summary>
 /// <remarks>
-/// Why not TorchSharp's own Adam: every <c>double</c> it passes to a tensor operation becomes a
-/// <see cref="Scalar"/>, a small native object that no dispose scope tracks and only the finalizer
-/// frees. With it, an LSTM training loop grew by about one step's activations per step until
-/// the process died; a forced GC after each step kept it flat, and so does this class, which creates
-/// its constant scalars once and disposes the per-step ones (see the README's Memory section).
+/// Why not TorchSharp's own Adam: every <c>double</c> it passes to a tensor operation becomes a <see cref="Scalar"/>, a
+/// small native object that no dispose scope tracks and only the finalizer frees, so a training loop's memory grows
+/// until a garbage collection runs; this class creates its constant scalars once and disposes the per-step ones
+/// (docs/performance.md measures both).
 /// <para>
-/// With <see cref="StepExecution.DeviceResident"/> the parameters, gradients and moments live in flat buffers
-/// (<see cref="FlatParameters"/>), one update is a few launches over all of them, and the step count and bias
-/// corrections stay on the device, so <see cref="Step(Tensor)"/> can skip an update without the host knowing
-/// whether it did. Create the optimizer after the model's last move to a device or dtype.
+/// One optimizer, two ways to update: one tensor at a time (<see cref="StepExecution.Synchronous"/>), or with
+/// <see cref="StepExecution.DeviceResident"/> all at once through <see cref="ResidentAdamUpdate"/>, whose flat buffers
+/// and on-device step count let <see cref="Step(Tensor)"/> skip an update without the host knowing whether it did. Both
+/// are this one type because schedulers, checkpoints and users see one Adam with one set of groups and settings; only
+/// the update differs. Create the optimizer after the model's last move to a device or dtype.
 /// </para>
+/// <para>Its state (moments and update count) is saved and loaded as TorchSharp's optimizers' is: <c>state_dict()</c> and
+/// <c>load_state_dict(dict)</c> in memory, <c>save_state_dict(path)</c> and <c>load_state_dict(path)</c> in a file (see <see cref="State"/>).</para>
 /// </remarks>
-public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
+public sealed partial class AdamOptimizer : OptimizerHelper, torch.optim.IBetas
 {
     private Parameter[] _parameters;
     // The group of each parameter, in _parameters order.
@@ -34,13 +36,7 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
     private readonly Scalar _one;
     private readonly Device _device;
     private readonly ScalarType _dtype;
-    private readonly FlatParameters? _flat;
-    private readonly Tensor? _flatExpAvg;
-    private readonly Tensor? _flatExpAvgSq;
-    private readonly Tensor? _deviceStepCount;
-    private readonly Tensor? _logBetas;
-    private readonly Tensor? _coefficientOffsets;
-    private readonly Tensor? _coefficientSlopes;
+    private readonly ResidentAdamUpdate? _resident;
 
     /// <summary>Creates the optimizer with zeroed moment estimates for each parameter, updating them one tensor at a time.</summary>
     public AdamOptimizer(IEnumerable<Parameter> parameters, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
@@ -75,7 +71,7 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
     /// <param name="weightDecay">Decoupled weight decay of groups that give none; 0 for plain Adam.</param>
     public AdamOptimizer(IEnumerable<ParamGroup> groups, double learningRate, StepExecution execution = StepExecution.Synchronous, double beta1 = 0.9,
         double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0)
-        : base(IntPtr.Zero)
+        : base()
     {
         if (execution is not (StepExecution.Synchronous or StepExecution.DeviceResident))
             throw new ArgumentOutOfRangeException(nameof(execution), execution, "must be Synchronous or DeviceResident; resolve Auto for the device first.");
@@ -86,7 +82,7 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
         var groupList = groups.ToList();
         if (execution == StepExecution.DeviceResident && groupList.Count != 1)
             throw new ArgumentException("StepExecution.DeviceResident updates all parameters as one buffer, so it takes one parameter group.", nameof(groups));
-        _defaults = new Options { LearningRate = learningRate, InitialLearningRate = learningRate, WeightDecay = weightDecay, Beta1 = beta1, Beta2 = beta2 };
+        _settings = new Options { LearningRate = learningRate, InitialLearningRate = learningRate, WeightDecay = weightDecay, Beta1 = beta1, Beta2 = beta2 };
         foreach (var group in groupList) Complete(group);
         _parameter_groups = groupList.Cast<TorchSharp.Modules.ParamGroup>().ToList();
         _groupOf = groupList.SelectMany(g => g.Parameters.Select(_ => g)).ToArray();
@@ -101,42 +97,23 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
         {
             _expAvg = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
             _expAvgSq = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
-            return;
         }
-        _flat = new FlatParameters(_parameters);
-        _flatExpAvg = zeros_like(_flat.Values).DetachFromDisposeScope();
-        _flatExpAvgSq = zeros_like(_flat.Values).DetachFromDisposeScope();
-        _expAvg = _parameters.Select((_, i) => _flat.View(_flatExpAvg, i).DetachFromDisposeScope()).ToArray();
-        _expAvgSq = _parameters.Select((_, i) => _flat.View(_flatExpAvgSq, i).DetachFromDisposeScope()).ToArray();
-        var device = _flat.Values.device;
-        _deviceStepCount = zeros([], ScalarType.Float64, device).DetachFromDisposeScope();
-        _logBetas = zeros(2, ScalarType.Float64, device).DetachFromDisposeScope();
-        // decay = 1 + applied (beta - 1), gain = applied (1 - beta): one fused multiply-add for all four.
-        _coefficientOffsets = tensor(new[] { 1.0, 1.0, 0.0, 0.0 }, ScalarType.Float64, device).DetachFromDisposeScope();
-        _coefficientSlopes = zeros(4, ScalarType.Float64, device).DetachFromDisposeScope();
-        WriteBetasToDevice(Betas.Item1, Betas.Item2);
-    }
-
-    // The device's copies of the betas, rewritten only when a scheduler (or the Betas setter) changed them.
-    private (double Beta1, double Beta2) _deviceBetas;
-
-    private void WriteBetasToDevice(double beta1, double beta2)
-    {
-        using var noGrad = no_grad();
-        using var logBetas = tensor(new[] { Math.Log(beta1), Math.Log(beta2) }, ScalarType.Float64);
-        using var slopes = tensor(new[] { beta1 - 1, beta2 - 1, 1 - beta1, 1 - beta2 }, ScalarType.Float64);
-        _logBetas!.copy_(logBetas);
-        _coefficientSlopes!.copy_(slopes);
-        _deviceBetas = (beta1, beta2);
+        else
+        {
+            _resident = new ResidentAdamUpdate(_parameters, Betas);
+            _expAvg = _resident.FirstMoments;
+            _expAvgSq = _resident.SecondMoments;
+        }
+        for (int i = 0; i < _parameters.Length; i++) _state[_parameters[i].Handle] = new State(this, i);
     }
 
     /// <summary>How this optimizer is driven.</summary>
     public StepExecution Execution { get; }
 
     /// <summary>All gradients as one flat tensor under <see cref="StepExecution.DeviceResident"/>; null otherwise.</summary>
-    internal Tensor? FlatGradients => _flat?.Gradients;
+    internal Tensor? FlatGradients => _resident?.Gradients;
 
-    private readonly Options _defaults;
+    private readonly Options _settings;
 
     /// <summary>The settings of one parameter group; null values take the optimizer's.</summary>
     public sealed class Options : TorchSharp.Modules.OptimizerOptions
@@ -149,6 +126,33 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
 
         /// <summary>Decay of the second-moment estimate; null takes the optimizer's.</summary>
         public double? Beta2 { get; set; }
+
+        /// <summary>Writes the group's settings (learning rates, weight decay, betas), as TorchSharp's optimizers' options do.</summary>
+        public override void SaveStateDict(BinaryWriter writer)
+        {
+            base.SaveStateDict(writer);
+            writer.Write(WeightDecay ?? 0);
+            writer.Write(Beta1 ?? 0);
+            writer.Write(Beta2 ?? 0);
+        }
+
+        /// <summary>Reads what <see cref="SaveStateDict(BinaryWriter)"/> wrote.</summary>
+        /// <exception cref="InvalidDataException">A setting is out of its range.</exception>
+        public override void LoadStateDict(BinaryReader reader)
+        {
+            double initial = reader.ReadDouble(), rate = reader.ReadDouble(), decay = reader.ReadDouble(), beta1 = reader.ReadDouble(), beta2 = reader.ReadDouble();
+            if (!(initial > 0) || !(rate > 0) || !(decay >= 0) || beta1 is not (>= 0 and < 1) || beta2 is not (>= 0 and < 1))
+                throw new InvalidDataException("the saved Adam settings are out of range (learning rates must be positive, weight decay not negative, betas in [0, 1)).");
+            (InitialLearningRate, LearningRate, WeightDecay, Beta1, Beta2) = (initial, rate, decay, beta1, beta2);
+        }
+
+        /// <summary>Takes the settings of another group's options.</summary>
+        public override void LoadStateDict(TorchSharp.Modules.OptimizerOptions source)
+        {
+            base.LoadStateDict(source);
+            if (source is not Options options) return;
+            (WeightDecay, Beta1, Beta2) = (options.WeightDecay, options.Beta1, options.Beta2);
+        }
     }
 
     /// <summary>
@@ -177,10 +181,10 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
     // Fills what a group leaves unset from the optimizer's settings; a scheduler starts from InitialLearningRate.
     private void Complete(ParamGroup group)
     {
-        group.Options.LearningRate ??= _defaults.LearningRate;
-        group.Options.WeightDecay ??= _defaults.WeightDecay;
-        group.Options.Beta1 ??= _defaults.Beta1;
-        group.Options.Beta2 ??= _defaults.Beta2;
+        group.Options.LearningRate ??= _settings.LearningRate;
+        group.Options.WeightDecay ??= _settings.WeightDecay;
+        group.Options.Beta1 ??= _settings.Beta1;
+        group.Options.Beta2 ??= _settings.Beta2;
         group.Betas = group.Betas;
         group.Options.InitialLearningRate = group.Options.LearningRate!.Value;
         if (!(group.Options.LearningRate > 0) || !(group.Options.WeightDecay >= 0))
@@ -209,7 +213,7 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
         get => ((ParamGroup)_parameter_groups[0]).Betas;
         set
         {
-            (_defaults.Beta1, _defaults.Beta2) = CheckedBetas(value);
+            (_settings.Beta1, _settings.Beta2) = CheckedBetas(value);
             foreach (var group in _parameter_groups) ((ParamGroup)group).Betas = value;
         }
     }
@@ -217,7 +221,7 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
     private long _hostStepCount;
 
     /// <summary>Updates taken so far (skipped ones not counted). Under <see cref="StepExecution.DeviceResident"/> reading it waits for the device.</summary>
-    public long StepCount => _deviceStepCount is null ? _hostStepCount : (long)_deviceStepCount.item<double>();
+    public long StepCount => _resident?.StepCount ?? _hostStepCount;
 
     /// <summary>The parameters this optimizer updates.</summary>
     public IReadOnlyList<Parameter> Parameters => _parameters;
@@ -234,9 +238,9 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
                 throw new InvalidOperationException(
                     "the model was moved to another device or dtype after this optimizer was created; create the optimizer after the model's last move.");
         }
-        if (_flat is not null)
+        if (_resident is not null)
         {
-            _flat.Gradients.zero_();
+            _resident.ZeroGrad();
             return;
         }
         foreach (var parameter in _parameters)
@@ -249,9 +253,9 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
     /// <summary>Takes one Adam step from the gradients now held by the parameters.</summary>
     public void Step()
     {
-        if (_flat is not null)
+        if (_resident is not null)
         {
-            using var always = ones([], ScalarType.Bool, _flat.Values.device);
+            using var always = ones([], ScalarType.Bool, _device);
             Step(always);
             return;
         }
@@ -321,59 +325,10 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
     /// (a boolean scalar on the device) is true, and exactly nothing otherwise: moments, parameters and step count
     /// keep their values. The host never learns which, so nothing waits for the device.
     /// </summary>
-    /// <remarks>
-    /// A skipped step's gradients may hold NaN or infinities. Rather than select between old and new values, every
-    /// coefficient is made neutral (decay 1, gain 0, step size 0) and the gradients are made finite, so the same
-    /// launches run either way and an update multiplied by zero changes nothing.
-    /// </remarks>
     internal void Step(Tensor apply)
     {
-        if (_flat is null) throw new InvalidOperationException("a conditional step needs StepExecution.DeviceResident.");
-        using var noGrad = no_grad();
-        if (Betas != _deviceBetas) WriteBetasToDevice(Betas.Item1, Betas.Item2);
-        using var scope = NewDisposeScope();
-        var applied = apply.to(ScalarType.Float64);
-        _deviceStepCount!.add_(applied);
-        // In float64, as the host computes them: beta^t as exp(t ln beta) for both betas at once, from at least one
-        // step so that a run whose every step so far was skipped divides by no zero; then 1 / (1 - beta^t).
-        var inverseCorrections = _deviceStepCount.clamp_min(_one).mul(_logBetas!).exp_().neg_().add_(_one).reciprocal_();
-        // A double passed to a tensor operation becomes a Scalar that only the finalizer frees (see the remarks).
-        using var negativeLearningRate = (-LearningRate).ToScalar();
-        // decay of m and v (beta, or 1 when skipped), gain of m and v (1 - beta, or 0), negative step size (or 0),
-        // 1 / sqrt(bias correction 2); converted once to the parameters' dtype, so no kernel mixes dtypes.
-        var coefficients = cat([
-            addcmul(_coefficientOffsets!, applied, _coefficientSlopes!, _one),
-            inverseCorrections.narrow(0, 0, 1).mul(applied).mul_(negativeLearningRate),
-            inverseCorrections.narrow(0, 1, 1).sqrt_(),
-        ]).to(_flat.Values.dtype);
-        var (decay1, decay2, gain1, gain2, negativeStepSize, inverseBiasCorrection2Sqrt) =
-            (coefficients[0], coefficients[1], coefficients[2], coefficients[3], coefficients[4], coefficients[5]);
-
-        double weightDecay = ((ParamGroup)_parameter_groups[0]).Options.WeightDecay ?? 0;
-        if (weightDecay != 0)
-        {
-            // AdamW's shrink, 1 - lr wd when applied and exactly 1 when skipped, before anything else moves.
-            using var negativeDecay = (-LearningRate * weightDecay).ToScalar();
-            _flat.Values.mul_(applied.mul(negativeDecay).add_(_one).to(_flat.Values.dtype));
-        }
-        var grad = _flat.Gradients.nan_to_num(0, 0, 0);
-        _flatExpAvg!.mul_(decay1).addcmul_(grad, gain1, _one);
-        _flatExpAvgSq!.mul_(decay2).addcmul_(grad.mul(gain2), grad, _one);
-        var denominator = _flatExpAvgSq.sqrt().mul_(inverseBiasCorrection2Sqrt).add_(_eps, _one);
-        _flat.Values.addcmul_(_flatExpAvg.div(denominator), negativeStepSize, _one);
-    }
-
-    /// <summary>First-moment estimates, one per parameter in <see cref="Parameters"/> order (for checkpoints).</summary>
-    internal IReadOnlyList<Tensor> FirstMoments => _expAvg;
-
-    /// <summary>Second-moment estimates, one per parameter (for checkpoints).</summary>
-    internal IReadOnlyList<Tensor> SecondMoments => _expAvgSq;
-
-    /// <summary>Sets the update count a checkpoint recorded; the moments are restored in place through <see cref="FirstMoments"/> and <see cref="SecondMoments"/>.</summary>
-    internal void RestoreStepCount(long stepCount)
-    {
-        _hostStepCount = stepCount;
-        _deviceStepCount?.fill_(stepCount);
+        if (_resident is null) throw new InvalidOperationException("a conditional step needs StepExecution.DeviceResident.");
+        _resident.Step(apply, LearningRate, Betas, ((ParamGroup)_parameter_groups[0]).Options.WeightDecay ?? 0, _eps, _one);
     }
 
     /// <summary>Takes one step as <see cref="Step()"/>, after evaluating <paramref name="closure"/> (with gradients) when given; returns its loss.</summary>
@@ -410,6 +365,7 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
         _groupOf = [.. _groupOf, .. added.Select(_ => group)];
         _expAvg = [.. _expAvg, .. added.Select(p => zeros_like(p).DetachFromDisposeScope())];
         _expAvgSq = [.. _expAvgSq, .. added.Select(p => zeros_like(p).DetachFromDisposeScope())];
+        for (int i = _parameters.Length - added.Length; i < _parameters.Length; i++) _state[_parameters[i].Handle] = new State(this, i);
     }
 
     /// <summary>Releases the moment estimates and the cached scalars.</summary>
@@ -418,10 +374,7 @@ public sealed class AdamOptimizer : torch.optim.Optimizer, torch.optim.IBetas
         if (disposing)
         {
             foreach (var tensor in _expAvg.Concat(_expAvgSq)) tensor.Dispose();
-            _flatExpAvg?.Dispose();
-            _flatExpAvgSq?.Dispose();
-            foreach (var tensor in new[] { _deviceStepCount, _logBetas, _coefficientOffsets, _coefficientSlopes }) tensor?.Dispose();
-            _flat?.Dispose();
+            _resident?.Dispose();
             foreach (var scalar in new[] { _eps, _one }) scalar.Dispose();
         }
         base.Dispose(disposing);

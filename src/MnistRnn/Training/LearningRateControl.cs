@@ -1,3 +1,4 @@
+using MnistRnn.Checkpoints;
 using TorchSharp;
 using Scheduler = TorchSharp.torch.optim.lr_scheduler.LRScheduler;
 using Plateau = TorchSharp.torch.optim.lr_scheduler.impl.ReduceLROnPlateau;
@@ -9,7 +10,7 @@ namespace MnistRnn.Training;
 /// TorchSharp scheduler (the schedule's own, or the trainer's <see cref="Trainer.Scheduler"/>) after every step, or
 /// after every validation for <c>ReduceLROnPlateau</c>, which reads the validation loss.
 /// </summary>
-internal sealed class LearningRateControl
+internal sealed class LearningRateControl : IStateOwner
 {
     private readonly TrainingOptions _options;
     private readonly AdamOptimizer _optimizer;
@@ -32,27 +33,75 @@ internal sealed class LearningRateControl
 
     public void AfterStep()
     {
+        _steps++;
         if (_scheduler is not null and not Plateau) _scheduler.step();
     }
 
     public void AfterValidation(ValidationRecord validation)
     {
-        if (_scheduler is Plateau plateau) plateau.step(validation.Loss);
+        if (_scheduler is not Plateau plateau) return;
+        plateau.step(validation.Loss);
+        _plateauLosses.Add(new PlateauLoss(_steps, validation.Loss));
     }
 
+    private int _steps;
+    private readonly List<PlateauLoss> _plateauLosses = [];
+
+    /// <summary>A validation loss <c>ReduceLROnPlateau</c> was stepped with, after the given number of steps.</summary>
+    private sealed record PlateauLoss(int Step, double Loss);
+
     /// <summary>
-    /// Brings a new scheduler to where a resumed run's stood after <paramref name="steps"/> steps, by stepping it as the
-    /// run did, with the validations it recorded: TorchSharp's schedulers have no state to save, and a replay gives the
-    /// same rates as an uninterrupted run (a checkpoint test compares them).
+    /// The learning rate's section of a checkpoint, written only when a TorchSharp scheduler drives the rate (a closed-form
+    /// schedule is a function of the step): how many steps it was stepped through, and the validation losses a plateau
+    /// scheduler read. TorchSharp's schedulers have no state to save, so a resumed run makes a new one and replays them,
+    /// which gives the uninterrupted run's rates (a checkpoint test compares them).
     /// </summary>
-    public void Replay(int steps, IReadOnlyList<ValidationRecord> validations)
+    public const string SectionName = "learning_rate";
+
+    string IStateOwner.SectionName => SectionName;
+
+    void IStateOwner.SaveState(StateSection section)
     {
         if (_scheduler is null) return;
+        section.SaveValue("steps", _steps);
+        if (_scheduler is Plateau) section.SaveValue("plateau_losses", _plateauLosses);
+    }
+
+    void IStateOwner.LoadState(StateSection section)
+    {
+        if (_scheduler is null) return;
+        int steps = section.LoadValue<int>("steps");
+        var losses = _scheduler is Plateau ? section.LoadValue<List<PlateauLoss>>("plateau_losses") : [];
         int next = 0;
         for (int step = 1; step <= steps; step++)
         {
             AfterStep();
-            for (; next < validations.Count && validations[next].Step == step; next++) AfterValidation(validations[next]);
+            for (; next < losses.Count && losses[next].Step == step; next++) AfterValidation(new ValidationRecord(step, losses[next].Loss, 0, false, 0));
         }
+    }
+
+    /// <summary>Whether this run's rate needs the checkpoint's section to resume: it does when a TorchSharp scheduler drives it.</summary>
+    public bool NeedsSection => _scheduler is not null;
+
+    /// <summary>What is wrong with a learning-rate section of a checkpoint after <paramref name="step"/> steps.</summary>
+    public static string? SectionProblem(StateSection section, int step)
+    {
+        if (section.TryLoad<int>("steps") is not int steps || steps < 0 || steps > step) return $"a scheduler stepped {section.TryLoad<int>("steps")} times in {step} steps";
+        if (!section.Contains("plateau_losses")) return null;
+        List<PlateauLoss> losses;
+        try
+        {
+            losses = section.LoadValue<List<PlateauLoss>>("plateau_losses");
+        }
+        catch (CheckpointException)
+        {
+            return "the plateau losses are not a list of steps and losses";
+        }
+        for (int i = 0; i < losses.Count; i++)
+        {
+            if (losses[i] is null || losses[i].Step < 1 || losses[i].Step > steps || (i > 0 && losses[i].Step <= losses[i - 1].Step))
+                return "the plateau losses are out of step order";
+        }
+        return null;
     }
 }

@@ -49,6 +49,15 @@ public sealed class Trainer
     public Func<torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler>? Scheduler { get; init; }
 
     /// <summary>
+    /// How log lines name a <see cref="TrainingOptions"/> property (the stall warning's advice): by default as
+    /// <c>TrainingOptions.NAME</c> (<see cref="OptionsPropertyName"/>); a command line passes its flags' names.
+    /// </summary>
+    public Func<string, string> SettingName { get; init; } = OptionsPropertyName;
+
+    /// <summary>A property of <see cref="TrainingOptions"/> as the library's messages name it: <c>TrainingOptions.NAME</c>.</summary>
+    public static string OptionsPropertyName(string property) => $"TrainingOptions.{property}";
+
+    /// <summary>
     /// Most steps whose metrics wait on the device under <see cref="StepExecution.DeviceResident"/> before they are
     /// read back and reported: one wait per this many steps costs nothing measurable, and it bounds how late a
     /// divergence or a stall is noticed.
@@ -144,9 +153,6 @@ public sealed class Trainer
                 $"TrainingOptions.Device is {options.Device} but the training data is on {device}; put the model and data on that device, or leave Device at Auto.");
         if (Scheduler is not null && options.Schedule.Kind != ScheduleKind.Constant)
             throw new ArgumentException($"TrainingOptions.Schedule is {options.Schedule} and Trainer.Scheduler is set too; leave the schedule constant and let the scheduler drive the rate.");
-        if (validation is null && options.NeedsValidation)
-            throw new ArgumentException(
-                "TrainingOptions.EarlyStopPatience, TrainingOptions.RestoreBestWeights and a reduce-on-plateau TrainingOptions.Schedule read the validation loss; pass validation data to Train.");
         if (validation is not null && (validation.Steps != data.Steps || validation.Device.type != device.type || validation.Device.index != device.index))
             throw new ArgumentException("the validation data must have the training data's sequence length, features and device.");
         TrainingLog.Starting(_logger, options.Model.ToName(), device.ToString(), options.Steps, options.BatchSize,
@@ -163,9 +169,10 @@ public sealed class Trainer
     private IEnumerable<TrainingCallback> BuiltInCallbacks(RecurrentClassifier model)
     {
         yield return new StepLogging();
-        if (Options.StallWindow > 0) yield return new StallWarning(Options.StallWindow, model.Classes);
+        if (Options.StallWindow > 0) yield return new StallWarning(Options.StallWindow, model.Classes, SettingName);
         if (Options.GradientFlowSteps.Count > 0) yield return new GradientFlowProbe();
         if (Options.EarlyStopPatience is int patience) yield return new EarlyStopping(patience);
+        if (Options.MaxTime is TimeSpan budget) yield return new TimeBudget(budget);
     }
 
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> and logs the experiment's final line.</summary>

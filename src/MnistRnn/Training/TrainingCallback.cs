@@ -1,3 +1,4 @@
+using MnistRnn.Checkpoints;
 using MnistRnn.Diagnostics;
 
 namespace MnistRnn.Training;
@@ -7,9 +8,36 @@ namespace MnistRnn.Training;
 /// you need and give it to <see cref="Trainer.Callbacks"/>. The trainer calls its own callbacks first (step lines, stall
 /// warnings, gradient flow, early stopping), then the given ones in their order, each on the training thread.
 /// <see cref="Checkpoints.CheckpointStore"/> is one; <see cref="TrainingObserver"/> turns delegates into one.
+/// <para>
+/// A callback that keeps state (a count, a running figure) saves it in checkpoints by overriding <see cref="SaveState"/>
+/// and <see cref="LoadState"/>, as Lightning's <c>state_dict</c> and <c>load_state_dict</c>: a resumed run then continues
+/// with the uninterrupted run's state.
+/// </para>
 /// </summary>
 public abstract class TrainingCallback
 {
+    /// <summary>
+    /// The name of this callback's section of a checkpoint (<c>callback.KEY</c>): by default its type's name. Two callbacks
+    /// of one run that save state need different keys; a key is 1 to 55 letters, digits, '_', '-' or '.'.
+    /// </summary>
+    public virtual string StateKey => GetType().Name;
+
+    /// <summary>
+    /// Writes this callback's state into <paramref name="state"/> when a checkpoint is written (tensors and values by name);
+    /// nothing is written for a callback that saves nothing. Called on the training thread, between steps.
+    /// </summary>
+    public virtual void SaveState(StateSection state)
+    {
+    }
+
+    /// <summary>
+    /// Continues from the state a checkpoint saved, before <see cref="OnTrainingStart"/> of a resumed run; not called when the
+    /// checkpoint has none for <see cref="StateKey"/> (the callback then starts afresh).
+    /// </summary>
+    public virtual void LoadState(StateSection state)
+    {
+    }
+
     /// <summary>Before the first step of a call of <c>Train</c> (after a resumed checkpoint is restored).</summary>
     public virtual void OnTrainingStart(TrainingContext context)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MnistRnn.Checkpoints;
+using MnistRnn.Data;
 using MnistRnn.Diagnostics;
 using MnistRnn.Models;
 
@@ -13,13 +14,18 @@ public sealed class TrainingContext
     private readonly IReadOnlyList<TrainingCallback> _callbacks;
     private readonly ValidationTracker? _validation;
 
-    internal TrainingContext(TrainingOptions options, RecurrentClassifier model, TrainingState state, ValidationTracker? validation,
-        IReadOnlyList<TrainingCallback> callbacks, ILogger logger)
+    private readonly TrainingClock _clock;
+    private readonly DataIdentity _data;
+
+    internal TrainingContext(TrainingOptions options, RecurrentClassifier model, SequenceDataset train, DataIdentity data, ValidationTracker? validation,
+        TrainingClock clock, IReadOnlyList<TrainingCallback> callbacks, ILogger logger)
     {
         Options = options;
         Model = model;
-        State = state;
+        Train = train;
+        _data = data;
         _validation = validation;
+        _clock = clock;
         _callbacks = callbacks;
         Logger = logger;
     }
@@ -45,16 +51,33 @@ public sealed class TrainingContext
     /// <summary>The best validation so far (see <see cref="TrainingOptions.Monitor"/>), or null.</summary>
     public ValidationRecord? BestValidation => _validation?.Best;
 
+    /// <summary>Training time of the whole run so far, a resumed checkpoint's included (what <see cref="TrainingOptions.MaxTime"/> counts).</summary>
+    public TimeSpan TrainingTime => _clock.Total;
+
     /// <summary>Whether a callback has asked training to stop.</summary>
-    public bool StopRequested { get; private set; }
+    public bool StopRequested => StopReason != TrainingStop.AllSteps;
 
     /// <summary>
     /// Ends training after the current step, as Keras's <c>model.stop_training = True</c>: the callbacks still see the
     /// step's end, and <c>Train</c> returns normally with <see cref="TrainingResult.StoppedEarly"/>.
     /// </summary>
-    public void RequestStop() => StopRequested = true;
+    public void RequestStop() => RequestStop(TrainingStop.Callback);
 
-    internal TrainingState State { get; }
+    internal void RequestStop(TrainingStop reason)
+    {
+        if (!StopRequested) StopReason = reason;
+    }
+
+    internal TrainingStop StopReason { get; private set; }
+
+    /// <summary>The training sequences.</summary>
+    internal SequenceDataset Train { get; }
+
+    /// <summary>Every stateful part of the run, each saving and restoring its own section of a checkpoint.</summary>
+    internal IReadOnlyList<IStateOwner> StateOwners { get; set; } = [];
+
+    /// <summary>What a checkpoint written now records of the run besides its sections.</summary>
+    internal CheckpointedRun CheckpointedRun => new(Step, Options, Model.InputSize, Model.Classes, _data, Train.Device.ToString());
 
     internal ILogger Logger { get; }
 

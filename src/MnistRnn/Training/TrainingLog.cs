@@ -35,4 +35,13 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "checkpoint after step {Step} written to {Path}")]
     public static partial void CheckpointWritten(ILogger logger, int step, string path);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information,
+        Message = "stopping after step {Step}: the time budget of {Budget} is spent (trained {Trained})")]
+    private static partial void TimeBudgetSpent(ILogger logger, int step, string budget, string trained);
+
+    public static void TimeBudgetSpent(ILogger logger, int step, TimeSpan budget, TimeSpan trained) =>
+        TimeBudgetSpent(logger, step, WholeSeconds(budget), WholeSeconds(trained));
+
+    private static string WholeSeconds(TimeSpan time) => TimeSpan.FromSeconds(Math.Floor(time.TotalSeconds)).ToString("c");
 }

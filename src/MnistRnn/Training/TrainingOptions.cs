@@ -1,13 +1,12 @@
-using System.Text.Json.Serialization;
 using MnistRnn.Data;
 using MnistRnn.Models;
 
 namespace MnistRnn.Training;
 
 /// <summary>
-/// Everything that defines a training run, and how it is driven. Checkpoints record it whole, but for the settings marked
-/// [JsonIgnore] (the device, step mode and gradient-flow probes belong to the machine that trains, not to the run). The defaults are the experiment this project grew
-/// from (hidden 128, Adam at 0.01, batch 100, 5000 steps), plus gradient clipping by norm.
+/// Everything that defines a training run, and how it is driven. Checkpoints record every setting but the device, step mode
+/// and gradient-flow probes, which belong to the machine that trains rather than to the run. The defaults are the experiment
+/// this project grew from (hidden 128, Adam at 0.01, batch 100, 5000 steps), plus gradient clipping by norm.
 /// </summary>
 public sealed record TrainingOptions
 {
@@ -79,7 +78,6 @@ public sealed record TrainingOptions
     public long Seed { get; init; } = 1;
 
     /// <summary>Where to train. Default: <see cref="DeviceChoice.Auto"/> (CUDA when available, else CPU).</summary>
-    [JsonIgnore]
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 
     /// <summary>When to log a step line. Default: the experiment's cadence (every 100 steps to 1500, then every 1000).</summary>
@@ -111,7 +109,6 @@ public sealed record TrainingOptions
     /// Steps after which to measure <see cref="Diagnostics.GradientFlow"/> on a fixed probe batch; 0 means
     /// before the first update. Default: none.
     /// </summary>
-    [JsonIgnore]
     public IReadOnlyList<int> GradientFlowSteps { get; init; } = [];
 
     /// <summary>
@@ -146,12 +143,48 @@ public sealed record TrainingOptions
     [RunDefining]
     public bool RestoreBestWeights { get; init; }
 
+    /// <summary>
+    /// Keep an exponential moving average of the weights, updated after every optimizer step as
+    /// <c>average = decay average + (1 - decay) weights</c> (Keras's <c>use_ema</c>, timm's <c>ModelEmaV2</c>); validation,
+    /// the best weights and the trained model are then the averaged weights. Null (the default) keeps none; useful decays
+    /// are 0.99 to 0.9999.
+    /// </summary>
+    [RunDefining]
+    public double? EmaDecay { get; init; }
+
+    /// <summary>
+    /// Mini-batches of <see cref="BatchSize"/> whose gradients are summed into one optimizer step, as if one batch
+    /// <see cref="BatchSize"/> times this large had been drawn: for batches that do not fit in memory. A step still counts
+    /// once in <see cref="Steps"/>, the logs and the learning rate, and the summed gradient is clipped before the update.
+    /// Default: 1.
+    /// </summary>
+    [RunDefining]
+    public int AccumulateBatches { get; init; } = 1;
+
+    /// <summary>
+    /// Training time after which the run stops, after the step that crosses it, as Lightning's <c>max_time</c>: it counts
+    /// the training time of the whole run, a resumed checkpoint's included, so a resumed run needs a larger budget to train
+    /// further. Null (the default) trains all <see cref="Steps"/>.
+    /// </summary>
+    public TimeSpan? MaxTime { get; init; }
+
+    /// <summary>The largest <see cref="MaxTime"/> accepted, in seconds: a year.</summary>
+    public const double MaxTimeLimitSeconds = 365 * 24 * 3600;
+
+    /// <summary>Most mini-batches <see cref="AccumulateBatches"/> may sum.</summary>
+    public const int MaxAccumulateBatches = 1024;
+
     /// <summary>Whether these options read validation data (early stopping, best weights, or a schedule on the validation loss).</summary>
-    [JsonIgnore]
-    public bool NeedsValidation => EarlyStopPatience is not null || RestoreBestWeights || Schedule.NeedsValidation;
+    public bool NeedsValidation => ValidationReader is not null;
+
+    /// <summary>The first setting that reads the validation loss (early stopping, the best weights, a plateau schedule), or null when none does.</summary>
+    public string? ValidationReader =>
+        EarlyStopPatience is not null ? nameof(EarlyStopPatience)
+        : RestoreBestWeights ? nameof(RestoreBestWeights)
+        : Schedule.NeedsValidation ? nameof(Schedule)
+        : null;
 
     /// <summary>How each step is driven; see <see cref="Training.StepExecution"/>. Default: <see cref="StepExecution.Auto"/>.</summary>
-    [JsonIgnore]
     public StepExecution StepExecution { get; init; } = StepExecution.Auto;
 
     /// <summary>The architecture these options build for data of <paramref name="inputSize"/> features per step and <paramref name="classes"/> classes.</summary>
@@ -193,6 +226,10 @@ public sealed record TrainingOptions
         Require(Enum.IsDefined(Monitor), nameof(Monitor), $"unknown validation metric {Monitor}.");
         Require(MinDelta >= 0 && double.IsFinite(MinDelta), nameof(MinDelta), $"must be a finite number of at least 0, got {MinDelta}.");
         Require(EarlyStopPatience is null or >= 1, nameof(EarlyStopPatience), $"must be at least 1 validation, got {EarlyStopPatience}.");
+        Require(EmaDecay is null || (EmaDecay > 0 && EmaDecay < 1), nameof(EmaDecay), $"must be above 0 and below 1, got {EmaDecay}.");
+        Require(AccumulateBatches is >= 1 and <= MaxAccumulateBatches, nameof(AccumulateBatches), $"must be 1 to {MaxAccumulateBatches}, got {AccumulateBatches}.");
+        Require(MaxTime is null || (MaxTime > TimeSpan.Zero && MaxTime.Value.TotalSeconds <= MaxTimeLimitSeconds), nameof(MaxTime),
+            $"must be a positive time up to a year, got {MaxTime}.");
         Require(LogCadence.Every is null || LogCadence.Every >= 1, nameof(LogCadence), $"must log at least every step, got every {LogCadence.Every}.");
         return problems;
     }

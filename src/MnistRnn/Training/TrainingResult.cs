@@ -10,8 +10,11 @@ public sealed record TrainingResult(int Steps, int BatchSize, double TrainSecond
     /// <summary>The number of the last step trained, counting a resumed checkpoint's: <see cref="TrainingOptions.Steps"/> unless training stopped early.</summary>
     public int LastStepNumber { get; init; }
 
-    /// <summary>True when early stopping ended training before <see cref="TrainingOptions.Steps"/>.</summary>
+    /// <summary>True when training ended before <see cref="TrainingOptions.Steps"/> (see <see cref="StoppedBy"/>).</summary>
     public bool StoppedEarly { get; init; }
+
+    /// <summary>What ended training: all its steps, early stopping, the time budget or a callback.</summary>
+    public TrainingStop StoppedBy { get; init; }
 
     /// <summary>Every validation of the run, a resumed checkpoint's included, in step order; empty without validation data.</summary>
     public IReadOnlyList<ValidationRecord> Validations { get; init; } = [];
@@ -30,4 +33,20 @@ public sealed record TrainingResult(int Steps, int BatchSize, double TrainSecond
 
     /// <summary>Training sequences processed per second.</summary>
     public double SamplesPerSecond => TrainSeconds > 0 ? Steps * (double)BatchSize / TrainSeconds : 0;
+}
+
+/// <summary>What ended a training run.</summary>
+public enum TrainingStop
+{
+    /// <summary>It trained all <see cref="TrainingOptions.Steps"/>.</summary>
+    AllSteps,
+
+    /// <summary><see cref="TrainingOptions.EarlyStopPatience"/> validations in a row did not improve on the best.</summary>
+    EarlyStopping,
+
+    /// <summary>The training time reached <see cref="TrainingOptions.MaxTime"/>.</summary>
+    TimeBudget,
+
+    /// <summary>A <see cref="TrainingCallback"/> called <see cref="TrainingContext.RequestStop()"/>.</summary>
+    Callback,
 }

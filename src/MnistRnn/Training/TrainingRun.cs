@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MnistRnn.Checkpoints;
 using MnistRnn.Data;
@@ -9,8 +8,9 @@ namespace MnistRnn.Training;
 
 /// <summary>
 /// One call of <see cref="Trainer.Train(RecurrentClassifier, SequenceDataset, SequenceDataset, CancellationToken, Checkpoint)"/>:
-/// the step loop and what it owns (optimizer, batches, learning rate, pending metrics, validations), with every other
-/// concern in the callbacks its <see cref="TrainingContext"/> calls.
+/// the step loop and what it owns (optimizer, batches, learning rate, pending metrics, validations, weight average, clock),
+/// with every other concern in the callbacks its <see cref="TrainingContext"/> calls. Each stateful part saves and restores
+/// its own section of a checkpoint (<see cref="IStateOwner"/>).
 /// </summary>
 internal sealed class TrainingRun : IDisposable
 {
@@ -20,9 +20,11 @@ internal sealed class TrainingRun : IDisposable
     private readonly ShuffledBatches _batches;
     private readonly PendingMetrics? _pending;
     private readonly ValidationTracker? _validation;
+    private readonly WeightAverage? _average;
     private readonly LearningRateControl _learningRate;
     private readonly TrainingContext _context;
-    private readonly Stopwatch _clock = new();
+    private readonly TrainingClock _clock = new();
+    private readonly DataIdentity _data;
     private StepMetrics? _lastReported;
 
     public TrainingRun(TrainingOptions options, RecurrentClassifier model, SequenceDataset train, SequenceDataset? validation, DataIdentity data,
@@ -30,25 +32,31 @@ internal sealed class TrainingRun : IDisposable
     {
         _options = options;
         _model = model;
+        _data = data;
         var execution = StepExecutionChoice.Resolve(options.StepExecution, train.Device);
         _optimizer = new AdamOptimizer(model.parameters(), options.LearningRate, execution, weightDecay: options.WeightDecay);
         _batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
         _pending = execution == StepExecution.DeviceResident ? new PendingMetrics(Trainer.MaxPendingSteps, train.Device, model.Kind) : null;
-        _validation = validation is null ? null : new ValidationTracker(validation, options);
+        _validation = validation is null ? null : new ValidationTracker(validation, options, model);
+        _average = options.EmaDecay is double decay ? new WeightAverage(model, decay) : null;
         _learningRate = new LearningRateControl(options, _optimizer, scheduler);
-        if (_learningRate.NeedsValidation && _validation is null)
-            throw new ArgumentException("Trainer.Scheduler made a ReduceLROnPlateau, which reads the validation loss; pass validation data to Train.");
-        var state = new TrainingState(model, _optimizer, _batches, 0, options, train, data) { Validation = _validation };
-        _context = new TrainingContext(options, model, state, _validation, callbacks, logger);
+        // The one place that asks for validation data: the options' readers of the validation loss, or a plateau scheduler of the user's.
+        if (_validation is null && (options.ValidationReader ?? (_learningRate.NeedsValidation ? "Trainer.Scheduler" : null)) is { } reader)
+            throw new ArgumentException(reader == "Trainer.Scheduler"
+                ? "Trainer.Scheduler made a ReduceLROnPlateau, which reads the validation loss; pass validation data to Train."
+                : $"TrainingOptions.{reader} reads the validation loss (as early stopping, the best weights and a plateau schedule do); pass validation data to Train.", reader);
+        _context = new TrainingContext(options, model, train, data, _validation, _clock, callbacks, logger);
+        IStateOwner?[] owners = [new ModelWeights(model), _optimizer, _batches, new GlobalGenerator(), _validation, _learningRate.NeedsSection ? _learningRate : null, _clock, _average];
+        _context.StateOwners = [.. owners.OfType<IStateOwner>(), .. CallbackState.Owners(callbacks)];
     }
 
     public TrainingResult Run(CancellationToken cancellationToken, Checkpoint? resume)
     {
         if (resume is not null)
         {
-            resume.Restore(_context.State);
+            CheckpointResume.EnsureResumable(_options, resume, new ResumedRun(_model, _data, _validation is not null));
+            resume.Restore(_context.StateOwners);
             _context.LastCheckpoint = resume.Path;
-            _learningRate.Replay(resume.Info.Step, _validation?.History ?? []);
         }
         int first = (resume?.Info.Step ?? 0) + 1;
         _context.Step = first - 1;
@@ -76,10 +84,15 @@ internal sealed class TrainingRun : IDisposable
             _validation.RestoreBest(_model);
             weightsFrom = best.Step;
         }
+        else
+        {
+            _average?.CopyInto(_model);
+        }
         var result = new TrainingResult(last - first + 1, _options.BatchSize, _clock.Elapsed.TotalSeconds, _lastReported!)
         {
             LastStepNumber = last,
             StoppedEarly = last < _options.Steps,
+            StoppedBy = _context.StopReason,
             Validations = _validation?.History.ToList() ?? [],
             BestValidation = _validation?.Best,
             WeightsFromStep = weightsFrom,
@@ -93,19 +106,21 @@ internal sealed class TrainingRun : IDisposable
     {
         using var scope = NewDisposeScope();
         bool logged = _options.LogCadence.ShouldLog(step, _options.Steps);
-        bool validating = _validation is not null && (step % _options.ValidateEvery == 0 || step == _options.Steps);
+        bool validating = _validation is not null && StepSchedule.IsDue(step, _options.ValidateEvery, _options.Steps);
         // A checkpoint is only written after a step whose update applied, which the host must know first.
-        bool checkpointDue = step == _options.Steps || (_options.CheckpointEvery > 0 && step % _options.CheckpointEvery == 0);
+        bool checkpointDue = StepSchedule.IsDue(step, _options.CheckpointEvery, _options.Steps);
         _learningRate.BeforeStep(step);
         if (_pending is null)
         {
             var metrics = TrainingStep.Run(_model, _optimizer, _batches, _options, step, measureState: logged, _clock);
+            if (!metrics.UpdateSkipped) _average?.Update();
             _context.Step = step;
             Report(metrics);
         }
         else
         {
-            TrainingStep.RunOnDevice(_model, _optimizer, _batches, _options, step, measureState: logged, _clock, _pending);
+            var applied = TrainingStep.RunOnDevice(_model, _optimizer, _batches, _options, step, measureState: logged, _clock, _pending);
+            _average?.Update(applied);
             _context.Step = step;
             // A validation is a decision point (best weights, stopping): the steps before it are reported first.
             if (logged || checkpointDue || validating || _pending.IsFull) ReportPending();
@@ -113,7 +128,8 @@ internal sealed class TrainingRun : IDisposable
         _learningRate.AfterStep();
         if (validating)
         {
-            var record = _validation!.Validate(_model, step);
+            ValidationRecord record;
+            using (_average?.Swapped()) record = _validation!.Validate(_model, step);
             TrainingLog.Validation(_context.Logger, step, record.Loss, record.Accuracy, record.IsBest ? " (best)" : "");
             _learningRate.AfterValidation(record);
             _context.Notify(c => c.OnValidationEnd(_context, record));
@@ -143,6 +159,7 @@ internal sealed class TrainingRun : IDisposable
 
     public void Dispose()
     {
+        _average?.Dispose();
         _validation?.Dispose();
         _pending?.Dispose();
         _batches.Dispose();

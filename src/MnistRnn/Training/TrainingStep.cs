@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MnistRnn.Data;
 using MnistRnn.Diagnostics;
 using MnistRnn.Models;
@@ -6,7 +5,10 @@ using static TorchSharp.torch;
 
 namespace MnistRnn.Training;
 
-/// <summary>One optimizer step: forward, loss, backward, clip, update (unless anything is non-finite), measure.</summary>
+/// <summary>
+/// One optimizer step: forward, loss, backward (over <see cref="TrainingOptions.AccumulateBatches"/> mini-batches, summing
+/// their gradients), clip, update (unless anything is non-finite), measure.
+/// </summary>
 internal static class TrainingStep
 {
     /// <summary>
@@ -14,9 +16,9 @@ internal static class TrainingStep
     /// <see cref="StateStatistics"/>. Call inside a dispose scope: every tensor made here belongs to it.
     /// </summary>
     public static StepMetrics Run(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches,
-        TrainingOptions options, int step, bool measureState, Stopwatch clock)
+        TrainingOptions options, int step, bool measureState, TrainingClock clock)
     {
-        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches);
+        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, options.AccumulateBatches);
         var (gradNorm, clipped) = GradientClipping.Apply(optimizer.Parameters, options.ClipNorm, options.ClipValue);
         double lossValue = loss.item<float>();
         // A NaN or infinite loss or gradient would poison every weight and Adam's moments for good: skip it.
@@ -40,12 +42,13 @@ internal static class TrainingStep
 
     /// <summary>
     /// The same step under <see cref="StepExecution.DeviceResident"/>: nothing waits for the device. Whether the update
-    /// applies is decided on the device, and the step's figures join <paramref name="pending"/> until read back.
+    /// applies is decided on the device, and returned there (a boolean the step's dispose scope holds); the step's figures
+    /// join <paramref name="pending"/> until read back.
     /// </summary>
-    public static void RunOnDevice(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches,
-        TrainingOptions options, int step, bool measureState, Stopwatch clock, PendingMetrics pending)
+    public static Tensor RunOnDevice(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches,
+        TrainingOptions options, int step, bool measureState, TrainingClock clock, PendingMetrics pending)
     {
-        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches);
+        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, options.AccumulateBatches);
         var (gradNorm, clipped) = GradientClipping.ApplyOnDevice(optimizer.FlatGradients!, options.ClipNorm, options.ClipValue);
 
         using var noGrad = no_grad();
@@ -54,18 +57,38 @@ internal static class TrainingStep
         var accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean();
         pending.Add(step, epoch, clock.Elapsed, optimizer.LearningRate, loss.detach(), accuracy, gradNorm, clipped, finite,
             measureState ? StateStatistics.Measure(model, sequences, outputs) : null);
+        return finite;
     }
 
-    // The part both modes share: the next batch, zeroed gradients, forward, loss, backward.
+    // The part both modes share: zeroed gradients, then for each mini-batch of the step the next batch, forward, loss and
+    // backward. Accumulated, each batch's loss is divided by their number, so the summed gradient is that of their mean, the
+    // loss of one batch that many times as large; the step's loss, logits and labels are then those of all its batches.
     private static (int Epoch, Tensor Sequences, Tensor Labels, Tensor Logits, Tensor Outputs, Tensor Loss) ForwardAndBackward(
-        RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches)
+        RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, int accumulate)
     {
         int epoch = batches.Epoch;
-        var (sequences, labels, lengths) = batches.Next();
         optimizer.ZeroGrad();
-        var (logits, outputs) = model.ForwardWithOutputs(sequences, lengths);
-        var loss = nn.functional.cross_entropy(logits, labels);
-        loss.backward();
-        return (epoch, sequences, labels, logits, outputs, loss);
+        if (accumulate == 1)
+        {
+            var (sequences, labels, lengths) = batches.Next();
+            var (logits, outputs) = model.ForwardWithOutputs(sequences, lengths);
+            var loss = nn.functional.cross_entropy(logits, labels);
+            loss.backward();
+            return (epoch, sequences, labels, logits, outputs, loss);
+        }
+        var parts = new List<(Tensor Sequences, Tensor Labels, Tensor Logits, Tensor Outputs, Tensor Loss)>();
+        for (int i = 0; i < accumulate; i++)
+        {
+            var (sequences, labels, lengths) = batches.Next();
+            var (logits, outputs) = model.ForwardWithOutputs(sequences, lengths);
+            var loss = nn.functional.cross_entropy(logits, labels).div_(accumulate);
+            loss.backward();
+            // Only the last batch's activations are kept, for the state a logged step measures.
+            parts.Add((sequences, labels, logits.detach(), i == accumulate - 1 ? outputs : outputs.detach(), loss.detach()));
+        }
+        var last = parts[^1];
+        using var noGrad = no_grad();
+        return (epoch, last.Sequences, cat(parts.Select(p => p.Labels).ToList()), cat(parts.Select(p => p.Logits).ToList()), last.Outputs,
+            stack(parts.Select(p => p.Loss).ToList()).sum());
     }
 }

@@ -1,3 +1,4 @@
+using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Models;
 using static TorchSharp.torch;
@@ -9,17 +10,19 @@ namespace MnistRnn.Training;
 /// validation so far, the best one, how many have passed without improvement, and (for
 /// <see cref="TrainingOptions.RestoreBestWeights"/>) a copy of the best weights.
 /// </summary>
-internal sealed class ValidationTracker : IDisposable
+internal sealed class ValidationTracker : IDisposable, IStateOwner
 {
     private readonly SequenceDataset _data;
     private readonly TrainingOptions _options;
+    private readonly RecurrentClassifier _model;
     private readonly List<ValidationRecord> _history = [];
     private Tensor[]? _bestWeights;
 
-    public ValidationTracker(SequenceDataset data, TrainingOptions options)
+    public ValidationTracker(SequenceDataset data, TrainingOptions options, RecurrentClassifier model)
     {
         _data = data;
         _options = options;
+        _model = model;
     }
 
     public IReadOnlyList<ValidationRecord> History => _history;
@@ -31,8 +34,6 @@ internal sealed class ValidationTracker : IDisposable
 
     /// <summary>The best weights, one tensor per parameter of the model in <c>parameters()</c> order; null unless they are kept.</summary>
     public IReadOnlyList<Tensor>? BestWeights => _bestWeights;
-
-    public bool IsDue(int step, int lastStep) => step % _options.ValidateEvery == 0 || step == lastStep;
 
     /// <summary>Evaluates <paramref name="model"/> on the validation data after <paramref name="step"/> steps and records it.</summary>
     public ValidationRecord Validate(RecurrentClassifier model, int step)
@@ -60,17 +61,69 @@ internal sealed class ValidationTracker : IDisposable
         foreach (var (parameter, best) in model.parameters().Zip(_bestWeights)) parameter.copy_(best);
     }
 
-    /// <summary>Continues from a checkpoint's record of the validations before it (and its copy of the best weights).</summary>
-    public void Restore(IReadOnlyList<ValidationRecord> history, IReadOnlyList<Tensor>? bestWeights, RecurrentClassifier model)
+    /// <summary>The validations' section of a checkpoint: every validation so far and, when they are kept, the best weights by weight name.</summary>
+    public const string SectionName = "validation";
+    private const string HistoryName = "history";
+    private const string BestPrefix = "best/";
+
+    string IStateOwner.SectionName => SectionName;
+
+    void IStateOwner.SaveState(StateSection section)
     {
+        section.SaveValue(HistoryName, _history);
+        if (_bestWeights is null) return;
+        foreach (var ((name, _), best) in _model.named_parameters().Zip(_bestWeights)) section.Save(BestPrefix + name, best);
+    }
+
+    void IStateOwner.LoadState(StateSection section)
+    {
+        var history = section.LoadValue<List<ValidationRecord>>(HistoryName);
         _history.Clear();
         _history.AddRange(history);
         Best = history.LastOrDefault(v => v.IsBest);
         WithoutImprovement = history.Count == 0 ? 0 : history[^1].ValidationsWithoutImprovement;
-        if (bestWeights is null) return;
-        KeepWeights(model);
-        using var noGrad = no_grad();
-        foreach (var (kept, stored) in _bestWeights!.Zip(bestWeights)) kept.copy_(stored);
+        if (!_options.RestoreBestWeights || !section.TensorNames.Any()) return;
+        KeepWeights(_model);
+        foreach (var ((name, _), kept) in _model.named_parameters().Zip(_bestWeights!)) section.LoadInto(BestPrefix + name, kept);
+    }
+
+    /// <summary>The validations a checkpoint's section recorded, for reading without resuming.</summary>
+    public static IReadOnlyList<ValidationRecord> RecordedIn(StateSection section) => section.LoadValue<List<ValidationRecord>>(HistoryName);
+
+    /// <summary>
+    /// What is wrong with a validation section of a checkpoint at <paramref name="step"/>: validations one per step at most, in step order, up to
+    /// it, counting improvements consistently; best weights all or none, each shaped as the weight of its name in <paramref name="model"/>.
+    /// </summary>
+    public static string? SectionProblem(StateSection section, int step, StateSection model)
+    {
+        List<ValidationRecord> validations;
+        try
+        {
+            validations = section.LoadValue<List<ValidationRecord>>(HistoryName);
+        }
+        catch (CheckpointException)
+        {
+            return "the validations are not a list of validation records";
+        }
+        if (validations.Any(v => v is null)) return "an empty validation record";
+        for (int i = 0; i < validations.Count; i++)
+        {
+            var v = validations[i];
+            if (v.Step < 1 || v.Step > step || (i > 0 && v.Step <= validations[i - 1].Step)) return $"validation at step {v.Step} out of order or after step {step}";
+            if (!(v.Accuracy is >= 0 and <= 1) || double.IsInfinity(v.Loss) || v.Loss < 0) return $"validation at step {v.Step} with loss {v.Loss} and accuracy {v.Accuracy}";
+            if (v.IsBest != (v.ValidationsWithoutImprovement == 0) || v.ValidationsWithoutImprovement > i
+                || (i > 0 && !v.IsBest && v.ValidationsWithoutImprovement != validations[i - 1].ValidationsWithoutImprovement + 1))
+                return $"validation at step {v.Step} counts {v.ValidationsWithoutImprovement} validations without improvement";
+        }
+        if (validations.Count > 0 && !validations[0].IsBest) return "the first validation is not the best so far";
+        var best = section.StoredTensors;
+        if (best.Count == 0) return null;
+        foreach (var (name, weight) in model.StoredTensors)
+        {
+            if (!best.TryGetValue(BestPrefix + name, out var kept) || kept.Dtype != ScalarType.Float32 || !kept.Shape.SequenceEqual(weight.Shape))
+                return $"best weights {BestPrefix + name} missing or not shaped as model weight {name}";
+        }
+        return best.Count != model.StoredTensors.Count ? $"{best.Count} best weights where the model has {model.StoredTensors.Count}" : null;
     }
 
     // On the model's device, so keeping them costs one copy per improvement and no transfer.

@@ -90,7 +90,7 @@ public sealed class CheckpointTests
         var store = new CheckpointStore(Sub("crash"));
         var trainer = new Trainer(Options(steps: 10, checkpointEvery: 5), null) { Callbacks = [store] };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
-        trainer.Callbacks.Add(new TrainingObserver { StepCompleted = m => { if (m.Step == 6) store.WrapWriteStream = s => new FailingStream(s, failAfterBytes: 300); } });
+        trainer.Callbacks.Add(new FailingState(failAtStep: 10));
 
         Assert.Throws<IOException>(() => trainer.Train(model, _data));
 
@@ -243,30 +243,17 @@ public sealed class CheckpointTests
         Assert.That(CheckpointStore.List(_folder.Path), Is.Empty, "no checkpoint of a diverged state");
     }
 
-    /// <summary>Passes writes through until a byte budget runs out, then fails like a full disk or a killed process.</summary>
-    private sealed class FailingStream(Stream inner, int failAfterBytes) : Stream
+    /// <summary>A callback whose state cannot be saved after a given step, as if the disk filled while its checkpoint was being written.</summary>
+    private sealed class FailingState(int failAtStep) : TrainingCallback
     {
-        private int _left = failAfterBytes;
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer)
+        private int _step;
+
+        public override void OnStepReported(TrainingContext context, StepMetrics metrics) => _step = metrics.Step;
+
+        public override void SaveState(StateSection state)
         {
-            if (buffer.Length > _left)
-            {
-                inner.Write(buffer[.._left]);
-                _left = 0;
-                throw new IOException("simulated failure mid-write");
-            }
-            inner.Write(buffer);
-            _left -= buffer.Length;
+            if (_step >= failAtStep) throw new IOException("simulated failure mid-write");
+            state.SaveValue("step", _step);
         }
     }
 }

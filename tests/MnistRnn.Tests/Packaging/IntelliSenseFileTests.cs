@@ -30,7 +30,10 @@ public sealed class IntelliSenseFileTests
         if (id.StartsWith("T:", StringComparison.Ordinal)) return (name, null);
         int open = name.IndexOf('(');
         int dot = name.LastIndexOf('.', open < 0 ? name.Length - 1 : open);
-        return (name[..dot], name[(dot + 1)..(open < 0 ? name.Length : open)]);
+        string member = name[(dot + 1)..(open < 0 ? name.Length : open)];
+        // A generic method's id carries its type-parameter count: SaveValue``1.
+        int generic = member.IndexOf("``", StringComparison.Ordinal);
+        return (name[..dot], generic < 0 ? member : member[..generic]);
     }
 
     private static bool Shown(MethodBase method) => method.IsPublic || method.IsFamily || method.IsFamilyOrAssembly;

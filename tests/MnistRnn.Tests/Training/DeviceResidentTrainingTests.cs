@@ -36,7 +36,7 @@ public sealed class DeviceResidentTrainingTests
         var input = randn(5, 4);
         nn.functional.mse_loss(layer.call(input), zeros(5, 2)).backward();
         adam.Step();
-        float[] Snapshot() => layer.parameters().Concat(adam.FirstMoments).Concat(adam.SecondMoments).SelectMany(t => t.data<float>().ToArray()).ToArray();
+        float[] Snapshot() => layer.parameters().Concat(adam.state_dict().State.Cast<AdamOptimizer.State>().SelectMany(s => new[] { s.ExpAvg, s.ExpAvgSq })).SelectMany(t => t.data<float>().ToArray()).ToArray();
         var before = Snapshot();
 
         adam.ZeroGrad();

@@ -10,6 +10,6 @@ internal sealed class EarlyStopping(int patience) : TrainingCallback
     {
         if (validation.ValidationsWithoutImprovement < patience || validation.Step >= context.Options.Steps) return;
         TrainingLog.StoppedEarly(context.Logger, validation.Step, validation.ValidationsWithoutImprovement, context.BestValidation!.Step);
-        context.RequestStop();
+        context.RequestStop(TrainingStop.EarlyStopping);
     }
 }

@@ -17,7 +17,7 @@ internal sealed class GradientFlowProbe : TrainingCallback
     {
         if (!context.Options.GradientFlowSteps.Contains(context.Step)) return;
         using var scope = NewDisposeScope();
-        var train = context.State.Train;
+        var train = context.Train;
         int size = Math.Min(Trainer.ProbeSize, train.Count);
         var norms = GradientFlow.Measure(context.Model, train.Narrow(0, size), train.Labels.narrow(0, 0, size));
         context.Notify(new GradientFlowMeasurement(context.Step, norms));

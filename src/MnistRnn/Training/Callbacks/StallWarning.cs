@@ -3,14 +3,14 @@ using MnistRnn.Diagnostics;
 namespace MnistRnn.Training.Callbacks;
 
 /// <summary>Watches the loss with a <see cref="StallDetector"/> and, once it stalls, logs why and tells every callback.</summary>
-internal sealed class StallWarning(int window, int classes) : TrainingCallback
+internal sealed class StallWarning(int window, int classes, Func<string, string> settingName) : TrainingCallback
 {
     private readonly StallDetector _detector = new(window, classes);
 
     public override void OnStepReported(TrainingContext context, StepMetrics metrics)
     {
         if (_detector.Observe(metrics) is not { } stall) return;
-        TrainingLog.Stalled(context.Logger, stall.Step, stall.Window, stall.MeanLoss, stall.ChanceLoss, stall.MeanAccuracy, stall.Advice);
+        TrainingLog.Stalled(context.Logger, stall.Step, stall.Window, stall.MeanLoss, stall.ChanceLoss, stall.MeanAccuracy, stall.AdviceNaming(settingName));
         context.Notify(stall);
     }
 }

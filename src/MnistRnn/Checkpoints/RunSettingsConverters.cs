@@ -5,13 +5,12 @@ using MnistRnn.Training;
 namespace MnistRnn.Checkpoints;
 
 /// <summary>
-/// <see cref="TrainingOptions"/> as checkpoints record them: every property by its snake_case name, enums by name, so a new
-/// setting is recorded (and read back, with its default where an older checkpoint lacks it) without code of its own here.
-/// What only says how this machine drives the run (device, step mode, gradient-flow probes) is not recorded.
+/// How <see cref="RunSettings"/> records the settings that are not plain numbers: enums by their snake_case names, the
+/// schedule by its kind and parameters, the log cadence as null (the experiment's) or its step count.
 /// </summary>
-internal static class TrainingOptionsJson
+internal static class RunSettingsConverters
 {
-    /// <summary>The converters the checkpoint header's serializer needs for <see cref="TrainingOptions"/>.</summary>
+    /// <summary>The converters the checkpoint header's serializer needs for <see cref="RunSettings"/>.</summary>
     public static readonly JsonConverter[] Converters =
     [
         new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false),

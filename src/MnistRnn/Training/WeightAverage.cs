@@ -1,0 +1,110 @@
+using MnistRnn.Checkpoints;
+using MnistRnn.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Training;
+
+/// <summary>
+/// The exponential moving average of the weights that <see cref="TrainingOptions.EmaDecay"/> asks for, as timm's
+/// <c>ModelEmaV2</c>: it starts as the initial weights, and after every update that applies,
+/// <c>average = decay average + (1 - decay) weights</c>, on the model's device. The model trains on its own weights;
+/// validation sees the average (<see cref="Swapped"/>), and a finished run hands the average over (<see cref="CopyInto"/>).
+/// </summary>
+internal sealed class WeightAverage : IStateOwner, IDisposable
+{
+    public const string SectionName = "ema";
+    private readonly RecurrentClassifier _model;
+    private readonly Tensor[] _average;
+    private readonly Scalar _decay;
+    private readonly Scalar _keep;
+
+    public WeightAverage(RecurrentClassifier model, double decay)
+    {
+        _model = model;
+        _decay = decay.ToScalar();
+        _keep = (1 - decay).ToScalar();
+        using var noGrad = no_grad();
+        _average = model.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+    }
+
+    /// <summary>Moves the average towards the weights after an update; under the device-resident mode <paramref name="applied"/> (a boolean on the device) says whether it applied.</summary>
+    public void Update(Tensor? applied = null)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        // Skipped on the device, the weight of the new weights is 0 and the average stays as it was.
+        var weight = applied?.to(_average[0].dtype).mul_(_keep);
+        foreach (var (average, parameter) in _average.Zip(_model.parameters()))
+        {
+            if (weight is null) average.mul_(_decay).add_(parameter, _keep);
+            else average.lerp_(parameter, weight);
+        }
+    }
+
+    /// <summary>Puts the average in the model until the result is disposed, then its own weights back.</summary>
+    public IDisposable Swapped()
+    {
+        using var noGrad = no_grad();
+        var own = _model.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+        CopyInto(_model);
+        return new Restorer(_model, own);
+    }
+
+    /// <summary>Copies the average into <paramref name="model"/>.</summary>
+    public void CopyInto(RecurrentClassifier model)
+    {
+        using var noGrad = no_grad();
+        foreach (var (parameter, average) in model.parameters().Zip(_average)) parameter.copy_(average);
+    }
+
+    private sealed class Restorer(RecurrentClassifier model, Tensor[] own) : IDisposable
+    {
+        public void Dispose()
+        {
+            using var noGrad = no_grad();
+            foreach (var (parameter, weights) in model.parameters().Zip(own))
+            {
+                parameter.copy_(weights);
+                weights.Dispose();
+            }
+        }
+    }
+
+    string IStateOwner.SectionName => SectionName;
+
+    void IStateOwner.SaveState(StateSection section)
+    {
+        foreach (var ((name, _), average) in _model.named_parameters().Zip(_average)) section.Save(name, average);
+    }
+
+    void IStateOwner.LoadState(StateSection section)
+    {
+        foreach (var ((name, _), average) in _model.named_parameters().Zip(_average)) section.LoadInto(name, average);
+    }
+
+    /// <summary>Copies a checkpoint's averaged weights into <paramref name="model"/>, which a trained model holds.</summary>
+    public static void LoadAveraged(RecurrentClassifier model, StateSection section)
+    {
+        foreach (var (name, parameter) in model.named_parameters()) section.LoadInto(name, parameter);
+    }
+
+    /// <summary>What is wrong with an average's section: one float32 tensor per weight of <paramref name="model"/>'s section, shaped as it.</summary>
+    public static string? SectionProblem(StateSection section, StateSection model)
+    {
+        if (section.StoredTensors.Count != model.StoredTensors.Count) return $"{section.StoredTensors.Count} averaged weights where the model has {model.StoredTensors.Count}";
+        foreach (var (name, weight) in model.StoredTensors)
+        {
+            if (!section.StoredTensors.TryGetValue(name, out var average) || average.Dtype != ScalarType.Float32 || !average.Shape.SequenceEqual(weight.Shape))
+                return $"the average of {name} is missing or not shaped as the weight";
+        }
+        return null;
+    }
+
+    public void Dispose()
+    {
+        foreach (var tensor in _average) tensor.Dispose();
+        _decay.Dispose();
+        _keep.Dispose();
+    }
+}
