@@ -135,6 +135,13 @@ internal sealed class TrainFlags
             Value(Int("--max-nonfinite", "Stop after this many consecutive steps with a non-finite loss or gradient (their updates are skipped).",
                 Defaults.MaxNonFiniteSteps), nameof(TrainingOptions.MaxNonFiniteSteps), (o, v) => o with { MaxNonFiniteSteps = v }, o => o.MaxNonFiniteSteps,
                 inRunSpecs: false),
+            Value(DecimalOption.Create("--ema", "Keep an exponential moving average of the weights with this decay (0.99 to 0.9999) and validate, " +
+                    "evaluate and export the average; 0 keeps none.", Defaults.EmaDecay ?? 0),
+                nameof(TrainingOptions.EmaDecay), (o, v) => o with { EmaDecay = v == 0 ? null : v }, o => o.EmaDecay ?? 0),
+            Value(Int("--accumulate", "Sum the gradients of K mini-batches into each optimizer step, as one batch K times as large.",
+                Defaults.AccumulateBatches), nameof(TrainingOptions.AccumulateBatches), (o, v) => o with { AccumulateBatches = v }, o => o.AccumulateBatches),
+            Value(MaxTimeOption.Create(), nameof(TrainingOptions.MaxTime), (o, v) => o with { MaxTime = v }, o => MaxTimeOption.Format(o.MaxTime),
+                inRunSpecs: false),
             Value(Int("--checkpoint-every", "Write a checkpoint every N steps (and always after the last step and on Ctrl+C); 0 writes only those.",
                 Defaults.CheckpointEvery), nameof(TrainingOptions.CheckpointEvery), (o, v) => o with { CheckpointEvery = v }, o => o.CheckpointEvery,
                 inRunSpecs: false),

@@ -29,10 +29,12 @@ public sealed class CheckpointFuzzTests
     {
         _folder = new TempFolder();
         _data = LearnableTasks.Brightness(seed: 3);
-        // Validated, with the best weights kept, so the header lists validations and the file holds best weights to lie about.
+        // Validated, with the best weights kept, a weight average and a plateau schedule, so the header lists validations and
+        // the file holds best weights, averages and a scheduler's record to lie about.
         var trainer = new Trainer(new TrainingOptions
             {
                 Model = CellKind.Lstm, Steps = 6, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu, ValidateEvery = 2, RestoreBestWeights = true,
+                EmaDecay = 0.9, Schedule = LearningRateSchedule.ReduceOnPlateau(),
             }, null)
         { Callbacks = [new CheckpointStore(_folder.File("genuine"))] };
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);

@@ -1,0 +1,200 @@
+using MnistRnn.Checkpoints;
+using MnistRnn.Data;
+using MnistRnn.Models;
+using MnistRnn.Tests.Support;
+using MnistRnn.Training;
+using static TorchSharp.torch;
+
+namespace MnistRnn.Tests.Training;
+
+/// <summary>
+/// Every stateful part of a run saves and restores its own section of a checkpoint, so a run cut at a checkpoint and resumed
+/// ends as the uninterrupted one: a user's callback with state, the weight average (EMA), gradient accumulation and the
+/// time budget, each in both step modes where the mode changes what is computed.
+/// </summary>
+[Category("Unit")]
+public sealed class RunStateTests
+{
+    private SequenceDataset _data = null!;
+
+    [OneTimeSetUp]
+    public void MakeData() => _data = LearnableTasks.Brightness(seed: 4);
+
+    [OneTimeTearDown]
+    public void Release() => _data.Dispose();
+
+    private static TrainingOptions Options(StepExecution execution = StepExecution.Synchronous) => new()
+    {
+        Model = CellKind.Gru, Steps = 12, BatchSize = 8, HiddenSize = 6, Device = DeviceChoice.Cpu, StepExecution = execution,
+        CheckpointEvery = 5, StallWindow = 0, ValidateEvery = 3,
+    };
+
+    private static float[] Weights(RecurrentClassifier model) => model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+
+    // A user's callback with state: how many steps had a loss below the running mean of the losses before them.
+    private sealed class BetterThanAverage : TrainingCallback
+    {
+        public int Count { get; private set; }
+        public double LossSum { get; private set; }
+        public int Steps { get; private set; }
+
+        public override void OnStepReported(TrainingContext context, StepMetrics metrics)
+        {
+            if (Steps > 0 && metrics.Loss < LossSum / Steps) Count++;
+            LossSum += metrics.Loss;
+            Steps++;
+        }
+
+        public override void SaveState(StateSection state)
+        {
+            state.SaveValue("count", Count);
+            state.SaveValue("loss_sum", LossSum);
+            state.SaveValue("steps", Steps);
+        }
+
+        public override void LoadState(StateSection state)
+        {
+            Count = state.LoadValue<int>("count");
+            LossSum = state.LoadValue<double>("loss_sum");
+            Steps = state.LoadValue<int>("steps");
+        }
+    }
+
+    // Trains to options.Steps, with the given callbacks and a checkpoint store in folder; resumes the checkpoint given.
+    private TrainingResult Train(TrainingOptions options, RecurrentClassifier model, string folder, Checkpoint? resume = null, SequenceDataset? validation = null,
+        params TrainingCallback[] callbacks)
+    {
+        var trainer = new Trainer(options) { Callbacks = [new CheckpointStore(folder), .. callbacks] };
+        return trainer.Train(model, _data, validation, resume: resume);
+    }
+
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void A_callback_that_saves_its_state_ends_a_resumed_run_with_the_uninterrupted_runs_count(StepExecution execution)
+    {
+        using var folder = new TempFolder();
+        var options = Options(execution);
+        var whole = new BetterThanAverage();
+        var trainer = new Trainer(options);
+        using (var model = trainer.CreateModel(_data)) Train(options, model, folder.File("whole"), callbacks: whole);
+
+        using (var model = trainer.CreateModel(_data)) Train(options with { Steps = 5 }, model, folder.File("cut"), callbacks: new BetterThanAverage());
+        var checkpoint = CheckpointFile.Read(CheckpointStore.List(folder.File("cut"))[0]);
+        var resumed = new BetterThanAverage();
+        using (var model = trainer.CreateModel(_data)) Train(options, model, folder.File("cut"), checkpoint, callbacks: resumed);
+
+        Assert.That(whole.Steps, Is.EqualTo(12));
+        Assert.That(whole.Count, Is.GreaterThan(0));
+        Assert.That((resumed.Count, resumed.Steps, resumed.LossSum), Is.EqualTo((whole.Count, whole.Steps, whole.LossSum)));
+        Assert.That(checkpoint.SectionNames, Does.Contain("callback.BetterThanAverage"));
+    }
+
+    [Test]
+    public void A_callback_that_saves_nothing_has_no_section_and_two_that_save_under_one_key_are_refused()
+    {
+        using var folder = new TempFolder();
+        var options = Options() with { Steps = 5 };
+        var trainer = new Trainer(options);
+        using (var model = trainer.CreateModel(_data)) Train(options, model, folder.File("plain"), callbacks: new TrainingObserver());
+        var checkpoint = CheckpointFile.Read(CheckpointStore.List(folder.File("plain"))[0]);
+        Assert.That(checkpoint.SectionNames.Where(s => s.StartsWith("callback.", StringComparison.Ordinal)), Is.Empty);
+
+        using var twice = trainer.CreateModel(_data);
+        var error = Assert.Throws<ArgumentException>(() => Train(options, twice, folder.File("twice"), callbacks: [new BetterThanAverage(), new BetterThanAverage()]))!;
+        Assert.That(error.Message, Does.Contain("two callbacks of this run have the StateKey 'BetterThanAverage'"));
+    }
+
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void The_weight_average_is_what_training_ends_with_what_a_checkpoint_builds_and_what_a_resume_continues(StepExecution execution)
+    {
+        using var folder = new TempFolder();
+        const double decay = 0.8;
+        var options = Options(execution) with { EmaDecay = decay };
+        var trainer = new Trainer(options);
+        // The average computed by hand from the weights after every step.
+        using var model = trainer.CreateModel(_data);
+        float[] expected = Weights(model);
+        var watch = new AfterEachStep(m =>
+        {
+            var weights = Weights(m);
+            for (int i = 0; i < expected.Length; i++) expected[i] = (float)(decay * expected[i] + (1 - decay) * weights[i]);
+        });
+        var whole = Train(options, model, folder.File("whole"), callbacks: watch);
+        var trained = Weights(model);
+
+        Assert.That(trained, Is.EqualTo(expected).Within(1e-5));
+        using (var rebuilt = CheckpointFile.Read(whole.LastCheckpoint!).CreateModel()) Assert.That(Weights(rebuilt), Is.EqualTo(trained));
+
+        using (var cut = trainer.CreateModel(_data)) Train(options with { Steps = 5 }, cut, folder.File("cut"));
+        using var resumed = trainer.CreateModel(_data);
+        Train(options, resumed, folder.File("cut"), CheckpointFile.Read(CheckpointStore.List(folder.File("cut"))[0]));
+        Assert.That(Weights(resumed), Is.EqualTo(trained));
+    }
+
+    [Test]
+    public void With_a_weight_average_validation_and_the_best_weights_are_the_averages()
+    {
+        using var folder = new TempFolder();
+        using var validation = LearnableTasks.Brightness(seed: 5);
+        var options = Options() with { EmaDecay = 0.9 };
+        var trainer = new Trainer(options);
+        using var model = trainer.CreateModel(_data);
+
+        var result = Train(options, model, folder.File("run"), validation: validation);
+
+        // The model ends holding the average, so evaluating it reproduces the last validation, taken of the average.
+        var last = result.Validations[^1];
+        Assert.That(last.Step, Is.EqualTo(12));
+        Assert.That(ModelEvaluation.Evaluate(model, validation).Loss, Is.EqualTo(last.Loss).Within(1e-6));
+    }
+
+    private sealed class AfterEachStep(Action<RecurrentClassifier> action) : TrainingCallback
+    {
+        public override void OnStepEnd(TrainingContext context) => action(context.Model);
+    }
+
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void Accumulating_k_batches_trains_as_one_batch_k_times_as_large(StepExecution execution)
+    {
+        // 96 items: batches of 24, or 3 accumulated batches of 8, cover each epoch in the same order.
+        var large = Options(execution) with { BatchSize = 24, Steps = 8, CheckpointEvery = 0, ClipNorm = 0.5 };
+        var accumulated = large with { BatchSize = 8, AccumulateBatches = 3 };
+        var trainer = new Trainer(large);
+        using var one = trainer.CreateModel(_data);
+        using var three = trainer.CreateModel(_data);
+        var losses = new List<double>[] { [], [] };
+
+        new Trainer(large) { Callbacks = [new TrainingObserver { StepCompleted = m => losses[0].Add(m.Loss) }] }.Train(one, _data);
+        new Trainer(accumulated) { Callbacks = [new TrainingObserver { StepCompleted = m => losses[1].Add(m.Loss) }] }.Train(three, _data);
+
+        // Sums in another order round differently; 8 steps leave them within 1e-5 of each other.
+        Assert.That(Weights(three), Is.EqualTo(Weights(one)).Within(1e-5));
+        Assert.That(losses[1], Is.EqualTo(losses[0]).Within(1e-5));
+        Assert.That(losses[1], Has.Count.EqualTo(8));
+    }
+
+    [Test]
+    public void A_time_budget_stops_after_the_step_that_spends_it_writes_its_checkpoint_and_a_larger_one_continues()
+    {
+        using var folder = new TempFolder();
+        var options = Options() with { Steps = 1000, MaxTime = TimeSpan.FromMilliseconds(1) };
+        var trainer = new Trainer(options);
+        using var model = trainer.CreateModel(_data);
+
+        var stopped = Train(options, model, folder.Path);
+
+        Assert.That((stopped.LastStepNumber, stopped.StoppedEarly, stopped.StoppedBy), Is.EqualTo((1, true, TrainingStop.TimeBudget)));
+        var checkpoint = CheckpointFile.Read(stopped.LastCheckpoint!);
+        Assert.That(checkpoint.Info.Step, Is.EqualTo(1));
+        Assert.That(checkpoint.TrainingTime, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1)));
+        var spent = CheckpointResume.Problems(options, checkpoint).Single();
+        Assert.That((spent.Kind, spent.Setting), Is.EqualTo((ResumeProblemKind.NothingToTrain, nameof(TrainingOptions.MaxTime))));
+
+        var longer = options with { Steps = 3, MaxTime = TimeSpan.FromHours(1) };
+        using var resumed = trainer.CreateModel(_data);
+        var continued = Train(longer, resumed, folder.Path, checkpoint);
+        Assert.That((continued.LastStepNumber, continued.StoppedBy), Is.EqualTo((3, TrainingStop.AllSteps)));
+    }
+}
