@@ -1,38 +1,42 @@
+using System.Diagnostics;
 using System.Text.Json.Serialization;
+using MnistRnn.Checkpoints;
+using MnistRnn.Models;
 using MnistRnn.Training;
 
 namespace MnistRnn.Runner.Output;
 
 /// <summary>The JSON summary <c>train --summary PATH</c> writes (through <see cref="JsonOutput"/>), for scripts and dashboards.</summary>
-internal sealed record RunSummary(
-    string Model,
-    int Steps,
-    int BatchSize,
-    double LearningRate,
-    double? ClipNorm,
-    double? ClipValue,
-    long Seed,
-    string Device,
-    int Threads,
-    string ThreadsChosenBy,
-    string Allocator,
-    bool DataIsVerifiedMnist,
-    double TestLoss,
-    double TestAccuracy,
-    double TrainSeconds,
-    double SamplesPerSecond,
-    double PeakWorkingSetMb,
-    [property: JsonPropertyName("working_set_mb_at_step_500")] double? WorkingSetMbAtStep500,
-    double? WorkingSetMbAtLastStep,
-    string? Checkpoint)
+internal sealed record RunSummary
 {
+    public required string Model { get; init; }
+    public required int Steps { get; init; }
+    public required int BatchSize { get; init; }
+    public required double LearningRate { get; init; }
+    public required double? ClipNorm { get; init; }
+    public required double? ClipValue { get; init; }
+    public required long Seed { get; init; }
+    public required string Device { get; init; }
+    public required int Threads { get; init; }
+    public required string ThreadsChosenBy { get; init; }
+    public required string Allocator { get; init; }
+    public required bool DataIsVerifiedMnist { get; init; }
+    public required double TestLoss { get; init; }
+    public required double TestAccuracy { get; init; }
+    public required double TrainSeconds { get; init; }
+    public required double SamplesPerSecond { get; init; }
+    public required double PeakWorkingSetMb { get; init; }
+    [JsonPropertyName("working_set_mb_at_step_500")] public required double? WorkingSetMbAtStep500 { get; init; }
+    public required double? WorkingSetMbAtLastStep { get; init; }
+    public required string? Checkpoint { get; init; }
+
     /// <summary>Training images held out to validate on (--validation); null when none were.</summary>
     public int? ValidationImages { get; init; }
 
     /// <summary>The best validation of the run; null without validation.</summary>
     public ValidationRecord? BestValidation { get; init; }
 
-    /// <summary>The step after which early stopping ended the run; null when it ran all its steps.</summary>
+    /// <summary>The step after which early stopping or the time budget ended the run; null when it ran all its steps.</summary>
     public int? StoppedEarlyAfterStep { get; init; }
 
     /// <summary>The step whose weights were evaluated on the test set (the best validation's with --early-stop or --keep-best).</summary>
@@ -40,4 +44,39 @@ internal sealed record RunSummary(
 
     /// <summary>The best validation's checkpoint (--keep-best); null without one.</summary>
     public string? BestCheckpoint { get; init; }
+
+    /// <summary>What ended the run before its last step: early_stopping, time_budget or callback; null when it ran all its steps.</summary>
+    public string? StoppedBy { get; init; }
+
+    /// <summary>The summary of a run of <paramref name="options"/> that trained as <paramref name="training"/> says and tested as <paramref name="evaluation"/> says.</summary>
+    public static RunSummary Of(TrainingOptions options, TrainingResult training, EvaluationResult evaluation, string device, bool verifiedMnist,
+        WorkingSetWatch memory, int heldOut, CheckpointStore checkpoints) => new()
+    {
+        Model = options.Model.ToName(),
+        Steps = training.Steps,
+        BatchSize = options.BatchSize,
+        LearningRate = options.LearningRate,
+        ClipNorm = options.ClipNorm,
+        ClipValue = options.ClipValue,
+        Seed = options.Seed,
+        Device = device,
+        Threads = TorchSharp.torch.get_num_threads(),
+        ThreadsChosenBy = ThreadsOption.Source,
+        Allocator = AllocatorOption.InEffect,
+        DataIsVerifiedMnist = verifiedMnist,
+        TestLoss = evaluation.Loss,
+        TestAccuracy = evaluation.Accuracy,
+        TrainSeconds = Math.Round(training.TrainSeconds, 3),
+        SamplesPerSecond = Math.Round(training.SamplesPerSecond, 1),
+        PeakWorkingSetMb = WorkingSetWatch.Megabytes(Process.GetCurrentProcess().PeakWorkingSet64),
+        WorkingSetMbAtStep500 = memory.AtStep500,
+        WorkingSetMbAtLastStep = memory.AtLastStep,
+        Checkpoint = training.LastCheckpoint,
+        ValidationImages = heldOut > 0 ? heldOut : null,
+        BestValidation = training.BestValidation,
+        StoppedEarlyAfterStep = training.StoppedEarly ? training.LastStepNumber : null,
+        WeightsFromStep = training.WeightsFromStep,
+        BestCheckpoint = checkpoints.KeepBest ? CheckpointStore.Best(checkpoints.Folder) : null,
+        StoppedBy = training.StoppedBy == TrainingStop.AllSteps ? null : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(training.StoppedBy.ToString()),
+    };
 }

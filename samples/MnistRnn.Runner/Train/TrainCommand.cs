@@ -30,19 +30,13 @@ internal sealed class TrainCommand(RunnerConsole console)
     {
         // Everything the user typed is checked before any work starts.
         var run = _flags.ReadRun(parse);
-        var options = run.Options;
-        string? resumeFrom = parse.GetValue(_flags.Resume);
-        var resume = resumeFrom is null ? null : CheckpointLocation.Read(resumeFrom, "--resume", _console.Error);
-        if (resume is not null)
-        {
-            options = _flags.ResumeOptions(parse, resume);
-            ThreadsOption.UseCheckpoints(parse, resume.Info.Threads);
-        }
+        var resume = ReadResume(parse, ref run);
         if (parse.GetValue(_flags.PrintConfig))
         {
-            _console.Out.WriteLine(_flags.ToConfig(run with { Options = options }));
+            _console.Out.WriteLine(_flags.ToConfig(run));
             return ExitCodes.Success;
         }
+        var options = run.Options;
         // A resumed run holds out what its checkpoint's run held out unless --validation says otherwise (see below).
         int? validationCount = resume is null || Typed(parse, _flags.Validation) ? run.Validation : null;
         if (validationCount is not null) HeldOutImages.EnsureGiven(validationCount.Value, [options]);
@@ -65,24 +59,44 @@ internal sealed class TrainCommand(RunnerConsole console)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tensorBoard = TensorBoardLog.Create(logDir, model, stop);
         if (tensorBoard is not null) trainer.Callbacks.Add(tensorBoard);
-        // Working set after step 500 and after the last step: the window in which memory must stay flat.
-        double? workingSetAtStep500 = null, workingSetAtLastStep = null;
-        trainer.Callbacks.Add(new TrainingObserver
-        {
-            StepCompleted = metrics =>
-            {
-                if (metrics.Step == 500) workingSetAtStep500 = Megabytes(Environment.WorkingSet);
-                if (metrics.Step == options.Steps) workingSetAtLastStep = Megabytes(Environment.WorkingSet);
-            },
-        });
-        TrainingResult training;
+        var memory = new WorkingSetWatch(options.Steps);
+        trainer.Callbacks.Add(memory);
+        var training = Train(trainer, model, halves, resume, checkpoints, tensorBoard, stop.Token);
+
+        if (training.BestValidation is { } best && options.RestoreBestWeights)
+            RunnerLog.EvaluatingBest(loggers.CreateLogger("mnist-rnn"), best.Step, best.Loss, best.Accuracy,
+                training.StoppedEarly ? $"stopped early after step {training.LastStepNumber}" : $"ran all {training.LastStepNumber} steps");
+        var evaluation = trainer.Evaluate(model, dataset.Test);
+        if (summaryPath is not null)
+            JsonOutput.Write(summaryPath, RunSummary.Of(options, training, evaluation, device.ToString(), dataset.IsVerifiedMnist, memory, heldOut, checkpoints), "--summary");
+        // Finite steps can still leave weights that overflow on other inputs; that is not a trained model.
+        if (!double.IsFinite(evaluation.Loss))
+            throw new UserErrorException(ExitCodes.Diverged,
+                $"Training diverged: the trained model's test loss is {evaluation.Loss}. Lower the learning rate (--lr) or clip tighter (--clip-norm).");
+        NextSteps.AfterTraining(_console.Error, training.LastCheckpoint, checkpoints.KeepBest ? CheckpointStore.Best(checkpoints.Folder) : null, checkpoints.Folder);
+        return ExitCodes.Success;
+    }
+
+    // The checkpoint --resume names, with the run's options made the checkpoint's (and what was typed over them) and its thread count taken.
+    private Checkpoint? ReadResume(ParseResult parse, ref TrainFlags.TrainRun run)
+    {
+        string? resumeFrom = parse.GetValue(_flags.Resume);
+        if (resumeFrom is null) return null;
+        var resume = CheckpointLocation.Read(resumeFrom, "--resume", _console.Error);
+        run = run with { Options = _flags.ResumeOptions(parse, resume) };
+        ThreadsOption.UseCheckpoints(parse, resume.Info.Threads);
+        return resume;
+    }
+
+    // Trains, turning every way training can end short into its one sentence and exit code.
+    private TrainingResult Train(Trainer trainer, RecurrentClassifier model, HeldOutImages halves, Checkpoint? resume, CheckpointStore checkpoints,
+        TensorBoardLog? tensorBoard, CancellationToken cancellationToken)
+    {
         try
         {
-            using var progress = new ProgressLine(options.Model.ToName(), _console);
+            using var progress = new ProgressLine(trainer.Options.Model.ToName(), _console);
             trainer.Callbacks.Add(progress);
-            training = trainer.Train(model, halves.Train, halves.HeldOut, stop.Token, resume);
-            // A run that stopped early never reached options.Steps.
-            workingSetAtLastStep ??= Megabytes(Environment.WorkingSet);
+            return trainer.Train(model, halves.Train, halves.HeldOut, cancellationToken, resume);
         }
         catch (TrainingCanceledException e)
         {
@@ -90,7 +104,7 @@ internal sealed class TrainCommand(RunnerConsole console)
             if (tensorBoard?.Failure is not null)
                 throw tensorBoard.Error(saved is null ? "Nothing was saved." : $"Checkpoint saved to {saved}; continue with --resume {checkpoints.Folder}");
             throw new UserErrorException(ExitCodes.Canceled, saved is not null
-                ? $"Interrupted after step {e.CompletedSteps} of {options.Steps}; checkpoint saved to {saved}. Continue with --resume {checkpoints.Folder}"
+                ? $"Interrupted after step {e.CompletedSteps} of {trainer.Options.Steps}; checkpoint saved to {saved}. Continue with --resume {checkpoints.Folder}"
                 : $"Interrupted before the first step finished; nothing was saved.");
         }
         catch (TrainingDivergedException e)
@@ -106,34 +120,6 @@ internal sealed class TrainCommand(RunnerConsole console)
             throw new UserErrorException(ExitCodes.OutputNotWritable,
                 $"--out: cannot write a checkpoint in {checkpoints.Folder} ({e.Message}); the previous checkpoint, if any, is intact.");
         }
-        var runLog = loggers.CreateLogger("mnist-rnn");
-        if (training.BestValidation is { } best && options.RestoreBestWeights)
-            RunnerLog.EvaluatingBest(runLog, best.Step, best.Loss, best.Accuracy,
-                training.StoppedEarly ? $"stopped early after step {training.LastStepNumber}" : $"ran all {training.LastStepNumber} steps");
-        var evaluation = trainer.Evaluate(model, dataset.Test);
-
-        if (summaryPath is not null)
-        {
-            var summary = new RunSummary(
-                options.Model.ToName(), training.Steps, options.BatchSize, options.LearningRate, options.ClipNorm, options.ClipValue,
-                options.Seed, device.ToString(), TorchSharp.torch.get_num_threads(), ThreadsOption.Source, AllocatorOption.InEffect, dataset.IsVerifiedMnist, evaluation.Loss, evaluation.Accuracy,
-                Math.Round(training.TrainSeconds, 3), Math.Round(training.SamplesPerSecond, 1),
-                Megabytes(Process.GetCurrentProcess().PeakWorkingSet64), workingSetAtStep500, workingSetAtLastStep, training.LastCheckpoint)
-            {
-                ValidationImages = heldOut > 0 ? heldOut : null,
-                BestValidation = training.BestValidation,
-                StoppedEarlyAfterStep = training.StoppedEarly ? training.LastStepNumber : null,
-                WeightsFromStep = training.WeightsFromStep,
-                BestCheckpoint = checkpoints.KeepBest ? CheckpointStore.Best(checkpoints.Folder) : null,
-            };
-            JsonOutput.Write(summaryPath, summary, "--summary");
-        }
-        // Finite steps can still leave weights that overflow on other inputs; that is not a trained model.
-        if (!double.IsFinite(evaluation.Loss))
-            throw new UserErrorException(ExitCodes.Diverged,
-                $"Training diverged: the trained model's test loss is {evaluation.Loss}. Lower the learning rate (--lr) or clip tighter (--clip-norm).");
-        NextSteps.AfterTraining(_console.Error, training.LastCheckpoint, checkpoints.KeepBest ? CheckpointStore.Best(checkpoints.Folder) : null, checkpoints.Folder);
-        return ExitCodes.Success;
     }
 
     // A new run gets a new, empty folder, so keeping the newest K never prunes another run's checkpoints;
@@ -191,8 +177,6 @@ internal sealed class TrainCommand(RunnerConsole console)
     }
 
     private static bool Typed(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
-
-    private static double Megabytes(long bytes) => Math.Round(bytes / 1048576.0, 1);
 
     private static string? PrepareSummaryPath(string? path)
     {
