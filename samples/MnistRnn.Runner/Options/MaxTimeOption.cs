@@ -20,7 +20,7 @@ internal static class MaxTimeOption
         CustomParser = Parse,
     };
 
-    /// <summary>The budget as the flag takes it, or null for none.</summary>
+    /// <summary>The budget as the flag takes it (to the millisecond), or null for none.</summary>
     public static string? Format(TimeSpan? budget) =>
         budget is not TimeSpan time ? null
         : time.Days > 0 ? time.ToString(@"d\:hh\:mm\:ss", CultureInfo.InvariantCulture)

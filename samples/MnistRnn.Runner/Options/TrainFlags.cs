@@ -313,7 +313,8 @@ internal sealed class TrainFlags
         { Kind: ResumeProblemKind.NothingToTrain, Setting: nameof(TrainingOptions.Steps) } => new(ExitCodes.InvalidArguments,
             $"--steps {problem.Given}: the checkpoint is already at step {problem.Saved}; give a larger --steps to train further."),
         { Kind: ResumeProblemKind.NothingToTrain } => new(ExitCodes.InvalidArguments,
-            $"{FlagOf(problem.Setting!)} {problem.Given}: the run has already trained {problem.Saved}; give a larger {FlagOf(problem.Setting!)} to train further."),
+            $"--max-time {MaxTimeOption.Format((TimeSpan)problem.Given!)}: the run has already trained {MaxTimeOption.Format((TimeSpan)problem.Saved!)}; " +
+            "give a larger --max-time to train further."),
         { Kind: ResumeProblemKind.CheckpointContradictsItself } => new(ExitCodes.BadCheckpoint,
             $"--resume: {checkpoint.Path} asks for early stopping, the best weights or a plateau schedule, which read the validation loss, " +
             "but its run held out no validation images; the checkpoint contradicts itself, so start a new run."),

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using MnistRnn.Checkpoints;
+using MnistRnn.Tests.Support;
+
+namespace MnistRnn.Tests.Runner;
+
+/// <summary>train's --max-time, --ema and --accumulate, as a user types them, across a resume.</summary>
+[Category("RunnerInProcess")]
+public sealed class RunStateFlagsTests
+{
+    private TempFolder _folder = null!;
+    private string _data = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _folder = new TempFolder();
+        _data = IdxWriter.Folder(_folder.File("data"), trainCount: 40, testCount: 20, side: 8);
+    }
+
+    [TearDown]
+    public void TearDown() => _folder.Dispose();
+
+    private DotnetProcess.Result Train(string summary, params string[] extra) =>
+        RunnerInProcess.Run(["train", "--data", _data, "--batch-size", "10", "--hidden", "8", "--device", "cpu", "--threads", "1",
+            "--summary", _folder.File(summary + ".json"), .. extra]);
+
+    private JsonElement Summary(string name) => JsonDocument.Parse(File.ReadAllText(_folder.File(name + ".json"))).RootElement;
+
+    [Test]
+    public void A_time_budget_stops_the_run_says_why_and_a_resume_needs_a_larger_one()
+    {
+        string run = _folder.File("run");
+
+        var stopped = Train("stopped", "--steps", "1000000", "--max-time", "00:00:01", "--out", run);
+
+        Assert.That(stopped.ExitCode, Is.EqualTo(0), stopped.Error);
+        int step = Summary("stopped").GetProperty("stopped_early_after_step").GetInt32();
+        Assert.That(stopped.Output, Does.Contain($"stopping after step {step}: the time budget of 00:00:01 is spent (trained 00:00:01"));
+        Assert.That(stopped.Output, Does.Contain("final loss "));
+        Assert.That(Summary("stopped").GetProperty("stopped_by").GetString(), Is.EqualTo("time_budget"));
+        Assert.That(CheckpointStore.StepOf(CheckpointStore.List(run)[0]), Is.EqualTo(step));
+
+        var spent = RunnerInProcess.Run("train", "--resume", run, "--data", _data);
+        Assert.That(spent.ExitCode, Is.EqualTo(2));
+        Assert.That(spent.Error, Does.StartWith("--max-time 00:00:01: the run has already trained 00:00:01")
+            .And.Contain("give a larger --max-time to train further."));
+
+        var continued = RunnerInProcess.Run("train", "--resume", run, "--data", _data, "--max-time", "01:00:00", "--steps", (step + 3).ToString(), "--log-every", "1");
+        Assert.That(continued.ExitCode, Is.EqualTo(0), continued.Error);
+        Assert.That(continued.Output, Does.StartWith($"step {step + 1}, "));
+    }
+
+    [Test]
+    public void The_weight_average_is_what_train_tests_and_eval_evaluates()
+    {
+        var trained = Train("ema", "--steps", "20", "--ema", "0.9", "--out", _folder.File("ema"));
+        Assert.That(trained.ExitCode, Is.EqualTo(0), trained.Error);
+        string finalLine = trained.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+
+        var evaluation = RunnerInProcess.Run("eval", "--checkpoint", _folder.File("ema"), "--data", _data, "--out", _folder.File("eval"));
+
+        Assert.That(evaluation.ExitCode, Is.EqualTo(0), evaluation.Error);
+        Assert.That(evaluation.Output, Does.Contain("test " + finalLine["final ".Length..] + " on 20 images"));
+        // Without the average, the last step's own weights test differently.
+        var plain = Train("plain", "--steps", "20", "--out", _folder.File("plain"));
+        Assert.That(plain.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], Is.Not.EqualTo(finalLine));
+    }
+
+    [TestCase("--ema", "1.5", "--ema must be above 0 and below 1, got 1.5.")]
+    [TestCase("--accumulate", "0", "--accumulate must be 1 to 1024, got 0.")]
+    [TestCase("--max-time", "10m", "--max-time: '10m' is not a time; write it as HH:MM:SS (00:10:00 is ten minutes) or DD:HH:MM:SS.")]
+    public void A_bad_value_is_one_sentence_naming_the_flag(string flag, string value, string message)
+    {
+        var result = Train("bad", "--steps", "2", flag, value, "--out", _folder.File("bad"));
+
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.Error, Does.StartWith(message));
+        Assert.That(Directory.Exists(_folder.File("bad")), Is.False, "nothing written");
+    }
+
+    [Test]
+    public void Accumulated_batches_train_with_the_setting_recorded_and_a_resume_keeps_it()
+    {
+        var trained = Train("acc", "--steps", "4", "--accumulate", "2", "--out", _folder.File("acc"));
+        Assert.That(trained.ExitCode, Is.EqualTo(0), trained.Error);
+        var checkpoint = CheckpointFile.Read(CheckpointStore.List(_folder.File("acc"))[0]);
+        Assert.That(checkpoint.Info.Options.AccumulateBatches, Is.EqualTo(2));
+
+        var changed = RunnerInProcess.Run("train", "--resume", _folder.File("acc"), "--data", _data, "--steps", "6", "--accumulate", "1");
+        Assert.That(changed.ExitCode, Is.EqualTo(2));
+        Assert.That(changed.Error, Does.StartWith("--accumulate 1 contradicts the checkpoint's 2"));
+    }
+}
