@@ -30,7 +30,7 @@ public sealed class GruRegressionTests
         // The data stay the same; the seed decides the initial weights and the batch order.
         using var train = Waves(2000, seed: 100);
         using var test = Waves(1000, seed: 200);
-        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Gru, HiddenSize = 16, BatchSize = 50, Steps = 200, Seed = seed });
+        var trainer = new Trainer(new TrainingOptions { Cell = CellKind.Gru, HiddenSize = 16, BatchSize = 50, Steps = 200, Seed = seed });
         using var model = trainer.CreateModel(train);
         trainer.Train(model, train);
         return ModelEvaluation.Evaluate(model, test).Accuracy;

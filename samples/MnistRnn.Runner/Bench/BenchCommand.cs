@@ -161,7 +161,7 @@ internal sealed class BenchCommand(RunnerConsole console)
         int measured = Math.Max(10, samples / batch);
         var trainer = new Trainer(new TrainingOptions
         {
-            Model = cell,
+            Cell = cell,
             BatchSize = batch,
             Steps = warmup + measured,
             StallWindow = 0,

@@ -90,7 +90,7 @@ internal static class ComparisonPlots
         const int bins = 40;
         var plot = NewPlot($"Final hidden state on {ComparisonRun.HiddenStateSamples:N0} test images",
             "value of a hidden unit after the last step", "fraction of values");
-        foreach (var run in runs.Where(r => r.Options.Model is CellKind.Rnn or CellKind.Lstm))
+        foreach (var run in runs.Where(r => r.Options.Cell is CellKind.Rnn or CellKind.Lstm))
         {
             var counts = new double[bins];
             foreach (float v in run.FinalHiddenState)

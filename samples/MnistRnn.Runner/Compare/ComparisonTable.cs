@@ -29,7 +29,7 @@ internal sealed class ComparisonTable
     private IEnumerable<string[]> Rows(bool raw) => _runs.Select(r => new[]
     {
         r.Spec.Label,
-        r.Options.Model.ToName(),
+        r.Options.Cell.ToName(),
         Format(r.Test.Accuracy, raw ? "R" : "F4"),
         Format(r.Test.Loss, raw ? "R" : "F4"),
         Format(r.Training.TrainSeconds, raw ? "R" : "F1"),

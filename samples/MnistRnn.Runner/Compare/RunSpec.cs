@@ -31,7 +31,7 @@ internal sealed record RunSpec(string Label, CellKind Model, IReadOnlyList<(stri
     {
         try
         {
-            return flags.ApplyRunSpec(shared with { Model = Model }, Settings);
+            return flags.ApplyRunSpec(shared with { Cell = Model }, Settings);
         }
         catch (UserErrorException e)
         {

@@ -86,8 +86,8 @@ internal sealed class TrainFlags
 
         _settings =
         [
-            Choice("--model", "cell", nameof(TrainingOptions.Model), "Recurrent cell: rnn (tanh), lstm, gru or irnn (ReLU RNN with identity-initialised recurrence).",
-                ChoiceOption.Cells, Defaults.Model, (o, v) => o with { Model = v }, o => o.Model),
+            Choice("--model", "cell", nameof(TrainingOptions.Cell), "Recurrent cell: rnn (tanh), lstm, gru or irnn (ReLU RNN with identity-initialised recurrence).",
+                ChoiceOption.Cells, Defaults.Cell, (o, v) => o with { Cell = v }, o => o.Cell),
             Choice("--order", "order", nameof(TrainingOptions.Order),
                 "How an image becomes a sequence: rows (28 steps of 28 pixels), pixels (784 steps of 1) or permuted (784 steps in a fixed random order).",
                 ChoiceOption.Orders, Defaults.Order, (o, v) => o with { Order = v }, o => o.Order),
@@ -195,7 +195,7 @@ internal sealed class TrainFlags
     /// </summary>
     public void AddSharedTo(Command command)
     {
-        foreach (var setting in _settings.Where(s => s.Property != nameof(TrainingOptions.Model))) command.Options.Add(setting.Option);
+        foreach (var setting in _settings.Where(s => s.Property != nameof(TrainingOptions.Cell))) command.Options.Add(setting.Option);
         foreach (var option in new Option[] { Data, Validation, LogDir }) command.Options.Add(option);
     }
 

@@ -52,7 +52,7 @@ internal sealed record RunSummary
     public static RunSummary Of(TrainingOptions options, TrainingResult training, EvaluationResult evaluation, string device, bool verifiedMnist,
         WorkingSetWatch memory, int heldOut, CheckpointStore checkpoints) => new()
     {
-        Model = options.Model.ToName(),
+        Model = options.Cell.ToName(),
         Steps = training.Steps,
         BatchSize = options.BatchSize,
         LearningRate = options.LearningRate,

@@ -94,7 +94,7 @@ internal sealed class TrainCommand(RunnerConsole console)
     {
         try
         {
-            using var progress = new ProgressLine(trainer.Options.Model.ToName(), _console);
+            using var progress = new ProgressLine(trainer.Options.Cell.ToName(), _console);
             trainer.Callbacks.Add(progress);
             return trainer.Train(model, halves.Train, halves.HeldOut, cancellationToken, resume);
         }
@@ -130,7 +130,7 @@ internal sealed class TrainCommand(RunnerConsole console)
         if (given is not null) return EmptyFolder.Claim(given, "--out");
         if (resume is not null) return ClaimResumeFolder(resume);
         // Runs started within the same second get -2, -3, ... rather than sharing a folder.
-        string stem = Path.Combine("runs", $"{options.Model.ToName()}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        string stem = Path.Combine("runs", $"{options.Cell.ToName()}-{DateTime.Now:yyyyMMdd-HHmmss}");
         for (int n = 1; ; n++)
         {
             string folder = n == 1 ? stem : $"{stem}-{n}";

@@ -127,7 +127,7 @@ internal static class LegacyCheckpointLayout
                 throw new CheckpointException($"{path}: the checkpoint names an unknown cell '{Model}' or order '{Order}'.");
             return new TrainingOptions
             {
-                Model = model,
+                Cell = model,
                 Steps = Steps,
                 BatchSize = BatchSize,
                 LearningRate = LearningRate,

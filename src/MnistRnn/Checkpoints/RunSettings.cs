@@ -15,7 +15,7 @@ internal sealed class RunSettings
 {
     private static readonly TrainingOptions Defaults = new();
 
-    [JsonPropertyName("model")] public CellKind Model { get; set; } = Defaults.Model;
+    [JsonPropertyName("model")] public CellKind Model { get; set; } = Defaults.Cell;
     [JsonPropertyName("steps")] public int Steps { get; set; } = Defaults.Steps;
     [JsonPropertyName("batch_size")] public int BatchSize { get; set; } = Defaults.BatchSize;
     [JsonPropertyName("learning_rate")] public double LearningRate { get; set; } = Defaults.LearningRate;
@@ -44,7 +44,7 @@ internal sealed class RunSettings
 
     public static RunSettings From(TrainingOptions options) => new()
     {
-        Model = options.Model,
+        Model = options.Cell,
         Steps = options.Steps,
         BatchSize = options.BatchSize,
         LearningRate = options.LearningRate,
@@ -76,7 +76,7 @@ internal sealed class RunSettings
     /// <exception cref="FormatException">The time budget is not a number of seconds a <see cref="TimeSpan"/> holds.</exception>
     public TrainingOptions ToOptions() => new()
     {
-        Model = Model,
+        Cell = Model,
         Steps = Steps,
         BatchSize = BatchSize,
         LearningRate = LearningRate,

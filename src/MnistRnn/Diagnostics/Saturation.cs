@@ -31,13 +31,13 @@ public static class Saturation
         if (model.Options.Layers > 1 || model.Options.Bidirectional) return double.NaN;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        return model.Kind switch
+        return model.Cell switch
         {
             CellKind.Rnn => FlatTanh(outputs).mean().item<float>(),
             CellKind.Irnn => outputs.eq(0).to(ScalarType.Float32).mean().item<float>(),
             CellKind.Lstm => LstmGates(model, input, outputs),
             CellKind.Gru => GruGates(model, input, outputs),
-            _ => throw new ArgumentOutOfRangeException(nameof(model), model.Kind, "unknown cell kind."),
+            _ => throw new ArgumentOutOfRangeException(nameof(model), model.Cell, "unknown cell kind."),
         };
     }
 

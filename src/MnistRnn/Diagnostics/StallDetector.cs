@@ -35,7 +35,7 @@ public sealed record Stall(int Step, int Window, double MeanLoss, double MeanAcc
     /// <summary>The advice of <see cref="Advice"/>, each setting named by <paramref name="settingName"/> (a command line names its flags).</summary>
     public string AdviceNaming(Func<string, string> settingName)
     {
-        string model = settingName(nameof(TrainingOptions.Model)), rate = settingName(nameof(TrainingOptions.LearningRate));
+        string model = settingName(nameof(TrainingOptions.Cell)), rate = settingName(nameof(TrainingOptions.LearningRate));
         string clip = settingName(nameof(TrainingOptions.ClipNorm));
         return Cause switch
         {

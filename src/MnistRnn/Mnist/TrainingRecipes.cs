@@ -3,7 +3,7 @@ using MnistRnn.Training;
 
 namespace MnistRnn.Mnist;
 
-/// <summary>Measured settings for two goals on a 2-core CPU; the README's performance section has their figures.</summary>
+/// <summary>Settings chosen by measurement for two goals on a 2-core CPU; docs/performance.md (Recipes) has their figures.</summary>
 public static class TrainingRecipes
 {
     /// <summary>
@@ -13,7 +13,7 @@ public static class TrainingRecipes
     /// </summary>
     public static TrainingOptions Fast { get; } = new()
     {
-        Model = CellKind.Lstm,
+        Cell = CellKind.Lstm,
         HiddenSize = 128,
         BatchSize = 256,
         Steps = 800,
@@ -29,7 +29,7 @@ public static class TrainingRecipes
     /// </summary>
     public static TrainingOptions Best { get; } = new()
     {
-        Model = CellKind.Lstm,
+        Cell = CellKind.Lstm,
         HiddenSize = 256,
         BatchSize = 256,
         Steps = 7000,

@@ -96,7 +96,7 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
     public RecurrentClassifierOptions Options { get; }
 
     /// <summary>The recurrent cell.</summary>
-    public CellKind Kind => Options.Cell;
+    public CellKind Cell => Options.Cell;
 
     /// <summary>Features per step.</summary>
     public int InputSize => Options.InputSize;
@@ -145,14 +145,12 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// True for an LSTM on the CPU asked for outputs without gradients, at a hidden size that is not a multiple of 32. With
-    /// gradients off, libtorch 2.10 runs a CPU LSTM on oneDNN's inference kernel, whose outputs are wrong at such sizes:
-    /// measured on the reference machine (AVX-512), hidden 1 to 16, 33 to 48, 100 and 200 were off by 0.01 to 0.8 against
-    /// the same weights with gradients on and against PyTorch, while 17 to 32, 49 to 64 and the multiples of 32 were right.
-    /// oneDNN's training kernel is right at every size, so such a forward pass runs with gradients on and is detached.
-    /// The experiment's hidden 128 keeps the inference kernel, and with it its figures.
+    /// gradients off, libtorch 2.10 runs a CPU LSTM on oneDNN's inference kernel, whose outputs are wrong at many such sizes
+    /// (docs/checkpoints.md names them); oneDNN's training kernel is right at every size, so such a forward pass runs with
+    /// gradients on and is detached. The multiples of 32, the experiment's hidden 128 among them, keep the inference kernel.
     /// </summary>
     private bool NeedsTrainingKernel(Tensor input) =>
-        Kind == CellKind.Lstm && HiddenSize % 32 != 0 && input.device_type == DeviceType.CPU && !is_grad_enabled();
+        Cell == CellKind.Lstm && HiddenSize % 32 != 0 && input.device_type == DeviceType.CPU && !is_grad_enabled();
 
     private (Tensor Logits, Tensor Outputs) Compute(Tensor input, Tensor? lengths)
     {

@@ -83,7 +83,7 @@ public sealed class Trainer
         architecture.EnsureValid();
         if (device.type == DeviceType.CPU)
             MemoryEstimate.EnsureFits(architecture.ParameterCount * (double)sizeof(float),
-                $"the weights of the {Options.Model.ToName()} model of hidden size {Options.HiddenSize}", "use a smaller hidden size");
+                $"the weights of the {Options.Cell.ToName()} model of hidden size {Options.HiddenSize}", "use a smaller hidden size");
         random.manual_seed(Options.Seed);
         var model = new RecurrentClassifier(architecture);
         model.to(device);
@@ -155,11 +155,11 @@ public sealed class Trainer
             throw new ArgumentException($"TrainingOptions.Schedule is {options.Schedule} and Trainer.Scheduler is set too; leave the schedule constant and let the scheduler drive the rate.");
         if (validation is not null && (validation.Steps != data.Steps || validation.Device.type != device.type || validation.Device.index != device.index))
             throw new ArgumentException("the validation data must have the training data's sequence length, features and device.");
-        TrainingLog.Starting(_logger, options.Model.ToName(), device.ToString(), options.Steps, options.BatchSize,
+        TrainingLog.Starting(_logger, options.Cell.ToName(), device.ToString(), options.Steps, options.BatchSize,
             options.LearningRate, options.ClipNorm?.ToString() ?? "off", options.ClipValue?.ToString() ?? "off", options.Seed);
         if (device.type == DeviceType.CPU)
             MemoryEstimate.EnsureFits(MemoryEstimate.TrainingBytes(model.Options, data.Steps, options.BatchSize),
-                $"training the {model.Kind.ToName()} model of hidden size {model.HiddenSize} on batches of {options.BatchSize} sequences of {data.Steps} steps",
+                $"training the {model.Cell.ToName()} model of hidden size {model.HiddenSize} on batches of {options.BatchSize} sequences of {data.Steps} steps",
                 "use a smaller batch or hidden size");
         using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. BuiltInCallbacks(model), .. Callbacks], _logger);
         return run.Run(cancellationToken, resume);

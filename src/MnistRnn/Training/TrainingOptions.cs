@@ -11,9 +11,8 @@ namespace MnistRnn.Training;
 public sealed record TrainingOptions
 {
     /// <summary>
-    /// Default global-norm clipping threshold. Chosen by measurement: the LSTM's gradient norm never
-    /// reaches it, so it trains as unclipped, and the tanh RNN still collapses, as in the original
-    /// experiment, while a runaway gradient is still caught. The README has the figures.
+    /// Default global-norm clipping threshold, chosen by measurement: the LSTM's gradient norm stays below it, so it
+    /// trains as unclipped, while a runaway gradient is still caught (the README's results table has the figures).
     /// </summary>
     public const double DefaultClipNorm = 5.0;
 
@@ -25,7 +24,7 @@ public sealed record TrainingOptions
 
     /// <summary>The recurrent cell. Default: LSTM.</summary>
     [RunDefining]
-    public CellKind Model { get; init; } = CellKind.Lstm;
+    public CellKind Cell { get; init; } = CellKind.Lstm;
 
     /// <summary>Optimizer steps (mini-batches) to train for. Default: 5000.</summary>
     public int Steps { get; init; } = 5000;
@@ -189,7 +188,7 @@ public sealed record TrainingOptions
 
     /// <summary>The architecture these options build for data of <paramref name="inputSize"/> features per step and <paramref name="classes"/> classes.</summary>
     public RecurrentClassifierOptions Architecture(int inputSize, int classes) =>
-        new(Model, inputSize, HiddenSize, classes) { Layers = Layers, Bidirectional = Bidirectional, Dropout = Dropout };
+        new(Cell, inputSize, HiddenSize, classes) { Layers = Layers, Bidirectional = Bidirectional, Dropout = Dropout };
 
     /// <summary>The problems with these options, each naming the property at fault; empty when they are valid.</summary>
     public IReadOnlyList<OptionProblem> Problems()
@@ -199,7 +198,7 @@ public sealed record TrainingOptions
         {
             if (!ok) problems.Add(new OptionProblem(property, message));
         }
-        Require(Enum.IsDefined(Model), nameof(Model), $"unknown cell kind {Model}.");
+        Require(Enum.IsDefined(Cell), nameof(Cell), $"unknown cell kind {Cell}.");
         Require(Steps >= 1, nameof(Steps), $"must be at least 1, got {Steps}.");
         Require(BatchSize >= 1, nameof(BatchSize), $"must be at least 1, got {BatchSize}.");
         // Above 10 an Adam step size overflows float32 arithmetic; useful rates are far below 1.

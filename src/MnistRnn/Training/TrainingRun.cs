@@ -36,7 +36,7 @@ internal sealed class TrainingRun : IDisposable
         var execution = StepExecutionChoice.Resolve(options.StepExecution, train.Device);
         _optimizer = new AdamOptimizer(model.parameters(), options.LearningRate, execution, weightDecay: options.WeightDecay);
         _batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
-        _pending = execution == StepExecution.DeviceResident ? new PendingMetrics(Trainer.MaxPendingSteps, train.Device, model.Kind) : null;
+        _pending = execution == StepExecution.DeviceResident ? new PendingMetrics(Trainer.MaxPendingSteps, train.Device, model.Cell) : null;
         _validation = validation is null ? null : new ValidationTracker(validation, options, model);
         _average = options.EmaDecay is double decay ? new WeightAverage(model, decay) : null;
         _learningRate = new LearningRateControl(options, _optimizer, scheduler);

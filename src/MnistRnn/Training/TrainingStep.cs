@@ -32,7 +32,7 @@ internal static class TrainingStep
             epoch,
             lossValue,
             accuracy,
-            model.Kind,
+            model.Cell,
             gradNorm,
             clipped,
             clock.Elapsed,

@@ -17,7 +17,7 @@ public sealed class CheckpointLayoutTests
     // Every setting a checkpoint records, away from its default.
     private static readonly TrainingOptions Recorded = new()
     {
-        Model = CellKind.Gru, Steps = 6, BatchSize = 12, LearningRate = 0.02, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 3), HiddenSize = 6,
+        Cell = CellKind.Gru, Steps = 6, BatchSize = 12, LearningRate = 0.02, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 3), HiddenSize = 6,
         Layers = 2, Bidirectional = true, Dropout = 0.25, WeightDecay = 0.01, ClipNorm = 2, ClipValue = 0.5, Seed = 9, LogCadence = LogCadence.EveryNSteps(3),
         StallWindow = 7, MaxNonFiniteSteps = 4, CheckpointEvery = 0, ValidateEvery = 3, Monitor = ValidationMetric.Accuracy, MinDelta = 0.001,
         EarlyStopPatience = 4, RestoreBestWeights = true, EmaDecay = 0.9, AccumulateBatches = 2, MaxTime = TimeSpan.FromHours(2), Device = DeviceChoice.Cpu,

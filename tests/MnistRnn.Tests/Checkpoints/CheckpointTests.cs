@@ -30,7 +30,7 @@ public sealed class CheckpointTests
 
     private static TrainingOptions Options(int steps = 20, int checkpointEvery = 5) => new()
     {
-        Model = CellKind.Lstm,
+        Cell = CellKind.Lstm,
         Steps = steps,
         BatchSize = 16,
         HiddenSize = 8,
@@ -130,7 +130,7 @@ public sealed class CheckpointTests
         using var loaded = CheckpointFile.Read(trained.LastCheckpoint!).CreateModel();
 
         Assert.That(Weights(loaded), Is.EqualTo(Weights(model)));
-        Assert.That(loaded.Kind, Is.EqualTo(CellKind.Lstm));
+        Assert.That(loaded.Cell, Is.EqualTo(CellKind.Lstm));
     }
 
     private string WriteOne()

@@ -20,7 +20,7 @@ public sealed class ResumeCheckTests
 
     private static readonly TrainingOptions Options = new()
     {
-        Model = CellKind.Lstm, Steps = 4, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu, CheckpointEvery = 0, StallWindow = 0,
+        Cell = CellKind.Lstm, Steps = 4, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu, CheckpointEvery = 0, StallWindow = 0,
     };
 
     [OneTimeSetUp]

@@ -145,7 +145,7 @@ public sealed class SequenceDatasetTests
         using var nan = new SequenceDataset(values.masked_fill(padding, float.NaN), tensor(new long[] { 0, 1, 0, 1, 0, 1, 0, 1 }), 2, lengths.clone());
         float[] Trained(SequenceDataset data)
         {
-            var trainer = new MnistRnn.Training.Trainer(new MnistRnn.Training.TrainingOptions { Model = MnistRnn.Models.CellKind.Gru, Steps = 5, BatchSize = 4, HiddenSize = 4, StallWindow = 0 });
+            var trainer = new MnistRnn.Training.Trainer(new MnistRnn.Training.TrainingOptions { Cell = MnistRnn.Models.CellKind.Gru, Steps = 5, BatchSize = 4, HiddenSize = 4, StallWindow = 0 });
             using var model = trainer.CreateModel(data);
             var result = trainer.Train(model, data);
             Assert.That(double.IsFinite(result.LastStep.Loss), Is.True);

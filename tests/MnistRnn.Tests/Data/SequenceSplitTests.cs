@@ -65,7 +65,7 @@ public sealed class SequenceSplitTests
     public void Unlabelled_sequences_are_predicted_as_a_dataset_of_them_is()
     {
         using var data = Tagged(12);
-        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Gru, Steps = 3, BatchSize = 4, HiddenSize = 4, StallWindow = 0 });
+        var trainer = new Trainer(new TrainingOptions { Cell = CellKind.Gru, Steps = 3, BatchSize = 4, HiddenSize = 4, StallWindow = 0 });
         using var model = trainer.CreateModel(data);
         trainer.Train(model, data);
         using var sequences = data.Sequences.clone();

@@ -64,7 +64,7 @@ public sealed class StallDetectorTests
 
         Assert.That(stall.Cause, Is.EqualTo(StallCause.Saturation));
         Assert.That(stall.Saturation, Is.EqualTo(0.9));
-        Assert.That(stall.Advice, Does.Contain("90%").And.Contain("an LSTM, GRU or IRNN cell (TrainingOptions.Model)"));
+        Assert.That(stall.Advice, Does.Contain("90%").And.Contain("an LSTM, GRU or IRNN cell (TrainingOptions.Cell)"));
     }
 
     [Test]

@@ -33,7 +33,7 @@ public sealed class CheckpointFuzzTests
         // the file holds best weights, averages and a scheduler's record to lie about.
         var trainer = new Trainer(new TrainingOptions
             {
-                Model = CellKind.Lstm, Steps = 6, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu, ValidateEvery = 2, RestoreBestWeights = true,
+                Cell = CellKind.Lstm, Steps = 6, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu, ValidateEvery = 2, RestoreBestWeights = true,
                 EmaDecay = 0.9, Schedule = LearningRateSchedule.ReduceOnPlateau(),
             }, null)
         { Callbacks = [new CheckpointStore(_folder.File("genuine"))] };

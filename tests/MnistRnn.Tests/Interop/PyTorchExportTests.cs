@@ -126,7 +126,7 @@ public sealed class PyTorchExportTests
     {
         var options = new TrainingOptions
         {
-            Model = stackedBidirectional ? CellKind.Gru : CellKind.Lstm, HiddenSize = 16, Steps = 40, StallWindow = 0, Device = DeviceChoice.Cpu,
+            Cell = stackedBidirectional ? CellKind.Gru : CellKind.Lstm, HiddenSize = 16, Steps = 40, StallWindow = 0, Device = DeviceChoice.Cpu,
             Layers = stackedBidirectional ? 2 : 1, Bidirectional = stackedBidirectional,
         };
         using var mnist = MnistDataset.Load(RepositoryPaths.Mnist, CPU);

@@ -17,7 +17,7 @@ public sealed class TrainedClassifierTests
     {
         using var folder = new TempFolder();
         using var data = new DatasetSplit(rand(32, 6, 6), randint(0, 3, [32], ScalarType.Int64));
-        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Gru, Steps = 3, BatchSize = 8, HiddenSize = 8, Order = order })
+        var trainer = new Trainer(new TrainingOptions { Cell = CellKind.Gru, Steps = 3, BatchSize = 8, HiddenSize = 8, Order = order })
         {
             Callbacks = [new CheckpointStore(folder.Path)],
         };
@@ -42,7 +42,7 @@ public sealed class TrainedClassifierTests
     {
         using var folder = new TempFolder();
         using var data = new DatasetSplit(rand(32, 5, 6), randint(0, 3, [32], ScalarType.Int64));
-        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 2, BatchSize = 8, HiddenSize = 8, Order = SequenceOrder.Permuted })
+        var trainer = new Trainer(new TrainingOptions { Cell = CellKind.Lstm, Steps = 2, BatchSize = 8, HiddenSize = 8, Order = SequenceOrder.Permuted })
         {
             Callbacks = [new CheckpointStore(folder.Path)],
         };

@@ -37,7 +37,7 @@ public sealed class DeviceMoveTests
 
     private static TrainingOptions Options(CellKind kind, StepExecution execution = StepExecution.Synchronous) => new()
     {
-        Model = kind,
+        Cell = kind,
         Steps = 12,
         BatchSize = 16,
         HiddenSize = 8,

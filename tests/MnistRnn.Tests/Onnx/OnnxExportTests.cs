@@ -46,7 +46,7 @@ public sealed class OnnxExportTests
     {
         var trainer = new Trainer(new TrainingOptions
         {
-            Model = cell, Steps = 30, BatchSize = 50, HiddenSize = 16, Layers = layers, Bidirectional = bidirectional,
+            Cell = cell, Steps = 30, BatchSize = 50, HiddenSize = 16, Layers = layers, Bidirectional = bidirectional,
             Dropout = layers > 1 ? 0.1 : 0, StallWindow = 0,
         });
         var model = trainer.CreateModel(data);
@@ -146,7 +146,7 @@ public sealed class OnnxExportTests
     public void A_classifiers_onnx_model_takes_images_and_reads_them_in_its_order(SequenceOrder order)
     {
         using var images = new DatasetSplit(rand(64, 5, 6), randint(0, 3, [64], ScalarType.Int64));
-        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 3, BatchSize = 16, HiddenSize = 8, Order = order, StallWindow = 0 });
+        var trainer = new Trainer(new TrainingOptions { Cell = CellKind.Lstm, Steps = 3, BatchSize = 16, HiddenSize = 8, Order = order, StallWindow = 0 });
         using var model = trainer.CreateModel(CPU, SequenceLayout.Shape(order, 5, 6).Features, classes: 3);
         trainer.Train(model, images);
         using var classifier = TrainedClassifier.From(model, order, 5, 6);

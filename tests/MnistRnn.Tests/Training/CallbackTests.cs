@@ -18,7 +18,7 @@ public sealed class CallbackTests
 {
     private static TrainingOptions Options(StepExecution execution, int steps = 12) => new()
     {
-        Model = CellKind.Gru, Steps = steps, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu, StepExecution = execution,
+        Cell = CellKind.Gru, Steps = steps, BatchSize = 16, HiddenSize = 8, Device = DeviceChoice.Cpu, StepExecution = execution,
         ValidateEvery = 4, CheckpointEvery = 0, StallWindow = 0, LogCadence = LogCadence.EveryNSteps(int.MaxValue),
     };
 

@@ -17,7 +17,7 @@ public sealed class DeviceResidentTrainingTests
 {
     private static TrainingOptions Options(CellKind kind, int steps, StepExecution execution) => new()
     {
-        Model = kind,
+        Cell = kind,
         Steps = steps,
         BatchSize = 16,
         HiddenSize = 16,

@@ -25,7 +25,7 @@ public sealed class RunStateTests
 
     private static TrainingOptions Options(StepExecution execution = StepExecution.Synchronous) => new()
     {
-        Model = CellKind.Gru, Steps = 12, BatchSize = 8, HiddenSize = 6, Device = DeviceChoice.Cpu, StepExecution = execution,
+        Cell = CellKind.Gru, Steps = 12, BatchSize = 8, HiddenSize = 6, Device = DeviceChoice.Cpu, StepExecution = execution,
         CheckpointEvery = 5, StallWindow = 0, ValidateEvery = 3,
     };
 

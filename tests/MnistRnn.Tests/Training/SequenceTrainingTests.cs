@@ -14,7 +14,7 @@ public sealed class SequenceTrainingTests
 {
     private static TrainingOptions Options(int steps = 150) => new()
     {
-        Model = CellKind.Gru,
+        Cell = CellKind.Gru,
         HiddenSize = 16,
         Steps = steps,
         BatchSize = 50,

@@ -15,7 +15,7 @@ public sealed class TrainerTests
     private static Trainer TinyTrainer(CellKind kind, int steps, ILogger<Trainer>? logger = null, LogCadence? cadence = null, int hidden = 16) =>
         new(new TrainingOptions
         {
-            Model = kind,
+            Cell = kind,
             Steps = steps,
             BatchSize = 16,
             HiddenSize = hidden,
@@ -58,7 +58,7 @@ public sealed class TrainerTests
         using var data = new DatasetSplit(rand([300, 28, 28], generator: generator), randint(0, 10, [300], ScalarType.Int64, generator: generator));
         (long[] Losses, long[] GradNorms, int[] Weights) Train()
         {
-            var trainer = new Trainer(new TrainingOptions { Model = CellKind.Lstm, Steps = 30, Device = DeviceChoice.Cpu, LogCadence = LogCadence.EveryNSteps(1) });
+            var trainer = new Trainer(new TrainingOptions { Cell = CellKind.Lstm, Steps = 30, Device = DeviceChoice.Cpu, LogCadence = LogCadence.EveryNSteps(1) });
             using var model = trainer.CreateModel(CPU, inputSize: 28, classes: 10);
             var steps = new List<StepMetrics>();
             trainer.Callbacks.Add(new TrainingObserver { StepCompleted = steps.Add });
@@ -115,7 +115,7 @@ public sealed class TrainerTests
     public void Metrics_record_clipping_against_the_norm_before_clipping()
     {
         using var data = LearnableTasks.BrightestRow(64, seed: 6);
-        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Rnn, Steps = 10, BatchSize = 16, HiddenSize = 8, ClipNorm = 1e-3 });
+        var trainer = new Trainer(new TrainingOptions { Cell = CellKind.Rnn, Steps = 10, BatchSize = 16, HiddenSize = 8, ClipNorm = 1e-3 });
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var history = new List<StepMetrics>();
         trainer.Callbacks.Add(new TrainingObserver { StepCompleted = history.Add });
@@ -160,7 +160,7 @@ public sealed class TrainerTests
         using var data = LearnableTasks.BrightestRow(64, seed: 9);
         var trainer = new Trainer(new TrainingOptions
         {
-            Model = CellKind.Rnn,
+            Cell = CellKind.Rnn,
             Steps = 6,
             BatchSize = 16,
             HiddenSize = 8,
@@ -184,7 +184,7 @@ public sealed class TrainerTests
         // The same images with labels drawn at random: nothing to learn, so the loss stays near ln 4.
         using var noise = new SequenceDataset(task.Sequences.clone(), randint(0, 4, [256], ScalarType.Int64, generator: new Generator(11)), classes: 4);
         var log = new ListLogger<Trainer>();
-        var trainer = new Trainer(new TrainingOptions { Model = CellKind.Rnn, Steps = 60, BatchSize = 16, HiddenSize = 8, LearningRate = 1e-4, StallWindow = 20 }, log);
+        var trainer = new Trainer(new TrainingOptions { Cell = CellKind.Rnn, Steps = 60, BatchSize = 16, HiddenSize = 8, LearningRate = 1e-4, StallWindow = 20 }, log);
         using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
         var stalls = new List<MnistRnn.Diagnostics.Stall>();
         trainer.Callbacks.Add(new TrainingObserver { StallDetected = stalls.Add });
@@ -209,7 +209,7 @@ public sealed class TrainerTests
         using var data = new DatasetSplit(task.Sequences.clone(), task.Labels.clone());
         var trainer = new Trainer(new TrainingOptions
         {
-            Model = CellKind.Lstm,
+            Cell = CellKind.Lstm,
             Steps = 300,
             BatchSize = 32,
             HiddenSize = 32,

@@ -11,7 +11,7 @@ public sealed class TrainingOptionsTests
     {
         var options = new TrainingOptions();
 
-        Assert.That(options.Model, Is.EqualTo(CellKind.Lstm));
+        Assert.That(options.Cell, Is.EqualTo(CellKind.Lstm));
         Assert.That(options.Steps, Is.EqualTo(5000));
         Assert.That(options.BatchSize, Is.EqualTo(100));
         Assert.That(options.LearningRate, Is.EqualTo(0.01));
@@ -33,7 +33,7 @@ public sealed class TrainingOptionsTests
         yield return new TestCaseData(new TrainingOptions { ClipNorm = -1 }, nameof(TrainingOptions.ClipNorm));
         yield return new TestCaseData(new TrainingOptions { ClipValue = double.PositiveInfinity }, nameof(TrainingOptions.ClipValue));
         yield return new TestCaseData(new TrainingOptions { Seed = -3 }, nameof(TrainingOptions.Seed));
-        yield return new TestCaseData(new TrainingOptions { Model = (CellKind)42 }, nameof(TrainingOptions.Model));
+        yield return new TestCaseData(new TrainingOptions { Cell = (CellKind)42 }, nameof(TrainingOptions.Cell));
         yield return new TestCaseData(new TrainingOptions { LogCadence = LogCadence.EveryNSteps(0) }, nameof(TrainingOptions.LogCadence));
         yield return new TestCaseData(new TrainingOptions { Order = (MnistRnn.Data.SequenceOrder)9 }, nameof(TrainingOptions.Order));
         yield return new TestCaseData(new TrainingOptions { StallWindow = -1 }, nameof(TrainingOptions.StallWindow));

@@ -40,7 +40,7 @@ public sealed class ValidationTrainingTests
 
     private static TrainingOptions Options(int steps = 40, StepExecution execution = StepExecution.Synchronous) => new()
     {
-        Model = CellKind.Gru,
+        Cell = CellKind.Gru,
         Steps = steps,
         BatchSize = 16,
         HiddenSize = 16,

@@ -8,7 +8,7 @@ internal sealed class StepLogging : TrainingCallback
     public override void OnStepReported(TrainingContext context, StepMetrics metrics)
     {
         if (metrics.State is not { } state) return;
-        string cell = context.Options.Model.ToName();
+        string cell = context.Options.Cell.ToName();
         TrainingLog.Step(context.Logger, metrics.Step, metrics.Loss, metrics.Accuracy, cell, state.WeightMean, cell, state.OutputMean, metrics.GradNorm, state.Saturation);
     }
 }
