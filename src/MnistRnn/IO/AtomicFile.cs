@@ -6,7 +6,7 @@ namespace MnistRnn.IO;
 /// temporary file, and a failed write (a full disk, a killed process) leaves at most a stray temporary file, never a
 /// half-written one under the real name. Checkpoints, model files and the runner's outputs all go through here.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/>.</summary>
     /// <inheritdoc cref="Write(string, Action{string}, bool)" path="/exception"/>

@@ -10,7 +10,7 @@ namespace MnistRnn.IO;
 /// the raw little-endian data. Only float32 tensors are written and read. Reading trusts nothing: every size is
 /// bounded and every range checked to tile the data exactly before anything is allocated.
 /// </summary>
-public static class SafeTensorsFile
+internal static class SafeTensorsFile
 {
     /// <summary>The largest file read: 2 GB, the most one array holds.</summary>
     public const long MaxFileBytes = int.MaxValue;

@@ -8,7 +8,7 @@ namespace MnistRnn.Mnist;
 /// SHA-256 verification of dataset files: against a <c>SHA256SUMS</c> manifest beside them when
 /// there is one, and against the published MNIST files, which the library knows by heart.
 /// </summary>
-public static class DatasetChecksums
+internal static class DatasetChecksums
 {
     /// <summary>The manifest file name, in the format <c>sha256sum</c> writes and checks.</summary>
     public const string ManifestFileName = "SHA256SUMS";

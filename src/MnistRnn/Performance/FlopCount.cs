@@ -12,7 +12,7 @@ namespace MnistRnn.Performance;
 /// times the forward pass, the usual convention for model FLOP utilisation. Element-wise work (gate
 /// nonlinearities, the loss, Adam) is not counted: it is small and not what a matrix unit measures.
 /// </summary>
-public static class FlopCount
+internal static class FlopCount
 {
     /// <summary>Gate blocks of a cell: the multiple of H in its weight matrices' height.</summary>
     public static int Gates(CellKind kind) => kind switch

@@ -7,4 +7,4 @@ namespace MnistRnn.Training;
 /// them all, so a new run-defining setting is checked on resume by carrying this attribute.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class RunDefiningAttribute : Attribute;
+internal sealed class RunDefiningAttribute : Attribute;
