@@ -9,8 +9,8 @@ namespace MnistRnn.Checkpoints;
 /// <param name="Options">The run's training options (the device is recorded separately).</param>
 /// <param name="InputSize">Features per sequence step the model reads.</param>
 /// <param name="Classes">Number of classes.</param>
-/// <param name="ImageRows">Height of the images it was trained on.</param>
-/// <param name="ImageColumns">Width of the images it was trained on.</param>
+/// <param name="ItemRows">Rows of one training item as the data came: an image's rows, or a sequence's steps.</param>
+/// <param name="ItemColumns">Columns of one training item as the data came: an image's columns, or a sequence's features per step.</param>
 /// <param name="TrainCount">Size of the training split, which the batch order depends on.</param>
 /// <param name="LibraryVersion">MnistRnn version that wrote it.</param>
 /// <param name="TorchSharpVersion">TorchSharp version that wrote it.</param>
@@ -22,8 +22,8 @@ public sealed record CheckpointInfo(
     TrainingOptions Options,
     int InputSize,
     int Classes,
-    int ImageRows,
-    int ImageColumns,
+    int ItemRows,
+    int ItemColumns,
     int TrainCount,
     string LibraryVersion,
     string TorchSharpVersion,

@@ -48,9 +48,9 @@ public static class CheckpointResume
         if (!run.HasValidation && validations.Count > 0)
             problems.Add(new(ResumeProblemKind.OtherModelOrData, null, $"the run was validated every {info.Options.ValidateEvery} steps; resume it with its validation data."));
         var data = run.Data;
-        if (data.Count != info.TrainCount || data.Rows != info.ImageRows || data.Columns != info.ImageColumns)
+        if (data.Count != info.TrainCount || data.Rows != info.ItemRows || data.Columns != info.ItemColumns)
             problems.Add(new(ResumeProblemKind.OtherModelOrData, null,
-                $"the checkpoint was trained on {info.TrainCount} images of {info.ImageRows}x{info.ImageColumns}, " +
+                $"the checkpoint was trained on {info.TrainCount} images of {info.ItemRows}x{info.ItemColumns}, " +
                 $"not this data's {data.Count} of {data.Rows}x{data.Columns}; resume on the data it was trained on."));
         else if (info.DataFingerprint is not null && info.DataFingerprint != data.Fingerprint)
             problems.Add(new(ResumeProblemKind.OtherModelOrData, null,

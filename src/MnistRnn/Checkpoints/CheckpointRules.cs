@@ -31,13 +31,13 @@ internal static class CheckpointRules
     public static string? NumbersProblem(CheckpointInfo info)
     {
         var options = info.Options;
-        int features = SequenceLayout.Shape(options.Order, info.ImageRows, info.ImageColumns).Features;
+        int features = SequenceLayout.Shape(options.Order, info.ItemRows, info.ItemColumns).Features;
         return info.Step < 0 || info.Step > options.Steps ? $"step {info.Step} of {options.Steps}"
-            : info.ImageRows is < 1 or > MaxSteps || info.ImageColumns is < 1 or > RecurrentClassifierOptions.MaxInputSize ? $"images of {info.ImageRows}x{info.ImageColumns}"
+            : info.ItemRows is < 1 or > MaxSteps || info.ItemColumns is < 1 or > RecurrentClassifierOptions.MaxInputSize ? $"images of {info.ItemRows}x{info.ItemColumns}"
             : info.TrainCount is < 1 or > MaxItems ? $"{info.TrainCount} training images"
-            : (long)options.BatchSize * options.AccumulateBatches > info.TrainCount ? $"batches of {options.BatchSize} from {info.TrainCount} images"
+            : options.BatchSize > info.TrainCount ? $"batches of {options.BatchSize} from {info.TrainCount} images"
             : info.Classes is < 2 or > MaxClasses ? $"{info.Classes} classes"
-            : info.InputSize != features ? $"input size {info.InputSize} where {options.Order.ToName()} order of {info.ImageColumns}-pixel rows gives {features}"
+            : info.InputSize != features ? $"input size {info.InputSize} where {options.Order.ToName()} order of {info.ItemColumns}-pixel rows gives {features}"
             : info.DataFingerprint is { } fingerprint && (fingerprint.Length != 64 || !fingerprint.All(char.IsAsciiHexDigitLower))
                 ? "a data fingerprint that is not a SHA-256 in lowercase hex"
             : null;

@@ -1,4 +1,6 @@
+using MnistRnn.Checkpoints;
 using MnistRnn.Models;
+using static TorchSharp.torch;
 using MnistRnn.Training;
 
 namespace MnistRnn.Diagnostics;
@@ -72,7 +74,7 @@ public sealed class StallDetector
     private readonly int _window;
     private readonly double _chanceLoss;
     private readonly double _chanceAccuracy;
-    private readonly Queue<StepMetrics> _recent = new();
+    private readonly Queue<(double Loss, double Accuracy, double GradNorm)> _recent = new();
     private double _lossSum, _accuracySum;
     private double? _latestSaturation;
     private bool _reported;
@@ -91,7 +93,7 @@ public sealed class StallDetector
     public Stall? Observe(StepMetrics metrics)
     {
         if (metrics.State is { } state) _latestSaturation = state.Saturation;
-        _recent.Enqueue(metrics);
+        _recent.Enqueue((metrics.Loss, metrics.Accuracy, metrics.GradNorm));
         _lossSum += metrics.Loss;
         _accuracySum += metrics.Accuracy;
         if (_recent.Count > _window)
@@ -115,5 +117,38 @@ public sealed class StallDetector
             : max >= ExplosionFactor * median ? StallCause.ExplodingGradient
             : StallCause.Unknown;
         return new Stall(metrics.Step, _window, meanLoss, meanAccuracy, _chanceLoss, cause, _latestSaturation, max, median);
+    }
+
+    // The window, the sums and the latest saturation as the bits of their doubles (exact, NaN included) in int64 tensors.
+    internal void SaveState(StateSection section)
+    {
+        section.Save("window", tensor(_recent.SelectMany(m => new[] { m.Loss, m.Accuracy, m.GradNorm }).Select(BitConverter.DoubleToInt64Bits).ToArray(),
+            [_recent.Count, 3]));
+        section.Save("sums", tensor(new[] { _lossSum, _accuracySum, _latestSaturation ?? double.NaN }.Select(BitConverter.DoubleToInt64Bits).ToArray()));
+        section.SaveValue("has_saturation", _latestSaturation.HasValue);
+        section.SaveValue("reported", _reported);
+    }
+
+    /// <exception cref="CheckpointException">The section's window is not steps of three figures each.</exception>
+    internal void LoadState(StateSection section)
+    {
+        long[] shape = section.ShapeOf("window");
+        if (shape.Length != 2 || shape[1] != 3 || shape[0] > int.MaxValue) throw section.Problem("the window is not steps of three figures each");
+        using var window = section.Load("window", shape, ScalarType.Int64);
+        using var sums = section.Load("sums", [3], ScalarType.Int64);
+        double[] figures = window.data<long>().Select(BitConverter.Int64BitsToDouble).ToArray();
+        double[] totals = sums.data<long>().Select(BitConverter.Int64BitsToDouble).ToArray();
+        _recent.Clear();
+        for (int i = 0; i < figures.Length; i += 3) _recent.Enqueue((figures[i], figures[i + 1], figures[i + 2]));
+        (_lossSum, _accuracySum) = (totals[0], totals[1]);
+        _latestSaturation = section.LoadValue<bool>("has_saturation") ? totals[2] : null;
+        _reported = section.LoadValue<bool>("reported");
+        // A resumed run may watch a shorter window than its checkpoint's run did.
+        while (_recent.Count > _window)
+        {
+            var dropped = _recent.Dequeue();
+            _lossSum -= dropped.Loss;
+            _accuracySum -= dropped.Accuracy;
+        }
     }
 }

@@ -47,7 +47,7 @@ public sealed class TrainedClassifier : IDisposable
     public static TrainedClassifier From(Checkpoint checkpoint, Device? device = null)
     {
         var info = checkpoint.Info;
-        return new(checkpoint.CreateModel(device ?? CPU), info.Options.Order, info.ImageRows, info.ImageColumns, device ?? CPU, info);
+        return new(checkpoint.CreateModel(device ?? CPU), info.Options.Order, info.ItemRows, info.ItemColumns, device ?? CPU, info);
     }
 
     /// <summary>

@@ -64,9 +64,13 @@ public sealed class CheckpointLayoutTests
         using var folder = new TempFolder();
         var (checkpoint, header) = Write(folder, Recorded with { Steps = 3, EarlyStopPatience = null });
 
-        Assert.That(checkpoint.SectionNames, Is.EquivalentTo(new[] { "model", "adam", "batches", "torch", "validation", "learning_rate", "clock", "ema" }));
+        Assert.That(checkpoint.SectionNames, Is.EquivalentTo(new[]
+        {
+            "model", "adam", "batches", "torch", "validation", "learning_rate", "clock", "ema", "callback.StallWarning",
+        }));
         var tensors = header["tensors"]!.AsArray().Select(t => (string)t!["name"]!).ToList();
-        Assert.That(tensors.Select(t => t[..t.IndexOf('/')]).Distinct(), Is.EquivalentTo(new[] { "model", "adam", "batches", "torch", "validation", "ema" }));
+        Assert.That(tensors.Select(t => t[..t.IndexOf('/')]).Distinct(),
+            Is.EquivalentTo(new[] { "model", "adam", "batches", "torch", "validation", "ema", "callback.StallWarning" }));
         Assert.That(header["sections"]!["batches"]!.AsObject().Select(p => p.Key), Is.EquivalentTo(new[] { "epoch", "position" }));
         Assert.That(checkpoint.Section("validation")!.LoadValue<List<ValidationRecord>>("history"), Has.Count.EqualTo(1));
         Assert.That(checkpoint.TrainingTime, Is.GreaterThan(TimeSpan.Zero));

@@ -197,4 +197,24 @@ public sealed class RunStateTests
         var continued = Train(longer, resumed, folder.Path, checkpoint);
         Assert.That((continued.LastStepNumber, continued.StoppedBy), Is.EqualTo((3, TrainingStop.AllSteps)));
     }
+
+    [Test]
+    public void The_stall_warnings_window_survives_a_resume_so_it_warns_where_the_uninterrupted_run_does()
+    {
+        using var folder = new TempFolder();
+        // A learning rate too small to move the loss off chance: the warning is due after the tenth step.
+        var options = Options() with { LearningRate = 1e-7, StallWindow = 10, Steps = 16 };
+        var trainer = new Trainer(options);
+        var stalls = new List<int>[] { [], [] };
+
+        using (var model = trainer.CreateModel(_data))
+            Train(options, model, folder.File("whole"), callbacks: new TrainingObserver { StallDetected = s => stalls[0].Add(s.Step) });
+        using (var model = trainer.CreateModel(_data)) Train(options with { Steps = 6 }, model, folder.File("cut"));
+        using (var model = trainer.CreateModel(_data))
+            Train(options, model, folder.File("cut"), CheckpointFile.Read(CheckpointStore.List(folder.File("cut"))[0]),
+                callbacks: new TrainingObserver { StallDetected = s => stalls[1].Add(s.Step) });
+
+        Assert.That(stalls[0], Is.EqualTo(new[] { 10 }));
+        Assert.That(stalls[1], Is.EqualTo(stalls[0]));
+    }
 }

@@ -1,8 +1,12 @@
+using MnistRnn.Checkpoints;
 using MnistRnn.Diagnostics;
 
 namespace MnistRnn.Training.Callbacks;
 
-/// <summary>Watches the loss with a <see cref="StallDetector"/> and, once it stalls, logs why and tells every callback.</summary>
+/// <summary>
+/// Watches the loss with a <see cref="StallDetector"/> and, once it stalls, logs why and tells every callback. Its window
+/// is saved in checkpoints, so a resumed run warns where the uninterrupted one would.
+/// </summary>
 internal sealed class StallWarning(int window, int classes, Func<string, string> settingName) : TrainingCallback
 {
     private readonly StallDetector _detector = new(window, classes);
@@ -13,4 +17,8 @@ internal sealed class StallWarning(int window, int classes, Func<string, string>
         TrainingLog.Stalled(context.Logger, stall.Step, stall.Window, stall.MeanLoss, stall.ChanceLoss, stall.MeanAccuracy, stall.AdviceNaming(settingName));
         context.Notify(stall);
     }
+
+    public override void SaveState(StateSection state) => _detector.SaveState(state);
+
+    public override void LoadState(StateSection state) => _detector.LoadState(state);
 }
