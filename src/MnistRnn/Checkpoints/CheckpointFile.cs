@@ -210,7 +210,7 @@ public static class CheckpointFile
 
     internal static int ElementSize(ScalarType type) => type switch { ScalarType.Float32 => 4, ScalarType.Int64 => 8, _ => 1 };
 
-    internal sealed class CheckpointHeader
+    internal class CheckpointHeader
     {
         public int Step { get; set; }
         public RunSettings? Run { get; set; }

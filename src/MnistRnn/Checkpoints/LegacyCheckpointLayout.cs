@@ -36,61 +36,25 @@ internal static class LegacyCheckpointLayout
         };
         bool bestWeights = old.Tensors.Any(t => t.Name.StartsWith("best/", StringComparison.Ordinal));
         if (old.Validations is not null || bestWeights) sections[ValidationTracker.SectionName] = Values(("history", old.Validations ?? []));
-        foreach (var tensor in old.Tensors)
-        {
-            tensor.Name = tensor.Name switch
-            {
-                _ when tensor.Name.StartsWith("best/", StringComparison.Ordinal) => $"{ValidationTracker.SectionName}/{tensor.Name}",
-                _ when tensor.Name.StartsWith("adam/", StringComparison.Ordinal) => $"{AdamOptimizer.SectionName}/{tensor.Name["adam/".Length..]}",
-                _ => tensor.Name,
-            };
-        }
-        return new CheckpointFile.CheckpointHeader
-        {
-            Step = old.Step,
-            Run = run,
-            InputSize = old.InputSize,
-            Classes = old.Classes,
-            ImageRows = old.ImageRows,
-            ImageColumns = old.ImageColumns,
-            TrainCount = old.TrainCount,
-            LibraryVersion = old.LibraryVersion,
-            TorchSharpVersion = old.TorchSharpVersion,
-            LibTorchVersion = old.LibTorchVersion,
-            Device = old.Device,
-            CreatedUtc = old.CreatedUtc,
-            DataFingerprint = old.DataFingerprint,
-            Threads = old.Threads,
-            Sections = sections,
-            Tensors = old.Tensors,
-        };
+        // The other tensors' names (model/, adam/, batches/, torch/) were already SECTION/NAME.
+        foreach (var tensor in old.Tensors.Where(t => t.Name.StartsWith("best/", StringComparison.Ordinal)))
+            tensor.Name = $"{ValidationTracker.SectionName}/{tensor.Name}";
+        old.Run = run;
+        old.Sections = sections;
+        return old;
     }
 
     private static Dictionary<string, JsonElement> Values(params (string Name, object? Value)[] values) =>
         values.ToDictionary(v => v.Name, v => JsonSerializer.SerializeToElement(v.Value, CheckpointFile.Json));
 
-    private sealed class Header
+    // Layout 1's header: the current one's fields, less the sections, plus the fixed fields that became sections.
+    private sealed class Header : CheckpointFile.CheckpointHeader
     {
-        public int Step { get; set; }
         public int Epoch { get; set; }
         public int Position { get; set; }
         public long AdamSteps { get; set; }
-        public RunSettings? Run { get; set; }
         public FieldByFieldOptions? Options { get; set; }
-        public int InputSize { get; set; }
-        public int Classes { get; set; }
-        public int ImageRows { get; set; }
-        public int ImageColumns { get; set; }
-        public int TrainCount { get; set; }
-        public string LibraryVersion { get; set; } = "";
-        public string TorchSharpVersion { get; set; } = "";
-        public string LibTorchVersion { get; set; } = "";
-        public string Device { get; set; } = "";
-        public DateTimeOffset CreatedUtc { get; set; }
-        public string? DataFingerprint { get; set; }
         public List<ValidationRecord>? Validations { get; set; }
-        public int? Threads { get; set; }
-        public List<CheckpointFile.TensorEntry> Tensors { get; set; } = [];
     }
 
     // The settings as checkpoints recorded them before validation existed.

@@ -68,6 +68,9 @@ internal sealed class ValidationTracker : IDisposable, IStateOwner
 
     string IStateOwner.SectionName => SectionName;
 
+    // A run that did not validate before its checkpoint may be given validation data when it resumes: its history starts then.
+    bool IStateOwner.IsOptional => true;
+
     void IStateOwner.SaveState(StateSection section)
     {
         section.SaveValue(HistoryName, _history);
