@@ -51,7 +51,7 @@ public sealed class EarlierCheckpointTests
     private static string LastLayoutOneFixture => Path.Combine(RepositoryPaths.Root, "tests", "MnistRnn.Tests", "Fixtures", "checkpoint-from-d03250a.ckpt");
 
     [Test]
-    public void A_validated_run_of_the_last_layout_one_resumes_to_print_what_its_own_run_printed()
+    public void A_validated_run_of_the_last_layout_one_evaluates_and_resumes_to_print_what_its_own_run_printed()
     {
         using var folder = new TempFolder();
         string copy = Path.Combine(folder.Path, "run", "checkpoint-step-0000003.ckpt");
@@ -60,6 +60,11 @@ public sealed class EarlierCheckpointTests
         var checkpoint = CheckpointFile.Read(copy);
         Assert.That(checkpoint.Validations.Select(v => v.Step), Is.EqualTo(new[] { 2 }));
         Assert.That(checkpoint.SectionNames, Is.SupersetOf(new[] { "model", "adam", "batches", "torch", "validation", "learning_rate" }));
+
+        var evaluation = RunnerInProcess.Run("eval", "--checkpoint", copy, "--data", RepositoryPaths.Mnist, "--out", folder.File("eval"));
+        Assert.That(evaluation.ExitCode, Is.EqualTo(0), evaluation.Error);
+        // What d03250a's eval printed for it.
+        Assert.That(evaluation.Output, Does.Contain("test loss 2.30533, accuracy 0.10370 on 10000 images"));
 
         var resumed = RunnerInProcess.Run("train", "--resume", copy, "--steps", "6", "--log-every", "1", "--data", RepositoryPaths.Mnist);
 
