@@ -74,6 +74,12 @@ public static class CheckpointFile
             Tensors = tensors.Select(t => new TensorEntry { Name = t.Name, Dtype = DtypeName(t.Tensor.dtype)!, Shape = t.Tensor.shape }).ToList(),
         };
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, Json);
+        // What Read would refuse is not written: a checkpoint must read back.
+        long size = Prelude + headerBytes.LongLength + tensors.Sum(t => t.Tensor.NumberOfElements * t.Tensor.ElementSize) + HashBytes;
+        if (headerBytes.Length > MaxHeaderBytes || size > MaxBytes)
+            throw new InvalidOperationException(
+                $"the checkpoint would be {size:N0} bytes with a header of {headerBytes.Length:N0}, above the {MaxBytes:N0} and {MaxHeaderBytes:N0} a checkpoint may hold; " +
+                "save less state in the callbacks' sections.");
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Put(ReadOnlySpan<byte> bytes)

@@ -217,4 +217,22 @@ public sealed class RunStateTests
         Assert.That(stalls[0], Is.EqualTo(new[] { 10 }));
         Assert.That(stalls[1], Is.EqualTo(stalls[0]));
     }
+
+    private sealed class Verbose : TrainingCallback
+    {
+        public override void SaveState(StateSection state) => state.SaveValue("notes", new string('x', 2 << 20));
+    }
+
+    [Test]
+    public void State_too_large_to_read_back_is_not_written()
+    {
+        using var folder = new TempFolder();
+        var options = Options() with { Steps = 5 };
+        using var model = new Trainer(options).CreateModel(_data);
+
+        var error = Assert.Throws<InvalidOperationException>(() => Train(options, model, folder.Path, callbacks: new Verbose()))!;
+
+        Assert.That(error.Message, Does.Contain("a checkpoint may hold; save less state in the callbacks' sections."));
+        Assert.That(CheckpointStore.List(folder.Path), Is.Empty);
+    }
 }
