@@ -30,7 +30,7 @@ internal sealed class ProgressLine(string label, RunnerConsole console) : Traini
     /// <summary>Starts showing progress, from the first step this call of <c>Train</c> takes (after a resumed checkpoint's).</summary>
     public override void OnTrainingStart(TrainingContext context)
     {
-        (_firstStep, _lastStep, _batchSize) = (context.Step + 1, context.Options.Steps, context.Options.BatchSize);
+        (_firstStep, _lastStep, _batchSize) = (context.Step + 1, context.Options.Steps, context.Options.SequencesPerStep);
         if (_enabled) Interlocked.Exchange(ref _showing, 1);
     }
 

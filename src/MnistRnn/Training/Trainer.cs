@@ -131,7 +131,8 @@ public sealed class Trainer
     {
         if (Options.Order != SequenceOrder.Rows)
             throw new ArgumentException(
-                $"TrainingOptions.Order is {Options.Order}, which turns images into pixel sequences; a SequenceDataset is already sequences, so leave Order at Rows.");
+                $"TrainingOptions.Order is {Options.Order}, which turns images into pixel sequences; a SequenceDataset is already sequences, so leave Order at Rows.",
+                nameof(TrainingOptions.Order));
         return Train(model, data, validation, data.Identity(), cancellationToken, resume);
     }
 
@@ -146,13 +147,16 @@ public sealed class Trainer
         data.EnsureFits(model);
         validation?.EnsureFits(model);
         if (data.Lengths is not null && options.GradientFlowSteps.Count > 0)
-            throw new ArgumentException("TrainingOptions.GradientFlowSteps needs sequences of one length; this data has Lengths.");
+            throw new ArgumentException("TrainingOptions.GradientFlowSteps needs sequences of one length; this data has Lengths.", nameof(TrainingOptions.GradientFlowSteps));
         var device = data.Device;
         if ((options.Device == DeviceChoice.Cuda && device.type != DeviceType.CUDA) || (options.Device == DeviceChoice.Cpu && device.type != DeviceType.CPU))
             throw new ArgumentException(
-                $"TrainingOptions.Device is {options.Device} but the training data is on {device}; put the model and data on that device, or leave Device at Auto.");
+                $"TrainingOptions.Device is {options.Device} but the training data is on {device}; put the model and data on that device, or leave Device at Auto.",
+                nameof(TrainingOptions.Device));
         if (Scheduler is not null && options.Schedule.Kind != ScheduleKind.Constant)
-            throw new ArgumentException($"TrainingOptions.Schedule is {options.Schedule} and Trainer.Scheduler is set too; leave the schedule constant and let the scheduler drive the rate.");
+            throw new ArgumentException(
+                $"TrainingOptions.Schedule is {options.Schedule} and Trainer.Scheduler is set too; leave the schedule constant and let the scheduler drive the rate.",
+                nameof(TrainingOptions.Schedule));
         if (validation is not null && (validation.Steps != data.Steps || validation.Device.type != device.type || validation.Device.index != device.index))
             throw new ArgumentException("the validation data must have the training data's sequence length, features and device.");
         TrainingLog.Starting(_logger, options.Cell.ToName(), device.ToString(), options.Steps, options.BatchSize,

@@ -160,6 +160,9 @@ public sealed record TrainingOptions
     [RunDefining]
     public int AccumulateBatches { get; init; } = 1;
 
+    /// <summary>Sequences one optimizer step trains on: <see cref="BatchSize"/> times <see cref="AccumulateBatches"/>.</summary>
+    public int SequencesPerStep => BatchSize * AccumulateBatches;
+
     /// <summary>
     /// Training time after which the run stops, after the step that crosses it, as Lightning's <c>max_time</c>: it counts
     /// the training time of the whole run, a resumed checkpoint's included, so a resumed run needs a larger budget to train

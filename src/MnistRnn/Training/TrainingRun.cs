@@ -88,7 +88,7 @@ internal sealed class TrainingRun : IDisposable
         {
             _average?.CopyInto(_model);
         }
-        var result = new TrainingResult(last - first + 1, _options.BatchSize, _clock.Elapsed.TotalSeconds, _lastReported!)
+        var result = new TrainingResult(last - first + 1, _options.SequencesPerStep, _clock.Elapsed.TotalSeconds, _lastReported!)
         {
             LastStepNumber = last,
             StoppedEarly = last < _options.Steps,

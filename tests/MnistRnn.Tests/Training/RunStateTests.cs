@@ -167,12 +167,13 @@ public sealed class RunStateTests
         var losses = new List<double>[] { [], [] };
 
         new Trainer(large) { Callbacks = [new TrainingObserver { StepCompleted = m => losses[0].Add(m.Loss) }] }.Train(one, _data);
-        new Trainer(accumulated) { Callbacks = [new TrainingObserver { StepCompleted = m => losses[1].Add(m.Loss) }] }.Train(three, _data);
+        var result = new Trainer(accumulated) { Callbacks = [new TrainingObserver { StepCompleted = m => losses[1].Add(m.Loss) }] }.Train(three, _data);
 
         // Sums in another order round differently; 8 steps leave them within 1e-5 of each other.
         Assert.That(Weights(three), Is.EqualTo(Weights(one)).Within(1e-5));
         Assert.That(losses[1], Is.EqualTo(losses[0]).Within(1e-5));
         Assert.That(losses[1], Has.Count.EqualTo(8));
+        Assert.That(result.BatchSize, Is.EqualTo(24), "samples per second count every sequence of a step");
     }
 
     [Test]
