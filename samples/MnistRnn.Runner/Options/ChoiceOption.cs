@@ -27,6 +27,9 @@ internal static class ChoiceOption
     public static readonly (string Name, StepExecution Value)[] StepModes =
         [("auto", StepExecution.Auto), ("sync", StepExecution.Synchronous), ("resident", StepExecution.DeviceResident)];
 
+    /// <summary>The names of the precisions, as Lightning's <c>precision</c> names them.</summary>
+    public static readonly (string Name, Precision Value)[] Precisions = [("32", Precision.Float32), ("bf16-mixed", Precision.Bf16Mixed)];
+
     /// <summary>The names of the learning-rate schedules.</summary>
     public static readonly (string Name, ScheduleKind Value)[] Schedules =
         [("constant", ScheduleKind.Constant), ("cosine", ScheduleKind.Cosine), ("one-cycle", ScheduleKind.OneCycle), ("plateau", ScheduleKind.ReduceOnPlateau)];

@@ -48,6 +48,9 @@ internal sealed record RunSummary
     /// <summary>What ended the run before its last step: early_stopping, time_budget or callback; null when it ran all its steps.</summary>
     public string? StoppedBy { get; init; }
 
+    /// <summary>The number format of its passes: 32 or bf16-mixed.</summary>
+    public required string Precision { get; init; }
+
     /// <summary>The summary of a run of <paramref name="options"/> that trained as <paramref name="training"/> says and tested as <paramref name="evaluation"/> says.</summary>
     public static RunSummary Of(TrainingOptions options, TrainingResult training, EvaluationResult evaluation, string device, bool verifiedMnist,
         WorkingSetWatch memory, int heldOut, CheckpointStore checkpoints) => new()
@@ -77,6 +80,7 @@ internal sealed record RunSummary
         StoppedEarlyAfterStep = training.StoppedEarly ? training.LastStepNumber : null,
         WeightsFromStep = training.WeightsFromStep,
         BestCheckpoint = checkpoints.KeepBest ? CheckpointStore.Best(checkpoints.Folder) : null,
+        Precision = ChoiceOption.NameOf(ChoiceOption.Precisions, options.Precision),
         StoppedBy = training.StoppedBy == TrainingStop.AllSteps ? null : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(training.StoppedBy.ToString()),
     };
 }

@@ -40,6 +40,7 @@ internal sealed class RunSettings
     [JsonPropertyName("restore_best_weights")] public bool RestoreBestWeights { get; set; } = Defaults.RestoreBestWeights;
     [JsonPropertyName("ema_decay")] public double? EmaDecay { get; set; } = Defaults.EmaDecay;
     [JsonPropertyName("accumulate_batches")] public int AccumulateBatches { get; set; } = Defaults.AccumulateBatches;
+    [JsonPropertyName("precision")] public Precision Precision { get; set; } = Defaults.Precision;
     [JsonPropertyName("max_time_seconds")] public double? MaxTimeSeconds { get; set; } = Defaults.MaxTime?.TotalSeconds;
 
     public static RunSettings From(TrainingOptions options) => new()
@@ -69,6 +70,7 @@ internal sealed class RunSettings
         RestoreBestWeights = options.RestoreBestWeights,
         EmaDecay = options.EmaDecay,
         AccumulateBatches = options.AccumulateBatches,
+        Precision = options.Precision,
         MaxTimeSeconds = options.MaxTime?.TotalSeconds,
     };
 
@@ -101,6 +103,7 @@ internal sealed class RunSettings
         RestoreBestWeights = RestoreBestWeights,
         EmaDecay = EmaDecay,
         AccumulateBatches = AccumulateBatches,
+        Precision = Precision,
         MaxTime = MaxTimeSeconds is double seconds
             ? seconds is >= 0 and <= TrainingOptions.MaxTimeLimitSeconds ? TimeSpan.FromSeconds(seconds) : throw new FormatException($"a time budget of {seconds} s")
             : null,

@@ -160,6 +160,13 @@ public sealed record TrainingOptions
     [RunDefining]
     public int AccumulateBatches { get; init; } = 1;
 
+    /// <summary>
+    /// The number format of the forward and backward passes: float32, or bfloat16 mixed precision (float32 weights,
+    /// gradients, optimizer state, loss and validation; see <see cref="Training.Precision"/>). Default: float32.
+    /// </summary>
+    [RunDefining]
+    public Precision Precision { get; init; } = Precision.Float32;
+
     /// <summary>Sequences one optimizer step trains on: <see cref="BatchSize"/> times <see cref="AccumulateBatches"/>.</summary>
     public int SequencesPerStep => BatchSize * AccumulateBatches;
 
@@ -229,6 +236,7 @@ public sealed record TrainingOptions
         Require(MinDelta >= 0 && double.IsFinite(MinDelta), nameof(MinDelta), $"must be a finite number of at least 0, got {MinDelta}.");
         Require(EarlyStopPatience is null or >= 1, nameof(EarlyStopPatience), $"must be at least 1 validation, got {EarlyStopPatience}.");
         Require(EmaDecay is null || (EmaDecay > 0 && EmaDecay < 1), nameof(EmaDecay), $"must be above 0 and below 1, got {EmaDecay}.");
+        Require(Enum.IsDefined(Precision), nameof(Precision), $"unknown precision {Precision}.");
         Require(AccumulateBatches is >= 1 and <= MaxAccumulateBatches, nameof(AccumulateBatches), $"must be 1 to {MaxAccumulateBatches}, got {AccumulateBatches}.");
         Require(MaxTime is null || (MaxTime > TimeSpan.Zero && MaxTime.Value.TotalSeconds <= MaxTimeLimitSeconds), nameof(MaxTime),
             $"must be a positive time up to a year, got {MaxTime}.");

@@ -20,7 +20,8 @@ public sealed class CheckpointLayoutTests
         Cell = CellKind.Gru, Steps = 6, BatchSize = 12, LearningRate = 0.02, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 3), HiddenSize = 6,
         Layers = 2, Bidirectional = true, Dropout = 0.25, WeightDecay = 0.01, ClipNorm = 2, ClipValue = 0.5, Seed = 9, LogCadence = LogCadence.EveryNSteps(3),
         StallWindow = 7, MaxNonFiniteSteps = 4, CheckpointEvery = 0, ValidateEvery = 3, Monitor = ValidationMetric.Accuracy, MinDelta = 0.001,
-        EarlyStopPatience = 4, RestoreBestWeights = true, EmaDecay = 0.9, AccumulateBatches = 2, MaxTime = TimeSpan.FromHours(2), Device = DeviceChoice.Cpu,
+        EarlyStopPatience = 4, RestoreBestWeights = true, EmaDecay = 0.9, AccumulateBatches = 2, Precision = Precision.Bf16Mixed, MaxTime = TimeSpan.FromHours(2),
+        Device = DeviceChoice.Cpu,
     };
 
     // The keys of the header's "run" object: the file format, which renaming a property of TrainingOptions must not change.
@@ -28,7 +29,7 @@ public sealed class CheckpointLayoutTests
     [
         "model", "steps", "batch_size", "learning_rate", "schedule", "hidden_size", "layers", "bidirectional", "dropout", "weight_decay",
         "clip_norm", "clip_value", "seed", "log_cadence", "order", "stall_window", "max_non_finite_steps", "checkpoint_every", "validate_every",
-        "monitor", "min_delta", "early_stop_patience", "restore_best_weights", "ema_decay", "accumulate_batches", "max_time_seconds",
+        "monitor", "min_delta", "early_stop_patience", "restore_best_weights", "ema_decay", "accumulate_batches", "precision", "max_time_seconds",
     ];
 
     private static (Checkpoint Checkpoint, JsonNode Header) Write(TempFolder folder, TrainingOptions options)

@@ -21,7 +21,7 @@ public sealed class RunDefinitionTests
         Cell = CellKind.Gru, BatchSize = 12, LearningRate = 0.02, Schedule = LearningRateSchedule.ReduceOnPlateau(0.5, 3), HiddenSize = 6, Layers = 2,
         Bidirectional = true, Dropout = 0.25, WeightDecay = 0.01, ClipNorm = 2, ClipValue = 0.5, Seed = 9, Order = MnistRnn.Data.SequenceOrder.Rows,
         ValidateEvery = 3, Monitor = ValidationMetric.Accuracy, MinDelta = 0.001, EarlyStopPatience = 4, RestoreBestWeights = true, EmaDecay = 0.9,
-        AccumulateBatches = 2, Steps = 6, CheckpointEvery = 0, Device = DeviceChoice.Cpu,
+        AccumulateBatches = 2, Precision = Precision.Bf16Mixed, Steps = 6, CheckpointEvery = 0, Device = DeviceChoice.Cpu,
     };
 
     [Test]
