@@ -144,4 +144,27 @@ public sealed class DeviceMoveTests
         using var classifier = TrainedClassifier.From(checkpoint);
         Assert.That(classifier.Model.RecurrentWeights[0].dtype, Is.EqualTo(ScalarType.Float32));
     }
+
+    // The parts of a run that hold tensors of their own (the weight average, the bfloat16 copy, Adam's state) are made when
+    // training starts, after the move; a model moved there and back still trains, checkpoints and resumes exactly with them.
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void A_moved_model_with_a_weight_average_bfloat16_passes_and_accumulation_resumes_exactly(StepExecution execution)
+    {
+        var options = Options(CellKind.Gru, execution) with
+        {
+            GradientFlowSteps = [], EmaDecay = 0.9, Precision = Precision.Bf16Mixed, AccumulateBatches = 2, BatchSize = 8, StallWindow = 4,
+        };
+        var straight = new Trainer(options) { Callbacks = [new CheckpointStore(Path.Combine(_folder.Path, "state"))] };
+        using var straightModel = MovedThereAndBack(straight);
+        straight.Train(straightModel, _data);
+
+        var checkpoint = CheckpointFile.Read(Path.Combine(_folder.Path, "state", "checkpoint-step-0000008.ckpt"));
+        var resumed = new Trainer(checkpoint.Info.Options with { StepExecution = execution });
+        using var resumedModel = MovedThereAndBack(resumed);
+        resumed.Train(resumedModel, _data, resume: checkpoint);
+
+        Assert.That(Weights(resumedModel), Is.EqualTo(Weights(straightModel)));
+        Assert.That(checkpoint.SectionNames, Does.Contain("ema"));
+    }
 }
