@@ -28,7 +28,7 @@ internal static class ChoiceOption
         [("auto", StepExecution.Auto), ("sync", StepExecution.Synchronous), ("resident", StepExecution.DeviceResident)];
 
     /// <summary>The names of the precisions, as Lightning's <c>precision</c> names them.</summary>
-    public static readonly (string Name, Precision Value)[] Precisions = [("32", Precision.Float32), ("bf16-mixed", Precision.Bf16Mixed)];
+    public static readonly (string Name, Precision Value)[] Precisions = [.. Enum.GetValues<Precision>().Select(p => (p.ToName(), p))];
 
     /// <summary>The names of the learning-rate schedules.</summary>
     public static readonly (string Name, ScheduleKind Value)[] Schedules =

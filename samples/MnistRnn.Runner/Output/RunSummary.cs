@@ -48,8 +48,11 @@ internal sealed record RunSummary
     /// <summary>What ended the run before its last step: early_stopping, time_budget or callback; null when it ran all its steps.</summary>
     public string? StoppedBy { get; init; }
 
-    /// <summary>The number format of its passes: 32 or bf16-mixed.</summary>
+    /// <summary>The number format of its passes: 32 or bf16-mixed (what --precision auto chose, when given).</summary>
     public required string Precision { get; init; }
+
+    /// <summary>Why: given, the resumed checkpoint's, or the measurement or CPU features --precision auto decided on.</summary>
+    public required string PrecisionChosenBy { get; init; }
 
     /// <summary>The summary of a run of <paramref name="options"/> that trained as <paramref name="training"/> says and tested as <paramref name="evaluation"/> says.</summary>
     public static RunSummary Of(TrainingOptions options, TrainingResult training, EvaluationResult evaluation, string device, bool verifiedMnist,
@@ -80,7 +83,8 @@ internal sealed record RunSummary
         StoppedEarlyAfterStep = training.StoppedEarly ? training.LastStepNumber : null,
         WeightsFromStep = training.WeightsFromStep,
         BestCheckpoint = checkpoints.KeepBest ? CheckpointStore.Best(checkpoints.Folder) : null,
-        Precision = ChoiceOption.NameOf(ChoiceOption.Precisions, options.Precision),
+        Precision = training.PrecisionChoice.Precision.ToName(),
+        PrecisionChosenBy = training.PrecisionChoice.Reason,
         StoppedBy = training.StoppedBy == TrainingStop.AllSteps ? null : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(training.StoppedBy.ToString()),
     };
 }

@@ -79,6 +79,8 @@ public static class CheckpointResume
         foreach (var property in RunDefining)
         {
             object? given = property.GetValue(options), saved = property.GetValue(checkpoint.Options);
+            // Auto asks for whatever the run chose, and a resumed run keeps its checkpoint's choice.
+            if (given is Precision.Auto) continue;
             if (!Equals(given, saved)) yield return (property.Name, given, saved);
         }
     }

@@ -103,7 +103,8 @@ internal sealed class RunSettings
         RestoreBestWeights = RestoreBestWeights,
         EmaDecay = EmaDecay,
         AccumulateBatches = AccumulateBatches,
-        Precision = Precision,
+        // A run records the precision it trained in, never Auto, which decides one.
+        Precision = Precision is Precision.Auto ? throw new FormatException("the precision is auto, which no run trains in") : Precision,
         MaxTime = MaxTimeSeconds is double seconds
             ? seconds is >= 0 and <= TrainingOptions.MaxTimeLimitSeconds ? TimeSpan.FromSeconds(seconds) : throw new FormatException($"a time budget of {seconds} s")
             : null,

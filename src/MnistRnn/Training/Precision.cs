@@ -12,4 +12,25 @@ public enum Precision
     /// the metrics and validation stay float32 (<see cref="BFloat16Compute"/>).
     /// </summary>
     Bf16Mixed,
+
+    /// <summary>
+    /// <see cref="Bf16Mixed"/> where it is faster on this machine, else <see cref="Float32"/>: decided once when training
+    /// starts (a resumed run keeps its checkpoint's choice) and reported in <see cref="TrainingResult.PrecisionChoice"/>.
+    /// A CPU without bfloat16 instructions keeps float32; otherwise a few steps of the run's own model and batch are timed
+    /// in both formats (<see cref="PrecisionChoice"/>).
+    /// </summary>
+    Auto,
+}
+
+/// <summary>The precisions' names as Lightning's <c>precision</c> and the runner's <c>--precision</c> spell them.</summary>
+public static class PrecisionNames
+{
+    /// <summary>"32", "bf16-mixed" or "auto".</summary>
+    public static string ToName(this Precision precision) => precision switch
+    {
+        Precision.Float32 => "32",
+        Precision.Bf16Mixed => "bf16-mixed",
+        Precision.Auto => "auto",
+        _ => precision.ToString(),
+    };
 }

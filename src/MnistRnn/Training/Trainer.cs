@@ -165,8 +165,12 @@ public sealed class Trainer
             MemoryEstimate.EnsureFits(MemoryEstimate.TrainingBytes(model.Options, data.Steps, options.BatchSize),
                 $"training the {model.Cell.ToName()} model of hidden size {model.HiddenSize} on batches of {options.BatchSize} sequences of {data.Steps} steps",
                 "use a smaller batch or hidden size");
+        // Decided before the run is built, so that its checkpoints record the precision it trains in, not Auto.
+        var precision = PrecisionChoice.For(options, model, options.BatchSize, data.Steps, resume);
+        if (options.Precision == Precision.Auto) TrainingLog.PrecisionChosen(_logger, precision.Precision.ToName(), precision.Reason);
+        options = options with { Precision = precision.Precision };
         using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. BuiltInCallbacks(model), .. Callbacks], _logger);
-        return run.Run(cancellationToken, resume);
+        return run.Run(cancellationToken, resume) with { PrecisionChoice = precision };
     }
 
     // The trainer's own concerns, as callbacks like anyone's, so that each lives in one place.

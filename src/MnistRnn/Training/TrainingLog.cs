@@ -43,5 +43,8 @@ internal static partial class TrainingLog
     public static void TimeBudgetSpent(ILogger logger, int step, TimeSpan budget, TimeSpan trained) =>
         TimeBudgetSpent(logger, step, WholeSeconds(budget), WholeSeconds(trained));
 
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "precision auto: {Precision}, because {Reason}")]
+    public static partial void PrecisionChosen(ILogger logger, string precision, string reason);
+
     private static string WholeSeconds(TimeSpan time) => TimeSpan.FromSeconds(Math.Floor(time.TotalSeconds)).ToString("c");
 }

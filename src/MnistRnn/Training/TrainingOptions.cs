@@ -161,8 +161,9 @@ public sealed record TrainingOptions
     public int AccumulateBatches { get; init; } = 1;
 
     /// <summary>
-    /// The number format of the forward and backward passes: float32, or bfloat16 mixed precision (float32 weights,
-    /// gradients, optimizer state, loss and validation; see <see cref="Training.Precision"/>). Default: float32.
+    /// The number format of the forward and backward passes: float32, bfloat16 mixed precision (float32 weights,
+    /// gradients, optimizer state, loss and validation; see <see cref="Training.Precision"/>), or auto, decided by a
+    /// measurement when training starts (<see cref="TrainingResult.PrecisionChoice"/> says which and why). Default: float32.
     /// </summary>
     [RunDefining]
     public Precision Precision { get; init; } = Precision.Float32;

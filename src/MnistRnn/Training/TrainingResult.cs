@@ -31,6 +31,9 @@ public sealed record TrainingResult(int Steps, int BatchSize, double TrainSecond
     /// <summary>The last checkpoint written (after the last step, with a <see cref="Checkpoints.CheckpointStore"/>), or null.</summary>
     public string? LastCheckpoint { get; init; }
 
+    /// <summary>The precision the run trained in and why (what <see cref="Precision.Auto"/> chose, and from what measurement).</summary>
+    public PrecisionChoice PrecisionChoice { get; init; } = new(Precision.Float32, "given");
+
     /// <summary>Training sequences processed per second.</summary>
     public double SamplesPerSecond => TrainSeconds > 0 ? Steps * (double)BatchSize / TrainSeconds : 0;
 }

@@ -90,4 +90,16 @@ public sealed class ResumeCheckTests
         Assert.That(error.Setting, Is.EqualTo(nameof(TrainingOptions.EarlyStopPatience)));
         Assert.That(error.Message, Does.StartWith(crafted).And.Contain("contradicts itself").And.Not.Contain("\n"));
     }
+
+    [Test]
+    public void A_checkpoint_that_says_it_trained_in_auto_precision_is_refused_when_read()
+    {
+        // Auto decides a precision when training starts; a run records the one it trained in, so only a crafted file says auto.
+        string crafted = _folder.File("auto.ckpt");
+        File.WriteAllBytes(crafted, CheckpointSeal.WithHeader(File.ReadAllBytes(_checkpoint.Path), header => header["run"]!["precision"] = "auto"));
+
+        var error = Assert.Throws<CheckpointException>(() => CheckpointFile.Read(crafted))!;
+
+        Assert.That(error.Message, Is.EqualTo($"{crafted}: the checkpoint's options are not valid (the precision is auto, which no run trains in)."));
+    }
 }

@@ -74,7 +74,7 @@ public sealed class CheckpointCommandsTests
     }
 
     [TestCase("--hidden", "16", "--hidden 16 contradicts the checkpoint's 8")]
-    [TestCase("--model", "gru", "--model Gru contradicts the checkpoint's Lstm")]
+    [TestCase("--model", "gru", "--model gru contradicts the checkpoint's lstm")]
     [TestCase("--steps", "6", "--steps 6: the checkpoint is already at step 6")]
     public void Resuming_with_a_contradicting_flag_is_a_usage_error(string flag, string value, string message)
     {

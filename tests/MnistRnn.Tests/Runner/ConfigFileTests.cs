@@ -37,7 +37,7 @@ public sealed class ConfigFileTests
     public void A_printed_config_trains_the_same_run_as_the_flags_it_came_from()
     {
         string[] flags = ["--model", "gru", "--hidden", "8", "--batch-size", "10", "--steps", "6", "--log-every", "2", "--layers", "2", "--dropout", "0.1",
-            "--schedule", "one-cycle", "--validation", "20", "--validate-every", "3", "--device", "cpu", "--threads", "1", "--data", _data];
+            "--schedule", "one-cycle", "--validation", "20", "--validate-every", "3", "--precision", "bf16-mixed", "--device", "cpu", "--threads", "1", "--data", _data];
         var printed = RunnerInProcess.Run(["train", .. flags, "--print-config"]);
         Assert.That(printed.ExitCode, Is.EqualTo(0), printed.Error);
         string config = Config(printed.Output);
