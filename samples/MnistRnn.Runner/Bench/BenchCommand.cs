@@ -33,15 +33,23 @@ internal sealed class BenchCommand(RunnerConsole console)
     private readonly Option<string?> _json = new("--json") { Description = "Also write the figures as JSON to this file." };
     private readonly Option<DeviceChoice> _device = DeviceOption.Create();
     private readonly Option<StepExecution> _stepMode = DeviceOption.CreateStepMode();
+    private readonly Option<BenchPrecision> _precision = ChoiceOption.Create("--precision", "precision",
+        "The number format of the training measured: 32 (float32), bf16-mixed, or both, one after the other in this run.",
+        [("32", BenchPrecision.Float32), ("bf16-mixed", BenchPrecision.Bf16Mixed), ("both", BenchPrecision.Both)], BenchPrecision.Float32);
 
-    /// <summary>The configurations timed: every cell at the experiment's batch, and the LSTM at larger batches.</summary>
+    private enum BenchPrecision { Float32, Bf16Mixed, Both }
+
+    /// <summary>The configurations timed: every cell at the experiment's batch and at larger ones (the IRNN computes as the tanh RNN does).</summary>
     private static readonly (CellKind Cell, int Batch)[] Configurations =
-        [(CellKind.Rnn, 100), (CellKind.Lstm, 100), (CellKind.Gru, 100), (CellKind.Lstm, 256), (CellKind.Lstm, 1000)];
+        [.. new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru }.SelectMany(cell => new[] { 100, 256, 1000 }.Select(batch => (cell, batch)))];
+
+    /// <summary>The batch at which the memory a step holds for its backward pass is measured: large, so that activations dominate.</summary>
+    private const int MemoryBatch = 1000;
 
     public Command Build()
     {
         var command = new Command("bench", "Measure this machine's matrix-multiply limit, training and evaluation throughput, model FLOP utilisation and load time.");
-        foreach (var option in new Option[] { _data, _device, _stepMode, _samples, _repeats, _json }) command.Options.Add(option);
+        foreach (var option in new Option[] { _data, _device, _stepMode, _precision, _samples, _repeats, _json }) command.Options.Add(option);
         command.SetAction(parse => Run(parse));
         return command;
     }
@@ -56,12 +64,20 @@ internal sealed class BenchCommand(RunnerConsole console)
         var device = DeviceOption.Resolve(parse, _device);
         var stepMode = StepExecutionChoice.Resolve(parse.GetValue(_stepMode), device);
         bool cuda = device.type == TorchSharp.DeviceType.CUDA;
+        Precision[] precisions = parse.GetValue(_precision) switch
+        {
+            BenchPrecision.Bf16Mixed => [Precision.Bf16Mixed],
+            BenchPrecision.Both => [Precision.Float32, Precision.Bf16Mixed],
+            _ => [Precision.Float32],
+        };
 
         _console.Out.WriteLine($"device {device}, step mode {stepMode}, threads {get_num_threads()}, {Environment.ProcessorCount} logical cores, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, libtorch {__version__}");
         double loadSeconds = Median(repeats, () => Time(() => DataFolder.Load(dataFolder, device).Dispose()));
         _console.Out.WriteLine($"load and verify MNIST: {loadSeconds:F3} s");
-        double sgemm = Median(repeats, () => Sgemm(device));
+        double sgemm = Median(repeats, () => Gemm(device, ScalarType.Float32));
         _console.Out.WriteLine($"sgemm {SgemmSize}x{SgemmSize}x{SgemmSize} float32: {sgemm:F1} GFLOP/s");
+        double? bf16Gemm = precisions.Contains(Precision.Bf16Mixed) ? Median(repeats, () => Gemm(device, ScalarType.BFloat16)) : null;
+        if (bf16Gemm is double rate) _console.Out.WriteLine($"gemm {SgemmSize}x{SgemmSize}x{SgemmSize} bfloat16: {rate:F1} GFLOP/s (the reference for bf16-mixed rows' MFU)");
 
         using var dataset = DataFolder.Load(dataFolder, device);
         double gpuPeakMb = 0;
@@ -71,23 +87,40 @@ internal sealed class BenchCommand(RunnerConsole console)
         }
         var rows = new List<BenchRow>();
         _console.Out.WriteLine();
-        _console.Out.WriteLine("cell  batch  samples/s  GFLOP/s   MFU");
+        _console.Out.WriteLine("cell  batch  precision   samples/s  GFLOP/s   MFU");
         foreach (var (cell, batch) in Configurations)
+            foreach (var precision in precisions)
+            {
+                double perSecond = Median(repeats, () => TrainingThroughput(dataset, device, stepMode, cell, batch, precision, samples));
+                SampleGpuMemory();
+                double flops = FlopCount.Training(cell, dataset.Columns, 128, dataset.Classes, dataset.Rows);
+                double reference = precision == Precision.Bf16Mixed ? bf16Gemm!.Value : sgemm;
+                var row = new BenchRow(cell.ToName(), batch, precision.ToName(), Math.Round(perSecond, 1), Math.Round(perSecond * flops / 1e9, 2),
+                    Math.Round(perSecond * flops / 1e9 / reference, 3));
+                rows.Add(row);
+                _console.Out.WriteLine($"{row.Cell,-4}  {row.Batch,5}  {row.Precision,-10}  {row.SamplesPerSecond,9:N0}  {row.Gflops,7:F1}  {row.Mfu,5:F2}");
+            }
+        var profiles = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        var heldForBackward = new Dictionary<string, double?>();
+        foreach (var precision in precisions)
         {
-            double perSecond = Median(repeats, () => TrainingThroughput(dataset, device, stepMode, cell, batch, samples));
-            SampleGpuMemory();
-            double flops = FlopCount.Training(cell, dataset.Columns, 128, dataset.Classes, dataset.Rows);
-            var row = new BenchRow(cell.ToName(), batch, Math.Round(perSecond, 1), Math.Round(perSecond * flops / 1e9, 2), Math.Round(perSecond * flops / 1e9 / sgemm, 3));
-            rows.Add(row);
-            _console.Out.WriteLine($"{row.Cell,-4}  {row.Batch,5}  {row.SamplesPerSecond,9:N0}  {row.Gflops,7:F1}  {row.Mfu,5:F2}");
+            var profile = StepProfile.Measure(dataset, device, CellKind.Lstm, batch: 100, precision);
+            var operations = StepProfile.Operations(precision);
+            _console.Out.WriteLine();
+            string format = precision == Precision.Float32 ? "float32" : precision.ToName();
+            _console.Out.WriteLine(cuda
+                ? $"where a synchronous LSTM step of batch 100 in {format} spends its {profile.Sum():F2} ms, waiting for the GPU after every operation:"
+                : $"where an LSTM step of batch 100 in {format} spends its {profile.Sum():F2} ms:");
+            for (int i = 0; i < profile.Length; i++)
+                _console.Out.WriteLine($"  {operations[i],-17} {profile[i],6:F3} ms  {100 * profile[i] / profile.Sum(),5:F1}%");
+            profiles[precision.ToName()] = operations.Select((name, i) => (name, Math.Round(profile[i], 4))).ToDictionary(p => p.name, p => p.Item2);
+            heldForBackward[precision.ToName()] = StepProfile.HeldForBackwardMb(dataset, device, CellKind.Lstm, MemoryBatch, precision);
         }
-        var profile = StepProfile.Measure(dataset, device, CellKind.Lstm, batch: 100);
         _console.Out.WriteLine();
-        _console.Out.WriteLine(cuda
-            ? $"where a synchronous LSTM step of batch 100 spends its {profile.Sum():F2} ms, waiting for the GPU after every operation:"
-            : $"where an LSTM step of batch 100 spends its {profile.Sum():F2} ms:");
-        for (int i = 0; i < profile.Length; i++)
-            _console.Out.WriteLine($"  {StepProfile.Operations[i],-15} {profile[i],6:F3} ms  {100 * profile[i] / profile.Sum(),5:F1}%");
+        _console.Out.WriteLine(heldForBackward.Values.All(mb => mb is null)
+            ? $"memory an LSTM step of batch {MemoryBatch} holds for its backward pass: not measured (only on the CPU, with glibc and --allocator tuned)"
+            : $"memory an LSTM step of batch {MemoryBatch} holds for its backward pass (activations, logits, loss): " +
+              string.Join(", ", heldForBackward.Select(p => $"{p.Value:F1} MB in {p.Key}")));
         double evalSeconds = Median(repeats, () => EvaluationSeconds(dataset, device));
         SampleGpuMemory();
         double peak = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
@@ -109,10 +142,9 @@ internal sealed class BenchCommand(RunnerConsole console)
 
         if (jsonPath is not null)
         {
-            var stepProfile = StepProfile.Operations.Select((name, i) => (name, Math.Round(profile[i], 4))).ToDictionary(p => p.name, p => p.Item2);
             var report = new BenchReport(device.ToString(), stepMode.ToString(), get_num_threads(), Environment.ProcessorCount, Math.Round(loadSeconds, 4),
-                Math.Round(sgemm, 1), rows, stepProfile, Math.Round(evalSeconds, 4), Math.Round(dataset.Test.Count / evalSeconds, 0), inference, peak,
-                gpu is null ? null : gpuPeakMb, gpu?.TotalMb);
+                Math.Round(sgemm, 1), bf16Gemm is double b ? Math.Round(b, 1) : null, rows, profiles, heldForBackward, Math.Round(evalSeconds, 4),
+                Math.Round(dataset.Test.Count / evalSeconds, 0), inference, peak, gpu is null ? null : gpuPeakMb, gpu?.TotalMb);
             JsonOutput.Write(jsonPath, report, "--json");
         }
         return ExitCodes.Success;
@@ -133,12 +165,12 @@ internal sealed class BenchCommand(RunnerConsole console)
 
     // C = A·B into a preallocated C (addmm_ with beta 0), so only the product itself is timed; on a GPU the clock
     // stops when the device has finished, not when the launches were queued.
-    private static double Sgemm(Device device)
+    private static double Gemm(Device device, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var a = randn(SgemmSize, SgemmSize, device: device);
-        var b = randn(SgemmSize, SgemmSize, device: device);
-        var c = empty(SgemmSize, SgemmSize, device: device);
+        var a = randn(SgemmSize, SgemmSize, dtype: dtype, device: device);
+        var b = randn(SgemmSize, SgemmSize, dtype: dtype, device: device);
+        var c = empty(SgemmSize, SgemmSize, dtype: dtype, device: device);
         for (int i = 0; i < 2; i++) c.addmm_(a, b, beta: 0); // warm-up: thread pool, caches, cuBLAS handles
         Synchronize(device);
         int products = device.type == TorchSharp.DeviceType.CUDA ? 100 : 10;
@@ -155,7 +187,7 @@ internal sealed class BenchCommand(RunnerConsole console)
     // The clock is read when a step is reported: in the synchronous mode as each step ends, in the resident mode when
     // a batch of steps is read back, after the device has finished them. Both ends are then such points: the warm-up
     // fills exactly one batch, and the last step is always read back.
-    private double TrainingThroughput(MnistDataset dataset, Device device, StepExecution stepMode, CellKind cell, int batch, int samples)
+    private double TrainingThroughput(MnistDataset dataset, Device device, StepExecution stepMode, CellKind cell, int batch, Precision precision, int samples)
     {
         int warmup = stepMode == StepExecution.DeviceResident ? Trainer.MaxPendingSteps : Math.Max(5, 2000 / batch);
         int measured = Math.Max(10, samples / batch);
@@ -166,12 +198,13 @@ internal sealed class BenchCommand(RunnerConsole console)
             Steps = warmup + measured,
             StallWindow = 0,
             StepExecution = stepMode,
+            Precision = precision,
             LogCadence = LogCadence.EveryNSteps(int.MaxValue),
             CheckpointEvery = 0,
         });
         using var model = trainer.CreateModel(device, dataset);
         var clock = new Stopwatch();
-        using var progress = new ProgressLine($"{cell.ToName()} batch {batch}", _console);
+        using var progress = new ProgressLine($"{cell.ToName()} batch {batch} {precision.ToName()}", _console);
         trainer.Callbacks.Add(new TrainingObserver
         {
             StepCompleted = m =>

@@ -35,6 +35,35 @@ internal static class NativeMemory
         }
     }
 
+    /// <summary>
+    /// Bytes glibc has handed out and not had back (mallinfo2's in-use heap blocks plus mmap-ed ones); null where glibc
+    /// 2.33 or later is not there to ask. It counts the main arena only, which after <see cref="KeepFreedMemoryInProcess"/>
+    /// is the only one, so the figure then covers every thread's allocations, libtorch's tensors included.
+    /// </summary>
+    public static long? InUseBytes()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            var info = Mallinfo2();
+            return (long)(info.InUseBlocks + info.MmapBytes);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    // glibc's struct mallinfo2, ten size_t fields in this order.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallocInfo
+    {
+        public nuint Arena, FreeChunks, FastBlocks, MmapBlocks, MmapBytes, MaxTotal, FastFreeBytes, InUseBlocks, FreeBytes, TopReleasable;
+    }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    private static extern MallocInfo Mallinfo2();
+
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int Mallopt(int parameter, int value);
 }
