@@ -36,7 +36,7 @@ internal static class TrainingStep
             gradNorm,
             clipped,
             clock.Elapsed,
-            measureState ? StateStatistics.Measure(model, sequences, outputs) : null,
+            measureState ? StateStatistics.Measure(model, sequences, outputs.to(ScalarType.Float32)) : null,
             skip) { LearningRate = optimizer.LearningRate };
     }
 
@@ -56,7 +56,7 @@ internal static class TrainingStep
         optimizer.Step(finite);
         var accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean();
         pending.Add(step, epoch, clock.Elapsed, optimizer.LearningRate, loss.detach(), accuracy, gradNorm, clipped, finite,
-            measureState ? StateStatistics.Measure(model, sequences, outputs) : null);
+            measureState ? StateStatistics.Measure(model, sequences, outputs.to(ScalarType.Float32)) : null);
         return finite;
     }
 
@@ -76,7 +76,8 @@ internal static class TrainingStep
         {
             var (sequences, labels, lengths) = batches.Next();
             var (logits, outputs) = network.ForwardWithOutputs(bf16 is null ? sequences : sequences.to(ScalarType.BFloat16), lengths);
-            if (bf16 is not null) (logits, outputs) = (logits.to(ScalarType.Float32), outputs.to(ScalarType.Float32));
+            // The outputs stay bfloat16 until a logged step measures them.
+            if (bf16 is not null) logits = logits.to(ScalarType.Float32);
             var loss = nn.functional.cross_entropy(logits, labels);
             if (accumulate > 1) loss = loss.div_(accumulate);
             loss.backward();
