@@ -9,7 +9,8 @@ public static class TrainingRecipes
     /// <summary>
     /// Reach the experiment's 0.984 test accuracy in as little training time as possible: the experiment's
     /// LSTM, in batches of 256 (the fastest per sample here) for 800 steps (3.4 epochs) with a cosine decay
-    /// of the learning rate after a 50-step warm-up.
+    /// of the learning rate after a 50-step warm-up, in bf16-mixed precision where this machine computes it faster
+    /// (<see cref="Precision.Auto"/>; both precisions reach the same accuracy here).
     /// </summary>
     public static TrainingOptions Fast { get; } = new()
     {
@@ -19,6 +20,7 @@ public static class TrainingRecipes
         Steps = 800,
         LearningRate = 0.01,
         Schedule = LearningRateSchedule.Cosine(warmupSteps: 50),
+        Precision = Precision.Auto,
         LogCadence = LogCadence.EveryNSteps(100),
     };
 

@@ -63,6 +63,7 @@ public sealed class ConfigFileTests
         Assert.That(settings.GetProperty("lr").GetDouble(), Is.EqualTo(0.02), "from the file, over the recipe's 0.01");
         Assert.That(settings.GetProperty("hidden").GetInt32(), Is.EqualTo(32), "typed, over the file");
         Assert.That(settings.GetProperty("schedule").GetString(), Is.EqualTo("cosine"));
+        Assert.That(settings.GetProperty("precision").GetString(), Is.EqualTo("auto"), "the recipe's: bf16-mixed where it is faster");
     }
 
     [TestCase("""{ "learning-rate": 0.1 }""", "has an unknown key 'learning-rate'; keys are train's flag names without dashes")]
