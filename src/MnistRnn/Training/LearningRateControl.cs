@@ -1,3 +1,4 @@
+using System.Reflection;
 using MnistRnn.Checkpoints;
 using TorchSharp;
 using Scheduler = TorchSharp.torch.optim.lr_scheduler.LRScheduler;
@@ -21,7 +22,15 @@ internal sealed class LearningRateControl : IStateOwner
         _options = options;
         _optimizer = optimizer;
         _scheduler = factory is not null ? factory(optimizer) : options.Schedule.CreateScheduler(optimizer, options.Steps, options.LearningRate);
+        if (factory is not null && DrivenOptimizer(_scheduler) is { } driven && !ReferenceEquals(driven, optimizer))
+            throw new ArgumentException(
+                "Trainer.Scheduler made a scheduler on another optimizer than the one it was given, so it would never change the trainer's " +
+                "learning rate; build it on the function's argument, as in optimizer => StepLR(optimizer, 1000).", "Trainer.Scheduler");
     }
+
+    // The optimizer a TorchSharp scheduler steps, which it keeps in a private field; null where another TorchSharp keeps it elsewhere.
+    private static object? DrivenOptimizer(Scheduler? scheduler) =>
+        scheduler is null ? null : typeof(Scheduler).GetField("_optimizer", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(scheduler);
 
     /// <summary>True when the scheduler reads the validation loss.</summary>
     public bool NeedsValidation => _scheduler is Plateau;

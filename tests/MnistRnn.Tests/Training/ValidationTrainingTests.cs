@@ -268,6 +268,18 @@ public sealed class ValidationTrainingTests
     }
 
     [Test]
+    public void A_users_scheduler_on_another_optimizer_is_refused()
+    {
+        // Built on an optimizer of the user's, the scheduler would leave the trainer's rate at 0.01 for the whole run.
+        using var other = new AdamOptimizer([new TorchSharp.Modules.Parameter(zeros(2))], 0.01);
+
+        var error = Assert.Throws<ArgumentException>(() => Train(Options(), null, _ => optim.lr_scheduler.StepLR(other, 2)))!;
+
+        Assert.That(error.ParamName, Is.EqualTo("Trainer.Scheduler"));
+        Assert.That(error.Message, Does.StartWith("Trainer.Scheduler made a scheduler on another optimizer than the one it was given"));
+    }
+
+    [Test]
     public void The_device_the_options_name_is_the_device_trained_on()
     {
         // Without a GPU the data can only be on the CPU, so asking for CUDA must be refused rather than ignored.
