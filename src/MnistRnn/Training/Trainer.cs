@@ -118,13 +118,13 @@ public sealed class Trainer
     /// <param name="cancellationToken">Checked before every step; on cancellation every callback's <see cref="TrainingCallback.OnInterrupted"/> runs first (a <see cref="CheckpointStore"/> writes a checkpoint).</param>
     /// <param name="resume">A checkpoint of this run to continue from: with the same data and thread count on a CPU, the result is the same as an uninterrupted run.</param>
     /// <exception cref="ArgumentException">
-    /// The model does not fit the data; <see cref="TrainingOptions.Order"/> asks to rearrange images; the options need validation data and
-    /// none was given; or <see cref="Scheduler"/> is set beside a schedule that is not constant.
+    /// The model does not fit the data (its features, classes or number type); <see cref="TrainingOptions.BatchSize"/> exceeds the
+    /// training sequences; <see cref="TrainingOptions.Order"/> asks to rearrange images; the options need validation data and
+    /// none was given; or <see cref="Scheduler"/> is set beside a schedule that is not constant or builds a scheduler on another optimizer.
     /// </exception>
     /// <exception cref="TrainingCanceledException">Cancellation was requested; it says the steps completed and the checkpoint written.</exception>
     /// <exception cref="TrainingDivergedException">Too many consecutive steps had a non-finite loss or gradient.</exception>
     /// <exception cref="CheckpointException"><paramref name="resume"/> does not fit the model or data.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The batch size exceeds the training set.</exception>
     /// <exception cref="InsufficientMemoryException">Training this model on this batch size cannot fit in the CPU memory available.</exception>
     public TrainingResult Train(RecurrentClassifier model, SequenceDataset data, SequenceDataset? validation, CancellationToken cancellationToken = default,
         Checkpoint? resume = null)
@@ -145,6 +145,10 @@ public sealed class Trainer
     {
         var options = Options;
         data.EnsureFits(model);
+        if (options.BatchSize > data.Count)
+            throw new ArgumentException(
+                $"TrainingOptions.BatchSize is {options.BatchSize} but the training data has {data.Count} sequences; use a batch size of at most {data.Count}.",
+                nameof(TrainingOptions.BatchSize));
         validation?.EnsureFits(model);
         if (data.Lengths is not null && options.GradientFlowSteps.Count > 0)
             throw new ArgumentException("TrainingOptions.GradientFlowSteps needs sequences of one length; this data has Lengths.", nameof(TrainingOptions.GradientFlowSteps));

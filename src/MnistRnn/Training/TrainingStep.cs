@@ -36,7 +36,7 @@ internal static class TrainingStep
             gradNorm,
             clipped,
             clock.Elapsed,
-            measureState ? StateStatistics.Measure(model, sequences, outputs.to(ScalarType.Float32)) : null,
+            measureState ? StateStatistics.Measure(model, sequences, Float32(outputs)) : null,
             skip) { LearningRate = optimizer.LearningRate };
     }
 
@@ -56,7 +56,7 @@ internal static class TrainingStep
         optimizer.Step(finite);
         var accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean();
         pending.Add(step, epoch, clock.Elapsed, optimizer.LearningRate, loss.detach(), accuracy, gradNorm, clipped, finite,
-            measureState ? StateStatistics.Measure(model, sequences, outputs.to(ScalarType.Float32)) : null);
+            measureState ? StateStatistics.Measure(model, sequences, Float32(outputs)) : null);
         return finite;
     }
 
@@ -91,4 +91,7 @@ internal static class TrainingStep
         return (epoch, last.Sequences, cat(parts.Select(p => p.Labels).ToList()), cat(parts.Select(p => p.Logits.detach()).ToList()), last.Outputs,
             stack(parts.Select(p => p.Loss.detach()).ToList()).sum());
     }
+
+    // The outputs of a bf16-mixed step, for the statistics; a float32 step's as they are.
+    private static Tensor Float32(Tensor outputs) => outputs.dtype == ScalarType.Float32 ? outputs : outputs.to(ScalarType.Float32);
 }

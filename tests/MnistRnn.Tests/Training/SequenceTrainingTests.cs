@@ -72,6 +72,34 @@ public sealed class SequenceTrainingTests
     }
 
     [Test]
+    public void A_batch_larger_than_the_data_is_refused_naming_the_setting()
+    {
+        using var train = LearnableTasks.FirstStepOfVariableLength(100, seed: 4);
+        var trainer = new Trainer(Options() with { BatchSize = 101 });
+        using var model = trainer.CreateModel(train);
+
+        var error = Assert.Throws<ArgumentException>(() => trainer.Train(model, train))!;
+
+        Assert.That(error.ParamName, Is.EqualTo(nameof(TrainingOptions.BatchSize)));
+        Assert.That(error.Message, Does.StartWith("TrainingOptions.BatchSize is 101 but the training data has 100 sequences; use a batch size of at most 100."));
+    }
+
+    [Test]
+    public void A_model_of_another_number_type_than_the_data_is_one_sentence_in_training_and_evaluation()
+    {
+        using var train = LearnableTasks.FirstStepOfVariableLength(100, seed: 4);
+        var trainer = new Trainer(Options());
+        using var model = trainer.CreateModel(train);
+        model.to(ScalarType.Float64);
+        const string message = "the model's weights are Float64 but the data is Float32; move the model to the data's type " +
+            "(model.to(ScalarType.Float32)) or make the data in the model's.";
+
+        Assert.That(Assert.Throws<ArgumentException>(() => trainer.Train(model, train))!.Message, Is.EqualTo(message));
+        Assert.That(Assert.Throws<ArgumentException>(() => ModelEvaluation.Evaluate(model, train))!.Message, Is.EqualTo(message));
+        Assert.That(Assert.Throws<ArgumentException>(() => ModelEvaluation.Predict(model, train))!.Message, Is.EqualTo(message));
+    }
+
+    [Test]
     public void A_pixel_order_is_refused_for_sequences()
     {
         using var train = LearnableTasks.FirstStepOfVariableLength(100, seed: 4);
