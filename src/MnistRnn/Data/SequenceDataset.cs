@@ -181,6 +181,52 @@ public sealed class SequenceDataset : IDisposable
         return FromArrays(flat, sequences.GetLength(1), sequences.GetLength(2), labels, classes, lengths, device);
     }
 
+    /// <summary>
+    /// Sequences of different lengths from a jagged array, each sequence's steps one after the other (step t's feature f at
+    /// t × features + f): each is read to its own length, the shorter ones padded with zeros to the longest.
+    /// </summary>
+    /// <param name="sequences">One array per sequence, each a whole number of steps of <paramref name="features"/> values.</param>
+    /// <param name="features">Features per step.</param>
+    /// <param name="labels">One label per sequence, 0 to <paramref name="classes"/> - 1.</param>
+    /// <param name="classes">Number of classes.</param>
+    /// <param name="device">Where to put the tensors; default the CPU.</param>
+    /// <inheritdoc cref="SequenceDataset(Tensor, Tensor, int, Tensor)" path="/exception"/>
+    public static SequenceDataset FromArrays(float[][] sequences, int features, int[] labels, int classes, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var (values, steps, lengths) = Padded(sequences, features);
+        if (labels.Length != lengths.Length)
+            throw new ArgumentException($"labels hold {labels.Length} items but there are {lengths.Length} sequences.");
+        return FromArrays(values, steps, features, labels, classes, lengths, device);
+    }
+
+    /// <summary>
+    /// <paramref name="sequences"/> laid out as <see cref="FromArrays(float[], int, int, int[], int, int[], Device)"/> takes
+    /// them: padded with zeros to the longest, with each one's length in steps.
+    /// </summary>
+    internal static (float[] Values, int Steps, int[] Lengths) Padded(float[][] sequences, int features)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (features < 1) throw new ArgumentException($"features must be at least 1, got {features}.");
+        if (sequences.Length == 0) throw new ArgumentException("there are no sequences; give at least one.");
+        var lengths = new int[sequences.Length];
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            int count = sequences[i]?.Length ?? throw new ArgumentException($"sequence {i} is null.");
+            if (count == 0 || count % features != 0)
+                throw new ArgumentException(
+                    $"sequence {i} holds {count} values, not a whole number of steps of {features} features; each holds its steps' features one step after another.");
+            lengths[i] = count / features;
+        }
+        int steps = lengths.Max();
+        long padded = (long)sequences.Length * steps * features;
+        if (padded > Array.MaxLength)
+            throw new ArgumentException($"the sequences padded to the longest ({steps} steps) would take {padded} values, more than one array holds; pass fewer at a time.");
+        var values = new float[padded];
+        for (int i = 0; i < sequences.Length; i++) sequences[i].CopyTo(values, (long)i * steps * features);
+        return (values, steps, lengths);
+    }
+
     /// <summary>Sequences from a flat array in (count, steps, features) order, count being the number of labels.</summary>
     /// <param name="values">count × steps × features values; sequence i's step t's feature f is at (i × steps + t) × features + f.</param>
     /// <param name="steps">Steps per sequence.</param>

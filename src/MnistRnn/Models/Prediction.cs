@@ -7,4 +7,7 @@ public sealed record Prediction(int Class, IReadOnlyList<double> Probabilities)
 {
     /// <summary>The probability of <see cref="Class"/>.</summary>
     public double Confidence => Probabilities[Class];
+
+    /// <summary>The classifier's scores before the softmax (what <c>model.forward</c> returns), one per class; empty where none were kept.</summary>
+    public IReadOnlyList<double> Logits { get; init; } = [];
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MnistRnn.Training;
 
 /// <summary>Loss, accuracy and predictions of a classifier over a whole dataset, without gradients.</summary>
-public static class ModelEvaluation
+public static partial class ModelEvaluation
 {
     /// <summary>Evaluates <paramref name="model"/> on every sequence of <paramref name="data"/>, each read to its own length, in chunks of <paramref name="chunkSize"/>.</summary>
     /// <exception cref="ArgumentException">The model does not fit the data.</exception>
@@ -47,10 +47,12 @@ public static class ModelEvaluation
                 int length = Math.Min(chunkSize, sequences.Count - start);
                 var logits = model.forward(sequences.Narrow(start, length), sequences.Lengths?.narrow(0, start, length));
                 double[] probabilities = nn.functional.softmax(logits, 1).cpu().to(ScalarType.Float64).data<double>().ToArray();
+                double[] scores = logits.cpu().to(ScalarType.Float64).data<double>().ToArray();
                 for (int i = 0; i < length; i++)
                 {
-                    double[] row = probabilities[(i * model.Classes)..((i + 1) * model.Classes)];
-                    predictions.Add(new Prediction(Array.IndexOf(row, row.Max()), row));
+                    var row = (i * model.Classes)..((i + 1) * model.Classes);
+                    double[] probability = probabilities[row];
+                    predictions.Add(new Prediction(Array.IndexOf(probability, probability.Max()), probability) { Logits = scores[row] });
                 }
             }
             return predictions;
