@@ -104,11 +104,11 @@ public sealed class SequenceDataset : IDisposable
         if (model.InputSize != Features || model.Classes != Classes)
             throw new ArgumentException(
                 $"the model reads {model.InputSize} features per step into {model.Classes} classes, but the data has {Features} features and {Classes} classes.");
+        // Every batch reaches the model as float32 (images kept as bytes included), whatever the dataset stores.
         var weights = model.parameters().First().dtype;
-        if (weights != Sequences.dtype)
+        if (weights != ScalarType.Float32)
             throw new ArgumentException(
-                $"the model's weights are {weights} but the data is {Sequences.dtype}; move the model to the data's type " +
-                $"(model.to(ScalarType.{Sequences.dtype})) or make the data in the model's.");
+                $"the model's weights are {weights} but sequences reach it as Float32; move the model back with model.to(ScalarType.Float32).");
     }
 
     /// <summary>

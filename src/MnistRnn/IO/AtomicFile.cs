@@ -28,8 +28,11 @@ internal static class AtomicFile
     /// <param name="path">The file to write.</param>
     /// <param name="writeTo">Writes the whole contents to the path it is given.</param>
     /// <param name="overwrite">Whether a file already at <paramref name="path"/> is replaced; when not, the rename fails instead.</param>
-    /// <exception cref="IOException">The file cannot be written (or exists, without <paramref name="overwrite"/>); nothing was left behind.</exception>
-    /// <exception cref="UnauthorizedAccessException">The folder is not writable.</exception>
+    /// <exception cref="IOException">
+    /// The file cannot be written (or exists, without <paramref name="overwrite"/>); nothing was left behind. The message is
+    /// one sentence naming <paramref name="path"/>, never the temporary file, and what to do.
+    /// </exception>
+    /// <exception cref="UnauthorizedAccessException">The folder is read-only or not this user's to write; the message as above.</exception>
     public static void Write(string path, Action<string> writeTo, bool overwrite = true)
     {
         string temporary = $"{path}.{Environment.ProcessId}.tmp";
@@ -38,11 +41,37 @@ internal static class AtomicFile
             writeTo(temporary);
             File.Move(temporary, path, overwrite);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw Explained(path, temporary, e);
+        }
         catch
         {
             TryDelete(temporary);
             throw;
         }
+    }
+
+    // errno values that .NET passes on as an IOException's HResult on Linux and macOS.
+    private const int NoSpace = 28, ReadOnlyFileSystem = 30, QuotaExceeded = 122;
+
+    /// <summary>What went wrong writing <paramref name="path"/>, as one sentence that names it and says what to do; <paramref name="failure"/> is kept as the inner exception.</summary>
+    internal static Exception Explained(string path, string temporary, Exception failure)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } parent ? parent : ".";
+        string? sentence =
+            Directory.Exists(path) ? $"cannot write {path}: it is a folder; give a file name, in it or elsewhere." :
+            File.Exists(folder) ? $"cannot write {path}: {folder} is a file, not a folder; choose a path in a folder." :
+            !Directory.Exists(folder) ? $"cannot write {path}: the folder {folder} does not exist; create it first, or choose another." :
+            failure is UnauthorizedAccessException || failure.HResult == ReadOnlyFileSystem
+                ? $"cannot write {path}: {folder} is read-only or not writable by this user; choose a folder you can write to." :
+            failure.HResult is NoSpace or QuotaExceeded ? $"cannot write {path}: its disk is full (or the quota spent); free some space, or choose another disk." :
+            failure is FileNotFoundException ? $"cannot write {path}: {folder} does not take new files (a special file system such as /proc); choose a folder on a disk." :
+            null;
+        if (failure is UnauthorizedAccessException || failure.HResult == ReadOnlyFileSystem)
+            return new UnauthorizedAccessException(sentence, failure);
+        return new IOException(sentence ?? $"cannot write {path}: {failure.Message.Replace(temporary, path)}", failure);
     }
 
     private static void TryDelete(string path)

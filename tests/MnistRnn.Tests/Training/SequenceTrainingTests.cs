@@ -91,8 +91,7 @@ public sealed class SequenceTrainingTests
         var trainer = new Trainer(Options());
         using var model = trainer.CreateModel(train);
         model.to(ScalarType.Float64);
-        const string message = "the model's weights are Float64 but the data is Float32; move the model to the data's type " +
-            "(model.to(ScalarType.Float32)) or make the data in the model's.";
+        const string message = "the model's weights are Float64 but sequences reach it as Float32; move the model back with model.to(ScalarType.Float32).";
 
         Assert.That(Assert.Throws<ArgumentException>(() => trainer.Train(model, train))!.Message, Is.EqualTo(message));
         Assert.That(Assert.Throws<ArgumentException>(() => ModelEvaluation.Evaluate(model, train))!.Message, Is.EqualTo(message));
