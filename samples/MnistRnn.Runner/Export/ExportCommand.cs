@@ -55,7 +55,8 @@ internal sealed class ExportCommand(RunnerConsole console)
         }
         catch (Exception e) when (FileErrors.Refused(e))
         {
-            throw new UserErrorException(ExitCodes.OutputNotWritable, $"--out: cannot write {output} ({e.Message}).");
+            // The library's sentence names the file and what to do.
+            throw new UserErrorException(ExitCodes.OutputNotWritable, $"--out: {e.Message}");
         }
         _console.Out.WriteLine($"exported the {checkpoint.Info.Architecture} model of {checkpoint.Path} (step {checkpoint.Info.Step}) to {output}");
         return ExitCodes.Success;

@@ -25,7 +25,8 @@ internal static class JsonOutput
         }
         catch (Exception e) when (FileErrors.Refused(e))
         {
-            throw new UserErrorException(ExitCodes.OutputNotWritable, $"{flag}: cannot write {path} ({e.Message}).");
+            // The library's sentence names the file and what to do.
+            throw new UserErrorException(ExitCodes.OutputNotWritable, $"{flag}: {e.Message}");
         }
     }
 

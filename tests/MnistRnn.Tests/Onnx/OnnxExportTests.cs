@@ -206,7 +206,7 @@ public sealed class OnnxExportTests
             "--out: the folder of");
         // Not even root may create a file in /proc.
         UserErrorAssert.OneSentence(RunnerInProcess.Run("export", "--checkpoint", checkpoint, "--out", "/proc/model.onnx"), 5,
-            "--out: cannot write /proc/model.onnx");
+            "--out: cannot write /proc/model.onnx: /proc does not take new files (a special file system such as /proc); choose a folder on a disk.");
         Assert.That(File.ReadAllText(existing), Is.EqualTo("keep me"));
         Assert.That(Directory.GetFiles(_folder.Path), Is.EqualTo(new[] { existing }), "no temporary file is left behind");
     }
