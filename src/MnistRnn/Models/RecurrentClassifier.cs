@@ -51,6 +51,12 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
 
     private bool _disposed;
 
+    /// <summary>
+    /// Whether <c>Trainer.Train</c> has trained these weights in this process, so that a second call, which would start a
+    /// new optimizer and replay the batch order from the seed, is refused rather than taken for a continuation.
+    /// </summary>
+    internal bool TrainedByTrainer { get; set; }
+
     /// <summary>Throws when the model was disposed: its parameters are gone, and libtorch would only say "empty handle".</summary>
     /// <exception cref="ObjectDisposedException">It was disposed.</exception>
     internal void EnsureNotDisposed()

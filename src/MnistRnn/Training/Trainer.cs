@@ -126,6 +126,7 @@ public sealed class Trainer
     /// <exception cref="TrainingDivergedException">Too many consecutive steps had a non-finite loss or gradient.</exception>
     /// <exception cref="CheckpointException"><paramref name="resume"/> does not fit the model or data.</exception>
     /// <exception cref="InsufficientMemoryException">Training this model on this batch size cannot fit in the CPU memory available.</exception>
+    /// <exception cref="InvalidOperationException">The model was trained by an earlier call and no checkpoint to resume from is given.</exception>
     public TrainingResult Train(RecurrentClassifier model, SequenceDataset data, SequenceDataset? validation, CancellationToken cancellationToken = default,
         Checkpoint? resume = null)
     {
@@ -144,6 +145,11 @@ public sealed class Trainer
         CancellationToken cancellationToken, Checkpoint? resume)
     {
         var options = Options;
+        if (model.TrainedByTrainer && resume is null)
+            throw new InvalidOperationException(
+                "this model was already trained by Trainer.Train, and a second call would start a new optimizer and replay the batch order " +
+                "from the seed instead of continuing; to train further, pass the run's checkpoint as resume (a CheckpointStore writes one) " +
+                "or train once with more TrainingOptions.Steps, and to start over, build a new model with CreateModel.");
         data.EnsureFits(model);
         if (options.BatchSize > data.Count)
             throw new ArgumentException(
@@ -174,6 +180,7 @@ public sealed class Trainer
         if (options.Precision == Precision.Auto) TrainingLog.PrecisionChosen(_logger, precision.Precision.ToName(), precision.Reason);
         options = options with { Precision = precision.Precision };
         using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. BuiltInCallbacks(model), .. Callbacks], _logger);
+        model.TrainedByTrainer = true;
         return run.Run(cancellationToken, resume) with { PrecisionChoice = precision };
     }
 

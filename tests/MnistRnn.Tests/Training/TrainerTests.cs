@@ -1,3 +1,4 @@
+using MnistRnn.Checkpoints;
 using Microsoft.Extensions.Logging;
 using MnistRnn.Data;
 using MnistRnn.Mnist;
@@ -75,6 +76,26 @@ public sealed class TrainerTests
         Assert.That(second.Losses, Is.EqualTo(first.Losses), "loss of every step, bit for bit");
         Assert.That(second.GradNorms, Is.EqualTo(first.GradNorms), "gradient norm of every step, bit for bit");
         Assert.That(second.Weights, Is.EqualTo(first.Weights), "final weights, bit for bit");
+    }
+
+    [Test]
+    public void A_second_train_of_a_trained_model_is_refused_with_how_to_continue_and_a_resume_is_not()
+    {
+        using var data = LearnableTasks.BrightestRow(64, seed: 3);
+        using var folder = new TempFolder();
+        var trainer = new Trainer(TinyTrainer(CellKind.Gru, steps: 4).Options) { Callbacks = [new CheckpointStore(folder.Path)] };
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 4);
+        // A call refused before training leaves the model untrained.
+        Assert.Throws<ArgumentException>(() => new Trainer(trainer.Options with { BatchSize = 65 }).Train(model, data));
+        trainer.Train(model, data);
+        float[] trained = model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+
+        var error = Assert.Throws<InvalidOperationException>(() => trainer.Train(model, data))!;
+
+        Assert.That(error.Message, Does.StartWith("this model was already trained by Trainer.Train").And.Contain("pass the run's checkpoint as resume"));
+        Assert.That(model.parameters().SelectMany(p => p.data<float>().ToArray()), Is.EqualTo(trained), "nothing trained");
+        var longer = new Trainer(trainer.Options with { Steps = 6 });
+        Assert.That(longer.Train(model, data, resume: CheckpointFile.Read(CheckpointStore.List(folder.Path)[0])).LastStepNumber, Is.EqualTo(6));
     }
 
     [Test]
