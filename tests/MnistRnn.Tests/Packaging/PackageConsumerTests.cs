@@ -69,35 +69,7 @@ public sealed class PackageConsumerTests
     private static RunResult BuildAndRun(string program, bool withMnist, params string[] arguments)
     {
         using var folder = new TempFolder();
-        string feed = Path.Combine(folder.Path, "feed");
-        // A version of its own, so the global package cache never serves an older build of the same version.
-        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-        var pack = Dotnet(RepositoryPaths.Root, "pack", "src/MnistRnn", "-c", "Release", "-o", feed, $"-p:Version={version}");
-        Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Output + pack.Error);
-
-        string consumer = Path.Combine(folder.Path, "consumer");
-        Directory.CreateDirectory(consumer);
-        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
-            <configuration>
-              <packageSources><add key="local" value="{feed}" /></packageSources>
-            </configuration>
-            """);
-        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <Nullable>enable</Nullable>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="MnistRnn" Version="{version}" />
-                <PackageReference Include="TorchSharp-cpu" Version="{typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(3)}" />
-                <PackageReference Include="Microsoft.Extensions.Logging.Console" Version="10.0.0" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(consumer, "Program.cs"), program);
+        var (consumer, version) = Consumer(folder, program, "net10.0");
         if (withMnist)
         {
             // The example reads data/mnist relative to where it runs; give it the vendored copy there.
@@ -116,9 +88,70 @@ public sealed class PackageConsumerTests
         }
         finally
         {
-            // The throwaway version would otherwise stay in the global package cache for good.
-            string cached = Path.Combine(RepositoryPaths.GlobalPackagesFolder, "mnistrnn", version);
-            if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
+            ForgetCached(version);
+        }
+    }
+
+    // The throwaway version would otherwise stay in the global package cache for good.
+    private static void ForgetCached(string version)
+    {
+        string cached = Path.Combine(RepositoryPaths.GlobalPackagesFolder, "mnistrnn", version);
+        if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
+    }
+
+    // The library packed under a throwaway version into a local feed, and a console project of the given code and framework
+    // that references it (and nothing else's feed): the project's folder and the version.
+    private static (string Folder, string Version) Consumer(TempFolder folder, string program, string targetFramework)
+    {
+        string feed = Path.Combine(folder.Path, "feed");
+        // A version of its own, so the global package cache never serves an older build of the same version.
+        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+        var pack = Dotnet(RepositoryPaths.Root, "pack", "src/MnistRnn", "-c", "Release", "-o", feed, $"-p:Version={version}");
+        Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Output + pack.Error);
+
+        string consumer = Path.Combine(folder.Path, "consumer");
+        Directory.CreateDirectory(consumer);
+        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
+            <configuration>
+              <packageSources><add key="local" value="{feed}" /></packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>{targetFramework}</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="MnistRnn" Version="{version}" />
+                <PackageReference Include="TorchSharp-cpu" Version="{typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(3)}" />
+                <PackageReference Include="Microsoft.Extensions.Logging.Console" Version="10.0.0" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(consumer, "Program.cs"), program);
+        return (consumer, version);
+    }
+
+    [Test]
+    public void A_project_on_an_older_framework_gets_nugets_own_incompatibility_error()
+    {
+        // The package's build files sit in a framework folder, so NuGet checks the framework instead of restoring quietly
+        // and leaving the compiler to say that the namespace MnistRnn does not exist.
+        using var folder = new TempFolder();
+        var (consumer, version) = Consumer(folder, "Console.WriteLine(typeof(MnistRnn.Training.Trainer));", "net8.0");
+        try
+        {
+            var restore = Dotnet(consumer, "restore");
+
+            Assert.That(restore.ExitCode, Is.Not.EqualTo(0), restore.Output);
+            Assert.That(restore.Output + restore.Error, Does.Contain("NU1202").And.Contain("net8.0"));
+        }
+        finally
+        {
+            ForgetCached(version);
         }
     }
 }
