@@ -101,7 +101,7 @@ public sealed class PackageConsumerTests
 
     // The library packed under a throwaway version into a local feed, and a console project of the given code and framework
     // that references it (and nothing else's feed): the project's folder and the version.
-    private static (string Folder, string Version) Consumer(TempFolder folder, string program, string targetFramework)
+    private static (string Folder, string Version) Consumer(TempFolder folder, string program, string targetFramework, string outputType = "Exe")
     {
         string feed = Path.Combine(folder.Path, "feed");
         // A version of its own, so the global package cache never serves an older build of the same version.
@@ -119,7 +119,7 @@ public sealed class PackageConsumerTests
         File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
-                <OutputType>Exe</OutputType>
+                <OutputType>{outputType}</OutputType>
                 <TargetFramework>{targetFramework}</TargetFramework>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
@@ -133,6 +133,40 @@ public sealed class PackageConsumerTests
             """);
         File.WriteAllText(Path.Combine(consumer, "Program.cs"), program);
         return (consumer, version);
+    }
+
+    // Every csharp block of the guide, indented ones (inside a list) included, as it stands.
+    private static IEnumerable<TestCaseData> GuideBlocks()
+    {
+        string guide = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "library.md"));
+        foreach (Match block in Regex.Matches(guide, @"^(?<indent>[ ]*)```csharp\n(?<code>.*?)^\k<indent>```", RegexOptions.Singleline | RegexOptions.Multiline))
+        {
+            int indent = block.Groups["indent"].Length;
+            string code = string.Join('\n', block.Groups["code"].Value.Split('\n').Select(line => line.Length >= indent ? line[indent..] : line.TrimStart()));
+            int line = guide[..block.Index].Count(c => c == '\n') + 1;
+            yield return new TestCaseData(code) { TestName = $"{{m}}(docs/library.md line {line})" };
+        }
+    }
+
+    [TestCaseSource(nameof(GuideBlocks))]
+    public void Every_csharp_block_of_the_guide_compiles_against_the_package_as_it_stands(string code)
+    {
+        // A block of declarations only (a callback class) is a library's code; any other is a program's.
+        bool declarationsOnly = code.Split('\n').Select(l => l.Trim())
+            .First(l => l.Length > 0 && !l.StartsWith("using ") && !l.StartsWith("//")) is var first
+            && Regex.IsMatch(first, @"^((public|internal|sealed|abstract|static|partial)\s+)*(class|record|struct|interface|enum)\s");
+        using var folder = new TempFolder();
+        var (consumer, version) = Consumer(folder, code, "net10.0", declarationsOnly ? "Library" : "Exe");
+        try
+        {
+            var build = Dotnet(consumer, "build", "-c", "Release");
+
+            Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
+        }
+        finally
+        {
+            ForgetCached(version);
+        }
     }
 
     [Test]
