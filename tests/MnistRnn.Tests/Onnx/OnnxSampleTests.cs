@@ -30,7 +30,7 @@ public sealed class OnnxSampleTests
     private static string SampleFolder =>
         Path.Combine(RepositoryPaths.Root, "samples", "MnistRnn.OnnxInference", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0");
 
-    private static DotnetProcess.Result Sample(params string[] args) =>
+    internal static DotnetProcess.Result Sample(params string[] args) =>
         DotnetProcess.Run(SampleFolder, TimeSpan.FromMinutes(5), [Path.Combine(SampleFolder, "mnist-rnn-onnx.dll"), .. args]);
 
     [Test]
@@ -78,7 +78,8 @@ public sealed class OnnxSampleTests
         Assert.That(train.ExitCode, Is.EqualTo(0), train.Error);
         string onnx = _folder.File("digits.onnx");
         Assert.That(RunnerInProcess.Run("export", "--checkpoint", _folder.File("run"), "--out", onnx).ExitCode, Is.EqualTo(0));
-        string[] pictures = [Picture("one.png", 120, dark: true), Picture("wide.png", 300, dark: false), Picture("tiny.png", 12, dark: true)];
+        string[] pictures = [Picture(_folder.File("one.png"), 120, dark: true), Picture(_folder.File("wide.png"), 300, dark: false),
+            Picture(_folder.File("tiny.png"), 12, dark: true)];
         string[] inputs = ["idx:0", "idx:7", "idx:1234", .. pictures];
 
         var predict = RunnerInProcess.Run(["predict", "--checkpoint", _folder.File("run"), "--data", RepositoryPaths.Mnist, .. inputs]);
@@ -91,43 +92,9 @@ public sealed class OnnxSampleTests
         Assert.That(sample.Output, Is.EqualTo(predict.Output), "the same classes and probabilities, line for line");
     }
 
-    [Test]
-    [Category("Package")]
-    public void The_sample_publishes_self_contained_under_100_MB_and_prints_what_it_prints_on_net()
-    {
-        Assume.That(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64,
-            "the publish is measured for linux-x64");
-        var train = RunnerInProcess.Run("train", "--steps", "60", "--hidden", "16", "--out", _folder.File("run"));
-        Assert.That(train.ExitCode, Is.EqualTo(0), train.Error);
-        string onnx = _folder.File("digits.onnx");
-        Assert.That(RunnerInProcess.Run("export", "--checkpoint", _folder.File("run"), "--out", onnx).ExitCode, Is.EqualTo(0));
-        string published = _folder.File("published");
-
-        var publish = DotnetProcess.Run(RepositoryPaths.Root, TimeSpan.FromMinutes(10),
-            "publish", "samples/MnistRnn.OnnxInference", "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", published);
-
-        Assert.That(publish.ExitCode, Is.EqualTo(0), publish.Output + publish.Error);
-        double megabytes = Directory.GetFiles(published, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1048576.0;
-        TestContext.Out.WriteLine($"self-contained, trimmed linux-x64 publish: {megabytes:F0} MB");
-        Assert.That(megabytes, Is.LessThan(100));
-        string[] inputs = ["idx:0", "idx:7", Picture("one.png", 120, dark: true)];
-        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(published, "mnist-rnn-onnx"), [onnx, "--data", RepositoryPaths.Mnist, .. inputs])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd(), error = process.StandardError.ReadToEnd();
-        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True);
-        Assert.That(process.ExitCode, Is.EqualTo(0), error);
-        // Trimming removed nothing it uses: the same lines as the framework-dependent build.
-        Assert.That(output, Is.EqualTo(Sample([onnx, "--data", RepositoryPaths.Mnist, .. inputs]).Output));
-    }
-
     // A digit-like stroke: dark on white paper, or light on black; large, wide or smaller than the 20-pixel box.
-    private string Picture(string name, int size, bool dark)
+    internal static string Picture(string path, int size, bool dark)
     {
-        string path = _folder.File(name);
         using var surface = SKSurface.Create(new SKImageInfo(size, size * 2 / 3 + 4));
         surface.Canvas.Clear(dark ? SKColors.White : SKColors.Black);
         using var pen = new SKPaint { Color = dark ? SKColors.Black : SKColors.White, StrokeWidth = Math.Max(2, size / 10f), Style = SKPaintStyle.Stroke, IsAntialias = true };
