@@ -167,4 +167,23 @@ public sealed class DeviceMoveTests
         Assert.That(Weights(resumedModel), Is.EqualTo(Weights(straightModel)));
         Assert.That(checkpoint.SectionNames, Does.Contain("ema"));
     }
+
+    [Test]
+    public void A_moved_model_chooses_its_precision_trains_as_an_unmoved_one_and_predicts_from_plain_arrays()
+    {
+        // Auto's measurement builds throwaway models from the options and reads the device from the parameters the model holds now.
+        var options = Options(CellKind.Lstm) with { GradientFlowSteps = [], Precision = Precision.Auto, CheckpointEvery = 0 };
+        var auto = new Trainer(options);
+        using var moved = MovedThereAndBack(auto);
+        var result = auto.Train(moved, _data);
+        var given = new Trainer(options with { Precision = result.PrecisionChoice.Precision });
+        using var unmoved = given.CreateModel(CPU, inputSize: 4, classes: 2);
+        given.Train(unmoved, _data);
+
+        Assert.That(Weights(moved), Is.EqualTo(Weights(unmoved)));
+        var values = new float[_data.Count, _data.Steps, _data.Features];
+        Buffer.BlockCopy(_data.Sequences.data<float>().ToArray(), 0, values, 0, values.Length * sizeof(float));
+        Assert.That(ModelEvaluation.Predict(moved, values).Select(p => p.Probabilities),
+            Is.EqualTo(ModelEvaluation.Predict(unmoved, _data.Sequences).Select(p => p.Probabilities)));
+    }
 }
