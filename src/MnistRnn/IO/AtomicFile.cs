@@ -60,17 +60,16 @@ internal static class AtomicFile
     internal static Exception Explained(string path, string temporary, Exception failure)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } parent ? parent : ".";
+        bool refused = failure is UnauthorizedAccessException || failure.HResult == ReadOnlyFileSystem;
         string? sentence =
             Directory.Exists(path) ? $"cannot write {path}: it is a folder; give a file name, in it or elsewhere." :
             File.Exists(folder) ? $"cannot write {path}: {folder} is a file, not a folder; choose a path in a folder." :
             !Directory.Exists(folder) ? $"cannot write {path}: the folder {folder} does not exist; create it first, or choose another." :
-            failure is UnauthorizedAccessException || failure.HResult == ReadOnlyFileSystem
-                ? $"cannot write {path}: {folder} is read-only or not writable by this user; choose a folder you can write to." :
+            refused ? $"cannot write {path}: {folder} is read-only or not writable by this user; choose a folder you can write to." :
             failure.HResult is NoSpace or QuotaExceeded ? $"cannot write {path}: its disk is full (or the quota spent); free some space, or choose another disk." :
             failure is FileNotFoundException ? $"cannot write {path}: {folder} does not take new files (a special file system such as /proc); choose a folder on a disk." :
             null;
-        if (failure is UnauthorizedAccessException || failure.HResult == ReadOnlyFileSystem)
-            return new UnauthorizedAccessException(sentence, failure);
+        if (refused) return new UnauthorizedAccessException(sentence, failure);
         return new IOException(sentence ?? $"cannot write {path}: {failure.Message.Replace(temporary, path)}", failure);
     }
 
