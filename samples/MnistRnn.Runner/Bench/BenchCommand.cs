@@ -199,6 +199,8 @@ internal sealed class BenchCommand(RunnerConsole console)
             StallWindow = 0,
             StepExecution = stepMode,
             Precision = precision,
+            // The count the table's header reports, not one the trainer would choose from the load of the moment.
+            Threads = get_num_threads(),
             LogCadence = LogCadence.EveryNSteps(int.MaxValue),
             CheckpointEvery = 0,
         });

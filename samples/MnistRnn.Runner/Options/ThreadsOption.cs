@@ -1,41 +1,45 @@
 using System.CommandLine;
 using MnistRnn.Performance;
+using MnistRnn.Training;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Runner.Options;
 
 /// <summary>
-/// <c>--threads N</c>, accepted by every command: the CPU threads libtorch computes with. Without it, the
-/// machine's physical cores, or fewer when <see cref="TorchThreads.UseWhatThisMachineCanGive"/> finds that fewer compute faster
-/// (a busy machine, where threads wait at every parallel barrier for a descheduled peer; docs/performance.md has the figures).
+/// <c>--threads N</c>, accepted by every command: the CPU threads libtorch computes with. Without it, a command that trains
+/// leaves the count to the trainer (<see cref="TrainingOptions.Threads"/> unset), and any other command takes what
+/// <see cref="TorchThreads.UseWhatThisMachineCanGive"/> finds: the physical cores that other work leaves free.
 /// </summary>
 internal static class ThreadsOption
 {
     public static readonly Option<int?> Option = new("--threads")
     {
-        Description = "CPU threads for tensor operations; the default is the machine's physical cores, or fewer when a start-up probe finds the machine busy.",
+        Description = "CPU threads for tensor operations; the default is the machine's physical cores, fewer when other work keeps some busy at start-up, " +
+            "or a resumed checkpoint's count.",
         Recursive = true,
     };
 
-    /// <summary>How the thread count in effect was decided, for the run summary.</summary>
-    public static string Source { get; private set; } = "libtorch";
+    /// <summary>The commands whose trainer decides the count when --threads is not given, and records it in the run's checkpoints.</summary>
+    private static readonly string[] Training = ["train", "compare"];
 
-    /// <summary>
-    /// For a resumed run without --threads: the thread count its checkpoint recorded (within this machine's logical cores),
-    /// since another count rounds differently and the run would not end as the uninterrupted one.
-    /// </summary>
-    public static void UseCheckpoints(ParseResult parse, int? recorded)
+    /// <summary>The count --threads gave, for the trainer's options; null without the flag.</summary>
+    public static int? Given { get; private set; }
+
+    /// <summary>A training run's count as its summary names who chose it.</summary>
+    public static string SourceOf(ThreadChoice choice) => choice.Source switch
     {
-        if (parse.GetValue(Option) is not null || recorded is not int threads) return;
-        if (get_num_threads() != threads) set_num_threads(Math.Min(threads, Environment.ProcessorCount));
-        Source = "the checkpoint";
-    }
+        ThreadSource.Given => "--threads",
+        ThreadSource.Checkpoint => "the checkpoint",
+        ThreadSource.SetBefore => "set before training",
+        _ => "load",
+    };
 
     /// <exception cref="UserErrorException">N is below 1 or above the logical cores this process may use.</exception>
     public static void Apply(ParseResult parse)
     {
         int logical = Environment.ProcessorCount;
-        if (parse.GetValue(Option) is { } requested)
+        Given = parse.GetValue(Option);
+        if (Given is int requested)
         {
             if (requested < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--threads must be at least 1, got {requested}.");
             // More threads than CPUs only adds waiting: each parallel region waits for its slowest thread.
@@ -43,10 +47,9 @@ internal static class ThreadsOption
                 throw new UserErrorException(ExitCodes.InvalidArguments,
                     $"--threads {requested} is more than the {logical} logical cores this process may use; use 1 to {logical}.");
             set_num_threads(requested);
-            Source = "--threads";
             return;
         }
+        if (Training.Contains(parse.CommandResult.Command.Name)) return;
         TorchThreads.UseWhatThisMachineCanGive();
-        Source = $"probe of 1 to {TorchThreads.PhysicalCores()} physical cores";
     }
 }

@@ -336,8 +336,10 @@ internal sealed class TrainFlags
         settings.Where(s => Typed(parse, s.Option))
             .Aggregate(start, (options, setting) => setting.Apply(parse, options));
 
+    // Every way in ends here, so this is where --threads, a flag of every command rather than a training setting, joins the options.
     private TrainingOptions Validated(TrainingOptions options)
     {
+        options = options with { Threads = ThreadsOption.Given };
         var problem = options.Problems().FirstOrDefault();
         if (problem is null) return options;
         // The schedule's only problem of its own is a warm-up longer than the run, which --warmup sets.

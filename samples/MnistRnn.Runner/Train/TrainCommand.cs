@@ -77,14 +77,13 @@ internal sealed class TrainCommand(RunnerConsole console)
         return ExitCodes.Success;
     }
 
-    // The checkpoint --resume names, with the run's options made the checkpoint's (and what was typed over them) and its thread count taken.
+    // The checkpoint --resume names, with the run's options made the checkpoint's (and what was typed over them).
     private Checkpoint? ReadResume(ParseResult parse, ref TrainFlags.TrainRun run)
     {
         string? resumeFrom = parse.GetValue(_flags.Resume);
         if (resumeFrom is null) return null;
         var resume = CheckpointLocation.Read(resumeFrom, "--resume", _console.Error);
         run = run with { Options = _flags.ResumeOptions(parse, resume) };
-        ThreadsOption.UseCheckpoints(parse, resume.Info.Threads);
         return resume;
     }
 

@@ -39,7 +39,8 @@ public sealed record CheckpointInfo(
 
     /// <summary>
     /// The CPU threads libtorch computed with when it was written (CPU rounding depends on it, so a resumed run that
-    /// must match an uninterrupted one uses the same count); null in checkpoints written before it was recorded.
+    /// must match an uninterrupted one uses the same count, as the trainer does unless <see cref="Training.TrainingOptions.Threads"/>
+    /// says otherwise); null in checkpoints written before it was recorded.
     /// </summary>
     public int? Threads { get; init; }
 

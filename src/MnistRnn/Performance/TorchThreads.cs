@@ -1,34 +1,28 @@
-using System.Diagnostics;
+using MnistRnn.Training;
 using static TorchSharp.torch;
 
 namespace MnistRnn.Performance;
 
 /// <summary>
-/// The CPU threads libtorch computes with, chosen for the machine as it is now. TorchSharp's default is every core, and
-/// on a machine with other work on it that can make training many times slower than one thread (docs/performance.md
-/// has the figures), because every parallel region waits for a thread that has lost its core.
-/// Nothing here runs unless called: the library never changes libtorch's global thread count on its own.
+/// The CPU threads libtorch computes with, chosen for the machine as it is now. libtorch's default is every physical core,
+/// and on a machine with other work on it that can make training many times slower than one thread (docs/performance.md
+/// has the figures), because every parallel region waits for a thread that has lost its core. <see cref="Trainer"/>
+/// makes this choice itself when <see cref="TrainingOptions.Threads"/> is not given; call
+/// <see cref="UseWhatThisMachineCanGive"/> for other work, such as evaluation.
 /// </summary>
 public static class TorchThreads
 {
     /// <summary>
-    /// Times a small workload shaped like a recurrent training step at <see cref="PhysicalCores"/> threads, half of
-    /// them, a quarter, ... and 1 (about a tenth of a second on a quiet machine), sets libtorch's thread count to the
-    /// fastest and returns it. On a quiet machine that is all the physical cores; on a busy one, fewer. The runner does
-    /// this at start-up unless <c>--threads</c> is given.
+    /// Reads how busy the CPUs this process may run on are over 0.1 s (<see cref="ForThisMachine"/>), sets libtorch's
+    /// thread count on this thread to the physical cores that other work leaves free, at least 1, and returns it: all the
+    /// physical cores on a quiet machine, fewer on a busy one. The runner does this at start-up unless <c>--threads</c> is
+    /// given.
     /// </summary>
     public static int UseWhatThisMachineCanGive()
     {
-        int cores = PhysicalCores();
-        // On a thread of its own: OpenMP keeps a pool of worker threads for each thread that starts parallel work, and
-        // the pool left on the caller's thread by the probe slowed the training that followed by a quarter (6,960 to
-        // 7,870 against 9,660 to 10,600 samples/s, LSTM at 2 threads). A pool ends with its thread.
-        int fastest = cores;
-        var probe = new Thread(() => fastest = Fastest(cores)) { Name = "thread-count probe" };
-        probe.Start();
-        probe.Join();
-        set_num_threads(fastest);
-        return fastest;
+        int threads = ForThisMachine().Threads;
+        set_num_threads(threads);
+        return threads;
     }
 
     /// <summary>
@@ -39,7 +33,66 @@ public static class TorchThreads
     public static int PhysicalCores()
     {
         int logical = Environment.ProcessorCount;
-        if (!OperatingSystem.IsLinux()) return logical;
+        return HostTopology() is (int hostLogical, int hostPhysical)
+            ? Math.Max(1, (int)Math.Round(logical * (double)hostPhysical / hostLogical))
+            : logical;
+    }
+
+    /// <summary>
+    /// A CPU counts as taken by other work when the load reading finds it busy more than this share of the time (summed
+    /// over CPUs): a busy loop reads about 1.0, a quiet machine under 0.1, so neither is near the line.
+    /// </summary>
+    internal const double TakenCpuShare = 0.5;
+
+    /// <summary>The thread count for this machine's load as it is now, and why; takes <see cref="SystemLoad.Window"/> whatever the load.</summary>
+    internal static ThreadChoice ForThisMachine()
+    {
+        var topology = HostTopology();
+        double physicalPerLogical = topology is (int logical, int physical) ? physical / (double)logical : 1;
+        return Decide(PhysicalCores(), physicalPerLogical, SystemLoad.Measure());
+    }
+
+    /// <summary>
+    /// The decision itself: the CPUs measured less those other work holds (<see cref="TakenCpuShare"/>), as physical cores,
+    /// between 1 and <paramref name="physicalCores"/>; all of them without a reading.
+    /// </summary>
+    internal static ThreadChoice Decide(int physicalCores, double physicalPerLogical, (double Busy, int Cpus)? load)
+    {
+        string cores = $"{physicalCores} physical core{(physicalCores == 1 ? "" : "s")}";
+        if (load is not (double busy, int cpus))
+            return new(physicalCores, ThreadSource.Load, $"this system publishes no CPU load figures, so all {cores} this process may use");
+        int taken = (int)Math.Floor(busy + TakenCpuShare);
+        int threads = Math.Clamp((int)Math.Floor((cpus - taken) * physicalPerLogical), 1, physicalCores);
+        string measured = $"other work kept {busy:F2} of the {cpus} CPUs this process may run on busy over {SystemLoad.Window.TotalMilliseconds:F0} ms";
+        return new(threads, ThreadSource.Load, threads == physicalCores
+            ? $"{measured}, which leaves all {cores} this process may use"
+            : $"{measured}, which leaves {threads} of the {cores} this process may use");
+    }
+
+    /// <summary>Set by <see cref="Studies.SeedStudy"/> on its thread while it runs, so that the trainer keeps the study's count.</summary>
+    [ThreadStatic]
+    internal static bool FixedByStudy;
+
+    /// <summary>
+    /// Why the thread count on this thread was set before training (a study, an environment variable, or
+    /// <c>torch.set_num_threads</c> to a count libtorch and .NET never pick by themselves), or null when it was not.
+    /// </summary>
+    internal static string? SetBeforeTraining()
+    {
+        if (FixedByStudy) return "SeedStudy fixes it for the whole study";
+        foreach (string variable in (string[])["OMP_NUM_THREADS", "MKL_NUM_THREADS"])
+            if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(variable)))
+                return $"{variable} is set, and libtorch took its count from it";
+        int current = get_num_threads();
+        // A count equal to one of the machine's own may be libtorch's default rather than a choice; TrainingOptions.Threads pins those.
+        int[] defaults = [Environment.ProcessorCount, PhysicalCores(), .. HostTopology() is (int logical, int physical) ? [logical, physical] : (int[])[]];
+        return defaults.Contains(current) ? null : $"torch.set_num_threads({current}) was called before training, and a count set by hand is kept";
+    }
+
+    // The machine's logical CPUs and the physical cores behind them, from the kernel's topology files; null where there are none.
+    private static (int Logical, int Physical)? HostTopology()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
         try
         {
             var siblingLists = Directory.EnumerateDirectories("/sys/devices/system/cpu", "cpu*")
@@ -48,64 +101,11 @@ public static class TorchThreads
                 .Where(File.Exists)
                 .Select(file => File.ReadAllText(file).Trim())
                 .ToList();
-            if (siblingLists.Count == 0) return logical;
-            int cores = siblingLists.Distinct().Count();
-            return Math.Max(1, (int)Math.Round(logical * (double)cores / siblingLists.Count));
+            return siblingLists.Count == 0 ? null : (siblingLists.Count, siblingLists.Distinct().Count());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return logical;
+            return null;
         }
-    }
-
-    private const int Rounds = 3;
-    private const int OperationsPerRound = 40;
-    // A smaller count must beat the best larger one clearly, so that noise on a quiet machine never halves its speed.
-    private const double RequiredGain = 0.9;
-
-    /// <summary>The fastest of <paramref name="cores"/>, half of it, a quarter, ... and 1.</summary>
-    private static int Fastest(int cores)
-    {
-        var candidates = new List<int>();
-        for (int count = Math.Max(1, cores); ; count /= 2)
-        {
-            candidates.Add(count);
-            if (count == 1) break;
-        }
-        if (candidates.Count == 1) return 1;
-
-        using var scope = NewDisposeScope();
-        // One step of the experiment's LSTM at batch 100: its gate product, then an element-wise
-        // nonlinearity large enough for libtorch to split across threads.
-        var input = rand(100, 156);
-        var weights = rand(156, 512);
-        var times = candidates.ToDictionary(count => count, _ => new List<double>());
-        foreach (int count in candidates) Measure(count, input, weights); // thread pools start on first use
-        for (int round = 0; round < Rounds; round++)
-            foreach (int count in candidates)
-                times[count].Add(Measure(count, input, weights));
-
-        int fastest = candidates[0];
-        foreach (int count in candidates.Skip(1))
-            if (Median(times[count]) < Median(times[fastest]) * RequiredGain) fastest = count;
-        return fastest;
-    }
-
-    private static double Measure(int threads, Tensor input, Tensor weights)
-    {
-        set_num_threads(threads);
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < OperationsPerRound; i++)
-        {
-            using var gates = input.matmul(weights);
-            gates.sigmoid_();
-        }
-        return clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

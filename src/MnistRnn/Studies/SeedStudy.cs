@@ -14,8 +14,9 @@ public static class SeedStudy
     /// <summary>
     /// Calls <paramref name="trainAndScore"/> once per seed, in order, at <paramref name="threads"/> CPU threads, and returns the
     /// scores with the machine and thread count. The thread count is fixed rather than chosen from the machine's load (as
-    /// <see cref="Performance.TorchThreads.UseWhatThisMachineCanGive"/> does), since another count rounds differently and gives
-    /// another result; libtorch's previous count is restored afterwards.
+    /// <see cref="Training.Trainer"/> does by default), since another count rounds differently and gives another result:
+    /// a trainer called on this thread keeps it unless its <see cref="Training.TrainingOptions.Threads"/> says otherwise.
+    /// libtorch's previous count is restored afterwards.
     /// </summary>
     /// <param name="trainAndScore">Trains with the seed it is given and returns its score (test accuracy, say; higher is better).</param>
     /// <param name="seeds">The seeds; at least one, none twice.</param>
@@ -31,9 +32,11 @@ public static class SeedStudy
             throw new ArgumentOutOfRangeException(nameof(threads), threads, $"threads must be from 1 to the {Environment.ProcessorCount} logical cores of this machine.");
         int before = get_num_threads();
         var scores = new List<SeedScore>(list.Length);
+        bool fixedBefore = Performance.TorchThreads.FixedByStudy;
         try
         {
             set_num_threads(threads);
+            Performance.TorchThreads.FixedByStudy = true;
             foreach (long seed in list)
             {
                 double score = trainAndScore(seed);
@@ -43,6 +46,7 @@ public static class SeedStudy
         }
         finally
         {
+            Performance.TorchThreads.FixedByStudy = fixedBefore;
             set_num_threads(before);
         }
         return new ScoreDistribution(scores, threads, MachineDescription.Current);

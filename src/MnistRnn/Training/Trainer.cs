@@ -4,6 +4,7 @@ using MnistRnn.Checkpoints;
 using MnistRnn.Data;
 using MnistRnn.Training.Callbacks;
 using MnistRnn.Models;
+using MnistRnn.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -175,13 +176,34 @@ public sealed class Trainer
             MemoryEstimate.EnsureFits(MemoryEstimate.TrainingBytes(model.Options, data.Steps, options.BatchSize),
                 $"training the {model.Cell.ToName()} model of hidden size {model.HiddenSize} on batches of {options.BatchSize} sequences of {data.Steps} steps",
                 "use a smaller batch or hidden size");
-        // Decided before the run is built, so that its checkpoints record the precision it trains in, not Auto.
-        var precision = PrecisionChoice.For(options, model, options.BatchSize, data.Steps, resume);
-        if (options.Precision == Precision.Auto) TrainingLog.PrecisionChosen(_logger, precision.Precision.ToName(), precision.Reason);
-        options = options with { Precision = precision.Precision };
-        using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. BuiltInCallbacks(model), .. Callbacks], _logger);
-        model.TrainedByTrainer = true;
-        return run.Run(cancellationToken, resume) with { PrecisionChoice = precision };
+        // Threads first, so that the precision is measured as the run will compute; both decided before the run is
+        // built, so that its checkpoints record what it trains with.
+        var threads = ThreadChoice.For(options, resume);
+        LogThreads(threads);
+        int threadsBefore = get_num_threads();
+        set_num_threads(threads.Threads);
+        try
+        {
+            var precision = PrecisionChoice.For(options, model, options.BatchSize, data.Steps, resume);
+            if (options.Precision == Precision.Auto) TrainingLog.PrecisionChosen(_logger, precision.Precision.ToName(), precision.Reason);
+            options = options with { Precision = precision.Precision };
+            using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. BuiltInCallbacks(model), .. Callbacks], _logger);
+            model.TrainedByTrainer = true;
+            return run.Run(cancellationToken, resume) with { PrecisionChoice = precision, ThreadChoice = threads };
+        }
+        finally
+        {
+            set_num_threads(threadsBefore);
+        }
+    }
+
+    // A count the load lowered is worth a line; one that was given, kept or left at every core is not.
+    private void LogThreads(ThreadChoice threads)
+    {
+        if (threads.Source == ThreadSource.Load && threads.Threads < TorchThreads.PhysicalCores())
+            TrainingLog.ThreadsChosen(_logger, threads.Threads, threads.Reason);
+        else
+            TrainingLog.ThreadsKept(_logger, threads.Threads, threads.Reason);
     }
 
     // The trainer's own concerns, as callbacks like anyone's, so that each lives in one place.

@@ -46,5 +46,11 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "precision auto: {Precision}, because {Reason}")]
     public static partial void PrecisionChosen(ILogger logger, string precision, string reason);
 
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "threads {Threads}, because {Reason}")]
+    public static partial void ThreadsChosen(ILogger logger, int threads, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "threads {Threads}, because {Reason}")]
+    public static partial void ThreadsKept(ILogger logger, int threads, string reason);
+
     private static string WholeSeconds(TimeSpan time) => TimeSpan.FromSeconds(Math.Floor(time.TotalSeconds)).ToString("c");
 }

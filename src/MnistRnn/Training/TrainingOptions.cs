@@ -79,6 +79,16 @@ public sealed record TrainingOptions
     /// <summary>Where to train. Default: <see cref="DeviceChoice.Auto"/> (CUDA when available, else CPU).</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 
+    /// <summary>
+    /// CPU threads libtorch computes with while training (set on the training thread, the previous count restored when
+    /// <c>Train</c> returns). Null (the default): the trainer decides when training starts: a resumed run keeps its
+    /// checkpoint's count; a count set before training is kept (<c>torch.set_num_threads</c> to a count that is not one of
+    /// the machine's own core counts, <c>OMP_NUM_THREADS</c>, a <see cref="Studies.SeedStudy"/>); else the physical cores
+    /// that other work leaves free over 0.1 s, all of them on a quiet machine. <see cref="TrainingResult.ThreadChoice"/> says
+    /// which and why.
+    /// </summary>
+    public int? Threads { get; init; }
+
     /// <summary>When to log a step line. Default: the experiment's cadence (every 100 steps to 1500, then every 1000).</summary>
     public LogCadence LogCadence { get; init; } = LogCadence.Experiment;
 
@@ -224,6 +234,9 @@ public sealed record TrainingOptions
         Require(ClipValue is null || (ClipValue > 0 && ClipValue <= float.MaxValue), nameof(ClipValue), $"must be a positive number up to {float.MaxValue:G3}, got {ClipValue}.");
         Require(Seed >= 0, nameof(Seed), $"must not be negative, got {Seed}.");
         Require(Enum.IsDefined(Device), nameof(Device), $"unknown device {Device}.");
+        // More threads than CPUs only adds waiting: each parallel region waits for its slowest thread.
+        Require(Threads is null || (Threads >= 1 && Threads <= Environment.ProcessorCount), nameof(Threads),
+            $"must be 1 to the {Environment.ProcessorCount} logical cores this process may use, got {Threads}.");
         Require(Enum.IsDefined(Order), nameof(Order), $"unknown sequence order {Order}.");
         Require(Enum.IsDefined(StepExecution), nameof(StepExecution), $"unknown step execution {StepExecution}.");
         Require(Schedule.WarmupSteps <= Steps, nameof(Schedule), $"warm-up of {Schedule.WarmupSteps} steps exceeds the {Steps} training steps.");

@@ -34,6 +34,9 @@ public sealed record TrainingResult(int Steps, int BatchSize, double TrainSecond
     /// <summary>The precision the run trained in and why (what <see cref="Precision.Auto"/> chose, and from what measurement).</summary>
     public PrecisionChoice PrecisionChoice { get; init; } = new(Precision.Float32, "given");
 
+    /// <summary>The CPU threads the run computed with and why (<see cref="TrainingOptions.Threads"/>, or what the trainer decided).</summary>
+    public ThreadChoice ThreadChoice { get; init; } = new(1, ThreadSource.Given, "given");
+
     /// <summary>Training sequences processed per second.</summary>
     public double SamplesPerSecond => TrainSeconds > 0 ? Steps * (double)BatchSize / TrainSeconds : 0;
 }

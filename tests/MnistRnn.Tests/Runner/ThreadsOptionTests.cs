@@ -28,7 +28,7 @@ public sealed class ThreadsOptionTests
         var given = Summary(folder, data, "given", "--threads", "1");
 
         Assert.That(chosen.GetProperty("threads").GetInt32(), Is.InRange(1, Environment.ProcessorCount));
-        Assert.That(chosen.GetProperty("threads_chosen_by").GetString(), Does.StartWith("probe"));
+        Assert.That(chosen.GetProperty("threads_chosen_by").GetString(), Is.EqualTo("load"));
         Assert.That(given.GetProperty("threads").GetInt32(), Is.EqualTo(1));
         Assert.That(given.GetProperty("threads_chosen_by").GetString(), Is.EqualTo("--threads"));
     }
