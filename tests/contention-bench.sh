@@ -24,8 +24,7 @@ while [ $# -gt 0 ]; do
 done
 
 work=$(mktemp -d)
-busy_pids=()
-stop_busy() { for pid in "${busy_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; busy_pids=(); }
+source tests/busy-loops.sh
 trap 'stop_busy; rm -rf "$work"' EXIT
 if [ -z "${RUNNER_DIR:-}" ]; then
   dotnet build samples/MnistRnn.Runner -c Release -v quiet -nologo >&2
@@ -37,11 +36,7 @@ data=$(pwd)/data/mnist
 printf 'busy\tthreads\tomp_wait_policy\tsamples_per_second\tseconds\tthreads_used\n'
 run=0
 for busy in $busy_counts; do
-  for _ in $(seq "$busy"); do
-    bash -c 'while :; do :; done' &
-    busy_pids+=($!)
-  done
-  sleep 1
+  start_busy "$busy"
   for _ in $(seq "$repeat"); do
     for t in $thread_settings; do
       for policy in $policies; do

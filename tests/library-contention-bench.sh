@@ -30,8 +30,7 @@ done
 work=$(mktemp -d)
 version="0.0.0-bench.$(date -u +%Y%m%d%H%M%S).$$"
 cached="${NUGET_PACKAGES:-$HOME/.nuget/packages}/mnistrnn/$version"
-busy_pids=()
-stop_busy() { for pid in "${busy_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; busy_pids=(); }
+source tests/busy-loops.sh
 trap 'stop_busy; rm -rf "$work" "$cached"' EXIT
 
 dotnet pack src/MnistRnn -c Release -o "$work/feed" -p:Version="$version" -v quiet -nologo >&2
@@ -56,11 +55,7 @@ data=$(pwd)/data/mnist
 printf 'busy\tnice\tthreads_setting\tthreads_used\tchosen_by\tsamples_per_second\treading_seconds\tseconds_to_first_step\treason\n'
 : >"$work/results"
 for busy in $busy_counts; do
-  for _ in $(seq "$busy"); do
-    bash -c 'while :; do :; done' &
-    busy_pids+=($!)
-  done
-  sleep 1
+  start_busy "$busy"
   for _ in $(seq "$repeat"); do
     for level in $nice_levels; do
       for t in $thread_settings; do
