@@ -16,8 +16,9 @@ internal static class SystemLoad
     private const int MaxStatChars = 1 << 20;
 
     /// <summary>
-    /// The CPU time other work took on the CPUs this process may run on, in CPUs (1.0: one CPU busy all the time),
-    /// and how many CPUs that is; null where the system does not publish the counters.
+    /// The CPU time other work took on the CPUs this process may run on, in CPUs (1.0: one CPU busy all the time), and
+    /// how many CPUs that is; null where the system does not publish the counters. The calling thread sleeps meanwhile,
+    /// so other work is everything else, this process's other threads included (another training beside this one).
     /// </summary>
     public static (double Busy, int Cpus)? Measure()
     {
@@ -91,7 +92,7 @@ internal static class SystemLoad
             var ends = part.Split('-');
             int first = int.Parse(ends[0], CultureInfo.InvariantCulture);
             int last = ends.Length == 2 ? int.Parse(ends[1], CultureInfo.InvariantCulture) : first;
-            if (ends.Length > 2 || last < first || last - first > MaxCpus) throw new FormatException($"not a CPU range: {part}");
+            if (ends.Length > 2 || last < first || cpus.Count + (last - first) > MaxCpus) throw new FormatException($"not a CPU range: {part}");
             for (int cpu = first; cpu <= last; cpu++) cpus.Add(cpu);
         }
         return cpus;

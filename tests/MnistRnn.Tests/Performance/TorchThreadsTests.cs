@@ -59,6 +59,7 @@ public sealed class TorchThreadsTests
     }
 
     [TestCase("Cpus_allowed_list:\t0-2147483647\n", TestName = "A crafted range of billions of CPUs")]
+    [TestCase("Cpus_allowed_list:\t0-60000,60001-120000\n", TestName = "Ranges that add up to more CPUs than any machine has")]
     [TestCase("Cpus_allowed_list:\t3-1\n", TestName = "A backwards range")]
     [TestCase("Cpus_allowed_list:\tall\n", TestName = "Not numbers")]
     public void A_status_line_that_is_not_a_CPU_list_is_refused_before_allocating(string status)
