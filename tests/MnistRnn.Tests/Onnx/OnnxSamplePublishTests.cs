@@ -10,24 +10,17 @@ namespace MnistRnn.Tests.Onnx;
 [Category("Onnx")]
 public sealed class OnnxSamplePublishTests
 {
-    private TempFolder _folder = null!;
-
-    [SetUp]
-    public void SetUp() => _folder = new TempFolder();
-
-    [TearDown]
-    public void TearDown() => _folder.Dispose();
-
     [Test]
     public void The_sample_publishes_self_contained_under_100_MB_and_prints_what_it_prints_on_net()
     {
         Assume.That(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64,
             "the publish is measured for linux-x64");
-        var train = RunnerInProcess.Run("train", "--steps", "60", "--hidden", "16", "--out", _folder.File("run"));
+        using var folder = new TempFolder();
+        var train = RunnerInProcess.Run("train", "--steps", "60", "--hidden", "16", "--out", folder.File("run"));
         Assert.That(train.ExitCode, Is.EqualTo(0), train.Error);
-        string onnx = _folder.File("digits.onnx");
-        Assert.That(RunnerInProcess.Run("export", "--checkpoint", _folder.File("run"), "--out", onnx).ExitCode, Is.EqualTo(0));
-        string published = _folder.File("published");
+        string onnx = folder.File("digits.onnx");
+        Assert.That(RunnerInProcess.Run("export", "--checkpoint", folder.File("run"), "--out", onnx).ExitCode, Is.EqualTo(0));
+        string published = folder.File("published");
 
         var publish = DotnetProcess.Run(RepositoryPaths.Root, TimeSpan.FromMinutes(10),
             "publish", "samples/MnistRnn.OnnxInference", "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", published);
@@ -36,7 +29,7 @@ public sealed class OnnxSamplePublishTests
         double megabytes = Directory.GetFiles(published, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1048576.0;
         TestContext.Out.WriteLine($"self-contained, trimmed linux-x64 publish: {megabytes:F0} MB");
         Assert.That(megabytes, Is.LessThan(100));
-        string[] inputs = ["idx:0", "idx:7", OnnxSampleTests.Picture(_folder.File("one.png"), 120, dark: true)];
+        string[] inputs = ["idx:0", "idx:7", OnnxSampleTests.Picture(folder.File("one.png"), 120, dark: true)];
         var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(published, "mnist-rnn-onnx"), [onnx, "--data", RepositoryPaths.Mnist, .. inputs])
         {
             RedirectStandardOutput = true,

@@ -5,7 +5,7 @@ namespace MnistRnn.Tests.Support;
 /// <summary>
 /// Runs the <c>mnist-rnn</c> command line in this process through <see cref="RunnerApp.RunAsync"/>, with what it writes
 /// captured: the same parsing, messages and exit codes as the process, without a process's start-up. For what needs a
-/// process (signals, locks between processes, native memory, the allocator, the thread probe, a terminal), use
+/// process (signals, locks between processes, native memory, the allocator, a terminal), use
 /// <see cref="RunnerProcess"/>.
 /// </summary>
 internal static class RunnerInProcess
