@@ -54,6 +54,9 @@ internal sealed record RunSummary
     /// <summary>Why: given, the resumed checkpoint's, or the measurement or CPU features --precision auto decided on.</summary>
     public required string PrecisionChosenBy { get; init; }
 
+    /// <summary>True when bf16-mixed ran on a CPU without bfloat16 instructions, so emulated and several times slower.</summary>
+    public bool PrecisionEmulated { get; init; }
+
     /// <summary>The summary of a run of <paramref name="options"/> that trained as <paramref name="training"/> says and tested as <paramref name="evaluation"/> says.</summary>
     public static RunSummary Of(TrainingOptions options, TrainingResult training, EvaluationResult evaluation, string device, bool verifiedMnist,
         WorkingSetWatch memory, int heldOut, CheckpointStore checkpoints) => new()
@@ -85,6 +88,7 @@ internal sealed record RunSummary
         BestCheckpoint = checkpoints.KeepBest ? CheckpointStore.Best(checkpoints.Folder) : null,
         Precision = training.PrecisionChoice.Precision.ToName(),
         PrecisionChosenBy = training.PrecisionChoice.Reason,
+        PrecisionEmulated = training.PrecisionChoice.Emulated,
         StoppedBy = training.StoppedBy == TrainingStop.AllSteps ? null : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(training.StoppedBy.ToString()),
     };
 }

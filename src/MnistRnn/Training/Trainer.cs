@@ -186,6 +186,7 @@ public sealed class Trainer
         {
             var precision = PrecisionChoice.For(options, model, options.BatchSize, data.Steps, resume);
             if (options.Precision == Precision.Auto) TrainingLog.PrecisionChosen(_logger, precision.Precision.ToName(), precision.Reason);
+            else if (precision.Emulated) TrainingLog.PrecisionEmulated(_logger, precision.Precision.ToName(), precision.Reason);
             options = options with { Precision = precision.Precision };
             using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. BuiltInCallbacks(model), .. Callbacks], _logger);
             model.TrainedByTrainer = true;

@@ -46,6 +46,9 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "precision auto: {Precision}, because {Reason}")]
     public static partial void PrecisionChosen(ILogger logger, string precision, string reason);
 
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "precision {Precision}: {Reason}")]
+    public static partial void PrecisionEmulated(ILogger logger, string precision, string reason);
+
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "threads {Threads}, because {Reason}")]
     public static partial void ThreadsChosen(ILogger logger, int threads, string reason);
 

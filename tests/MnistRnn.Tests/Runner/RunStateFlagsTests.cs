@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MnistRnn.Checkpoints;
+using MnistRnn.Training;
 using MnistRnn.Tests.Support;
 
 namespace MnistRnn.Tests.Runner;
@@ -124,6 +125,22 @@ public sealed class RunStateFlagsTests
         Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.Error);
         Assert.That(Summary("resumed").GetProperty("precision").GetString(), Is.EqualTo(chosen));
         Assert.That(Summary("resumed").GetProperty("precision_chosen_by").GetString(), Does.Contain("checkpoint"));
+    }
+
+    [Test]
+    public void An_explicit_bf16_mixed_says_once_whether_this_cpu_emulates_it()
+    {
+        var result = Train("bf16", "--steps", "3", "--precision", "bf16-mixed", "--out", _folder.File("bf16"));
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
+        bool lacks = BFloat16Hardware.OfThisCpu().HasIt == false;
+        var summary = Summary("bf16");
+        Assert.That(summary.GetProperty("precision").GetString(), Is.EqualTo("bf16-mixed"));
+        Assert.That(summary.GetProperty("precision_emulated").GetBoolean(), Is.EqualTo(lacks));
+        string warning = "precision bf16-mixed: given, but this CPU has no bfloat16 instructions";
+        int said = (result.Output + result.Error).Split(warning).Length - 1;
+        Assert.That(said, Is.EqualTo(lacks ? 1 : 0), $"the warning, once where this CPU lacks bfloat16; output:\n{result.Output}\n{result.Error}");
+        if (lacks) Assert.That(summary.GetProperty("precision_chosen_by").GetString(), Does.StartWith("given, but this CPU has no bfloat16 instructions"));
     }
 
     [Test]

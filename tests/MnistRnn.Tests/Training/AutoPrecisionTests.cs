@@ -8,8 +8,8 @@ namespace MnistRnn.Tests.Training;
 
 /// <summary>
 /// <see cref="Precision.Auto"/>: the decision (from the CPU's features and a measurement, tested here with fake ones, since
-/// every machine this suite runs on has bfloat16 instructions), and what it leaves the run: the same run as the precision it
-/// chose, a reason, and on resume the checkpoint's choice.
+/// this suite runs on CPUs with and without bfloat16 instructions), and what it leaves the run: the same run as the precision it
+/// chose, a reason, and on resume the checkpoint's choice; and a bf16-mixed that was asked for on a CPU that would emulate it.
 /// </summary>
 [Category("Unit")]
 public sealed class AutoPrecisionTests
@@ -25,6 +25,24 @@ public sealed class AutoPrecisionTests
 
         Assert.That(choice.Precision, Is.EqualTo(Precision.Float32));
         Assert.That(choice.Reason, Does.Contain("without bfloat16 instructions").And.Contain("emulated"));
+    }
+
+    [Test]
+    public void A_given_bf16_mixed_on_a_cpu_without_bfloat16_says_it_runs_emulated()
+    {
+        var emulated = PrecisionChoice.Given(Precision.Bf16Mixed, "given", Lacks);
+
+        Assert.That(emulated.Precision, Is.EqualTo(Precision.Bf16Mixed), "what was asked for is what runs");
+        Assert.That(emulated.Emulated, Is.True);
+        Assert.That(emulated.Reason, Does.StartWith("given, but a CPU without bfloat16 instructions").And.Contain("emulated").And.Contain("--precision 32"));
+    }
+
+    [Test]
+    public void A_given_precision_the_hardware_computes_is_not_emulated()
+    {
+        Assert.That(PrecisionChoice.Given(Precision.Bf16Mixed, "given", Has), Is.EqualTo(new PrecisionChoice(Precision.Bf16Mixed, "given")));
+        Assert.That(PrecisionChoice.Given(Precision.Bf16Mixed, "given", Unknown).Emulated, Is.False, "a GPU is not known to emulate");
+        Assert.That(PrecisionChoice.Given(Precision.Float32, "given", Lacks), Is.EqualTo(new PrecisionChoice(Precision.Float32, "given")));
     }
 
     [TestCase(0.010, 0.005, Precision.Bf16Mixed, TestName = "Measured twice as fast: bf16-mixed")]
@@ -69,6 +87,8 @@ public sealed class AutoPrecisionTests
     {
         Cell = CellKind.Lstm, Steps = 40, BatchSize = 32, HiddenSize = 16, Device = DeviceChoice.Cpu, Precision = precision,
         CheckpointEvery = 20, StallWindow = 0,
+        // One count for every run compared bit for bit: a load reading may choose another between two of them.
+        Threads = 1,
     };
 
     private static float[] Weights(RecurrentClassifier model) => model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
