@@ -10,13 +10,12 @@ namespace MnistRnn.Runner.Options;
 /// </summary>
 internal static class DeviceOption
 {
-    public static Option<DeviceChoice> Create() => ChoiceOption.Create("--device", "device",
-        "auto (CUDA when this build and the machine have it), cpu or cuda.", ChoiceOption.Devices, DeviceChoice.Auto);
+    // The commands that run a model take train's flags for these two settings, as their declarations say.
+    public static Option<DeviceChoice> Create() => (Option<DeviceChoice>)FlagOf(nameof(TrainingOptions.Device));
 
-    public static Option<StepExecution> CreateStepMode() => ChoiceOption.Create("--step-mode", "mode",
-        "How training steps are driven: auto (resident on a GPU, sync on the CPU); sync reads the loss back after every step; " +
-        "resident keeps parameters, clipping, Adam and the skip of non-finite steps on the device and reads metrics back in batches.",
-        ChoiceOption.StepModes, StepExecution.Auto);
+    public static Option<StepExecution> CreateStepMode() => (Option<StepExecution>)FlagOf(nameof(TrainingOptions.StepExecution));
+
+    private static Option FlagOf(string property) => SettingFlag.For(TrainingSetting.Of(property)!).Single().Option;
 
     /// <exception cref="DeviceUnavailableException">CUDA was asked for and is not available.</exception>
     public static Device Resolve(ParseResult parse, Option<DeviceChoice> option) => DeviceSelection.Resolve(parse.GetValue(option));

@@ -167,7 +167,7 @@ public static class CheckpointFile
         TrainingOptions options;
         try
         {
-            options = header.Run!.ToOptions();
+            options = RunSettings.ToOptions(header.Run!);
         }
         catch (FormatException e)
         {
@@ -219,7 +219,7 @@ public static class CheckpointFile
     internal class CheckpointHeader
     {
         public int Step { get; set; }
-        public RunSettings? Run { get; set; }
+        public Dictionary<string, JsonElement>? Run { get; set; }
         public int InputSize { get; set; }
         public int Classes { get; set; }
         public int ImageRows { get; set; }

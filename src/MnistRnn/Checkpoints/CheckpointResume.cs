@@ -1,4 +1,3 @@
-using System.Reflection;
 using MnistRnn.Data;
 using MnistRnn.Models;
 using MnistRnn.Training;
@@ -76,18 +75,14 @@ public static class CheckpointResume
 
     private static IEnumerable<(string Property, object? Given, object? Saved)> Contradictions(TrainingOptions options, CheckpointInfo checkpoint)
     {
-        foreach (var property in RunDefining)
+        foreach (var setting in TrainingSetting.All.Where(s => s.DefinesRun))
         {
-            object? given = property.GetValue(options), saved = property.GetValue(checkpoint.Options);
+            object? given = setting.ValueIn(options), saved = setting.ValueIn(checkpoint.Options);
             // Auto asks for whatever the run chose, and a resumed run keeps its checkpoint's choice.
             if (given is Precision.Auto) continue;
-            if (!Equals(given, saved)) yield return (property.Name, given, saved);
+            if (!Equals(given, saved)) yield return (setting.Property, given, saved);
         }
     }
-
-    // Every property marked [RunDefining], in the order TrainingOptions declares them.
-    private static readonly PropertyInfo[] RunDefining = typeof(TrainingOptions).GetProperties()
-        .Where(p => p.IsDefined(typeof(RunDefiningAttribute), inherit: false)).OrderBy(p => p.MetadataToken).ToArray();
 }
 
 /// <summary>What a run that resumes was given: its model, the identity of its training data, and whether it has validation data.</summary>

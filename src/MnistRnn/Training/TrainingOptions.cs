@@ -23,37 +23,57 @@ public sealed record TrainingOptions
     public const int MaxHiddenSize = RecurrentClassifierOptions.MaxHiddenSize;
 
     /// <summary>The recurrent cell. Default: LSTM.</summary>
+    [Setting("model", "Recurrent cell: rnn (tanh), lstm, gru or irnn (ReLU RNN with identity-initialised recurrence).",
+        FileKey = "model")]
     [RunDefining]
     public CellKind Cell { get; init; } = CellKind.Lstm;
 
     /// <summary>Optimizer steps (mini-batches) to train for. Default: 5000.</summary>
+    [Setting("steps", "Training steps (mini-batches).",
+        FileKey = "steps")]
     public int Steps { get; init; } = 5000;
 
     /// <summary>Sequences per mini-batch. Default: 100.</summary>
+    [Setting("batch-size", "Sequences per mini-batch.",
+        FileKey = "batch_size")]
     [RunDefining]
     public int BatchSize { get; init; } = 100;
 
     /// <summary>Adam's learning rate. Default: 0.01.</summary>
+    [Setting("lr", "Adam learning rate (the peak of a schedule).",
+        FileKey = "learning_rate")]
     [RunDefining]
     public double LearningRate { get; init; } = 0.01;
 
     /// <summary>How the learning rate changes over training; <see cref="LearningRate"/> is its peak. Default: constant.</summary>
+    [Setting("schedule", "Learning-rate schedule: constant; cosine (linear warm-up over --warmup steps, then cosine decay to 0); one-cycle (TorchSharp's " +
+        "OneCycleLR over the run); or plateau (cut the rate tenfold after 2 validations without a lower validation loss; needs --validation). " +
+        "--lr is the peak.",
+        FileKey = "schedule")]
     [RunDefining]
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>Width of the recurrent hidden state. Default: 128.</summary>
+    [Setting("hidden", "Hidden state width.",
+        FileKey = "hidden_size")]
     [RunDefining]
     public int HiddenSize { get; init; } = 128;
 
     /// <summary>Stacked recurrent layers. Default: 1.</summary>
+    [Setting("layers", "Stacked recurrent layers.",
+        FileKey = "layers")]
     [RunDefining]
     public int Layers { get; init; } = 1;
 
     /// <summary>Whether each layer also reads the sequence backwards. Default: false.</summary>
+    [Setting("bidirectional", "Read each sequence in both directions in every layer.",
+        FileKey = "bidirectional")]
     [RunDefining]
     public bool Bidirectional { get; init; }
 
     /// <summary>Dropout between recurrent layers while training; needs <see cref="Layers"/> of 2 or more. Default: 0.</summary>
+    [Setting("dropout", "Dropout between recurrent layers while training (needs --layers 2 or more).",
+        FileKey = "dropout")]
     [RunDefining]
     public double Dropout { get; init; }
 
@@ -61,22 +81,32 @@ public sealed record TrainingOptions
     /// Decoupled weight decay, as <c>torch.optim.AdamW</c>'s: every step first shrinks each weight by
     /// learning rate times this. Default: 0 (plain Adam, as in the experiment).
     /// </summary>
+    [Setting("weight-decay", "Decoupled weight decay, as AdamW's; 0 is plain Adam.",
+        FileKey = "weight_decay")]
     [RunDefining]
     public double WeightDecay { get; init; }
 
     /// <summary>Rescale gradients whose global L2 norm exceeds this; null turns norm clipping off. Default: <see cref="DefaultClipNorm"/>.</summary>
+    [Setting("clip-norm", "Rescale gradients whose global L2 norm exceeds this; 0 turns norm clipping off.",
+        FileKey = "clip_norm", ZeroMeansNull = true)]
     [RunDefining]
     public double? ClipNorm { get; init; } = DefaultClipNorm;
 
     /// <summary>Clamp every gradient element to [-value, value] after norm clipping; null (the default) turns it off.</summary>
+    [Setting("clip-value", "Clamp each gradient element to [-v, v] after norm clipping; 0 turns it off.",
+        FileKey = "clip_value", ZeroMeansNull = true)]
     [RunDefining]
     public double? ClipValue { get; init; }
 
     /// <summary>Seed for weight initialisation and batch order. Default: 1.</summary>
+    [Setting("seed", "Seed for initial weights, batch order and the validation hold-out.",
+        FileKey = "seed")]
     [RunDefining]
     public long Seed { get; init; } = 1;
 
     /// <summary>Where to train. Default: <see cref="DeviceChoice.Auto"/> (CUDA when available, else CPU).</summary>
+    [Setting("device", "auto (CUDA when this build and the machine have it), cpu or cuda.",
+        PerRun = false)]
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 
     /// <summary>
@@ -87,12 +117,18 @@ public sealed record TrainingOptions
     /// that other work leaves free over 0.1 s, all of them on a quiet machine. <see cref="TrainingResult.ThreadChoice"/> says
     /// which and why.
     /// </summary>
+    [Setting(null, "CPU threads for tensor operations.",
+        PerRun = false)]
     public int? Threads { get; init; }
 
     /// <summary>When to log a step line. Default: the experiment's cadence (every 100 steps to 1500, then every 1000).</summary>
+    [Setting("log-every", "Log every N steps [default: every 100 steps to 1500, then every 1000, as the original experiment].",
+        FileKey = "log_cadence", PerRun = false)]
     public LogCadence LogCadence { get; init; } = LogCadence.Experiment;
 
     /// <summary>How images become sequences. Default: <see cref="SequenceOrder.Rows"/>, the experiment's order.</summary>
+    [Setting("order", "How an image becomes a sequence: rows (28 steps of 28 pixels), pixels (784 steps of 1) or permuted (784 steps in a fixed random order).",
+        FileKey = "order")]
     [RunDefining]
     public SequenceOrder Order { get; init; } = SequenceOrder.Rows;
 
@@ -100,18 +136,24 @@ public sealed record TrainingOptions
     /// Steps over which a loss near chance counts as a stall worth a warning (see
     /// <see cref="Diagnostics.StallDetector"/>); 0 turns the check off. Default: 500, a tenth of the experiment.
     /// </summary>
+    [Setting("stall-window", "Warn once when the loss stays near chance for this many steps; 0 turns the check off.",
+        FileKey = "stall_window", PerRun = false)]
     public int StallWindow { get; init; } = 500;
 
     /// <summary>
     /// Consecutive steps with a non-finite loss or gradient (whose updates are skipped) after which
     /// training stops with <see cref="TrainingDivergedException"/>. Default: 10.
     /// </summary>
+    [Setting("max-nonfinite", "Stop after this many consecutive steps with a non-finite loss or gradient (their updates are skipped).",
+        FileKey = "max_non_finite_steps", PerRun = false)]
     public int MaxNonFiniteSteps { get; init; } = 10;
 
     /// <summary>
     /// Steps between checkpoints when the trainer has a <see cref="Checkpoints.CheckpointStore"/>; 0 means only
     /// at the end and on interruption. Default: 1000.
     /// </summary>
+    [Setting("checkpoint-every", "Write a checkpoint every N steps (and always after the last step and on Ctrl+C); 0 writes only those.",
+        FileKey = "checkpoint_every", PerRun = false)]
     public int CheckpointEvery { get; init; } = 1000;
 
     /// <summary>
@@ -124,10 +166,14 @@ public sealed record TrainingOptions
     /// Steps between evaluations of the validation data, when training is given some; it is also evaluated after the
     /// last step. Default: 500 (about an epoch of MNIST's 55,000 training images at batch 100 is 550 steps).
     /// </summary>
+    [Setting("validate-every", "Evaluate the validation images every N steps (and after the last).",
+        FileKey = "validate_every")]
     [RunDefining]
     public int ValidateEvery { get; init; } = 500;
 
     /// <summary>The validation figure that decides which weights are best and when to stop early. Default: <see cref="ValidationMetric.Loss"/>.</summary>
+    [Setting("monitor", "The validation figure that decides the best weights and early stopping.",
+        FileKey = "monitor")]
     [RunDefining]
     public ValidationMetric Monitor { get; init; } = ValidationMetric.Loss;
 
@@ -135,6 +181,8 @@ public sealed record TrainingOptions
     /// How much <see cref="Monitor"/> must improve on the best so far to count as an improvement (absolute: loss must
     /// fall, or accuracy rise, by more than this). Default: 0.
     /// </summary>
+    [Setting("min-delta", "How much the monitored figure must improve on the best to count as an improvement.",
+        FileKey = "min_delta")]
     [RunDefining]
     public double MinDelta { get; init; }
 
@@ -142,6 +190,8 @@ public sealed record TrainingOptions
     /// Stop when this many validations in a row have not improved on the best (Keras's <c>EarlyStopping(patience)</c>);
     /// null (the default) never stops early. Needs validation data.
     /// </summary>
+    [Setting("early-stop", "Stop when P validations in a row have not improved on the best; needs --validation.",
+        FileKey = "early_stop_patience", ValueName = "P")]
     [RunDefining]
     public int? EarlyStopPatience { get; init; }
 
@@ -149,6 +199,8 @@ public sealed record TrainingOptions
     /// Whether training ends with the model holding the weights of its best validation rather than its last step
     /// (Keras's <c>restore_best_weights</c>). Needs validation data. Default: false.
     /// </summary>
+    [Setting(null, "End training with the weights of the best validation.",
+        FileKey = "restore_best_weights")]
     [RunDefining]
     public bool RestoreBestWeights { get; init; }
 
@@ -158,6 +210,9 @@ public sealed record TrainingOptions
     /// the best weights and the trained model are then the averaged weights. Null (the default) keeps none; useful decays
     /// are 0.99 to 0.9999.
     /// </summary>
+    [Setting("ema", "Keep an exponential moving average of the weights with this decay (0.99 to 0.9999) and validate, " +
+        "evaluate and export the average; 0 keeps none.",
+        FileKey = "ema_decay", ZeroMeansNull = true)]
     [RunDefining]
     public double? EmaDecay { get; init; }
 
@@ -167,6 +222,8 @@ public sealed record TrainingOptions
     /// once in <see cref="Steps"/>, the logs and the learning rate, and the summed gradient is clipped before the update.
     /// Default: 1.
     /// </summary>
+    [Setting("accumulate", "Sum the gradients of K mini-batches into each optimizer step, as one batch K times as large.",
+        FileKey = "accumulate_batches")]
     [RunDefining]
     public int AccumulateBatches { get; init; } = 1;
 
@@ -175,6 +232,9 @@ public sealed record TrainingOptions
     /// gradients, optimizer state, loss and validation; see <see cref="Training.Precision"/>), or auto, decided by a
     /// measurement when training starts (<see cref="TrainingResult.PrecisionChoice"/> says which and why). Default: float32.
     /// </summary>
+    [Setting("precision", "Number format of the forward and backward passes: 32 (float32), bf16-mixed (bfloat16, with float32 weights, optimizer, loss and validation), " +
+        "or auto (bf16-mixed where a measurement at the start finds it at least 1.2x faster on this machine; the summary says why).",
+        FileKey = "precision")]
     [RunDefining]
     public Precision Precision { get; init; } = Precision.Float32;
 
@@ -186,6 +246,9 @@ public sealed record TrainingOptions
     /// the training time of the whole run, a resumed checkpoint's included, so a resumed run needs a larger budget to train
     /// further. Null (the default) trains all <see cref="Steps"/>.
     /// </summary>
+    [Setting("max-time", "Stop after the step that brings the run's training time to this (HH:MM:SS or DD:HH:MM:SS), write its checkpoint and " +
+        "evaluate; a resumed run counts on from its checkpoint's time, so give a larger budget to continue.",
+        FileKey = "max_time_seconds", PerRun = false, ValueName = "HH:MM:SS")]
     public TimeSpan? MaxTime { get; init; }
 
     /// <summary>The largest <see cref="MaxTime"/> accepted, in seconds: a year.</summary>
@@ -205,6 +268,9 @@ public sealed record TrainingOptions
         : null;
 
     /// <summary>How each step is driven; see <see cref="Training.StepExecution"/>. Default: <see cref="StepExecution.Auto"/>.</summary>
+    [Setting("step-mode", "How training steps are driven: auto (resident on a GPU, sync on the CPU); sync reads the loss back after every step; " +
+        "resident keeps parameters, clipping, Adam and the skip of non-finite steps on the device and reads metrics back in batches.",
+        PerRun = false)]
     public StepExecution StepExecution { get; init; } = StepExecution.Auto;
 
     /// <summary>The architecture these options build for data of <paramref name="inputSize"/> features per step and <paramref name="classes"/> classes.</summary>

@@ -22,6 +22,8 @@ public sealed class TrainerTests
             HiddenSize = hidden,
             Device = DeviceChoice.Cpu,
             LogCadence = cadence ?? LogCadence.Experiment,
+            // A load reading could choose another count, and say so in a log line these tests count.
+            Threads = 1,
         }, logger);
 
     [TestCase(CellKind.Rnn)]
