@@ -11,7 +11,7 @@ internal static class DataFolder
 
     /// <summary>A new <c>--data</c> option; <paramref name="what"/> says what the command reads from the folder.</summary>
     public static Option<string?> CreateOption(string what = "the four MNIST-format IDX files, raw or .gz") =>
-        new("--data") { Description = $"Folder with {what} [default: the repository's {Vendored}]." };
+        new("--data") { HelpName = "DIR", Description = $"Folder with {what} [default: the repository's {Vendored}]." };
 
     /// <summary>
     /// The vendored folder: the first <c>data/mnist</c> found walking up from the current directory,

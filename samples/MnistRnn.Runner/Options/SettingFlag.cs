@@ -67,7 +67,7 @@ internal sealed record SettingFlag(Option Option, TrainingSetting Setting, Func<
     private static Option Described(Option option, TrainingSetting setting)
     {
         option.Description = setting.Help;
-        if (setting.ValueName is { } valueName) option.HelpName = valueName;
+        option.HelpName = setting.ValueName ?? (setting.Type == typeof(double) || setting.Type == typeof(double?) ? "X" : setting.Type == typeof(bool) ? null : "N");
         return option;
     }
 }

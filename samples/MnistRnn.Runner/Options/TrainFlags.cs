@@ -27,24 +27,24 @@ internal sealed class TrainFlags
     private readonly Dictionary<string, string> _flagOf = [];
 
     public readonly Option<string?> Data = DataFolder.CreateOption();
-    public readonly Option<string?> Summary = new("--summary") { Description = "Write a JSON summary of the run to this file." };
+    public readonly Option<string?> Summary = new("--summary") { HelpName = "PATH", Description = "Write a JSON summary of the run to this file." };
     public readonly Option<string?> Out = new("--out")
-    {
+    { HelpName = "DIR",
         Description = "Checkpoint folder; it must be new or empty [default: runs/CELL-YYYYMMDD-HHMMSS, or the --resume folder].",
     };
-    public readonly Option<int> Keep = new("--keep") { Description = "Keep the newest K checkpoints.", DefaultValueFactory = _ => CheckpointStore.DefaultKeep };
+    public readonly Option<int> Keep = new("--keep") { HelpName = "K", Description = "Keep the newest K checkpoints.", DefaultValueFactory = _ => CheckpointStore.DefaultKeep };
     public readonly Option<bool> KeepBest = new("--keep-best")
     {
         Description = "Keep the checkpoint of the best validation as checkpoint-best.ckpt (never pruned by --keep), and evaluate the best weights " +
             "on the test set; needs --validation.",
     };
     public readonly Option<int> Validation = new("--validation")
-    {
+    { HelpName = "N",
         Description = "Hold out N training images (drawn with --seed) to validate on; 5000 gives the original experiment's 55,000/5,000 split. 0: none.",
         DefaultValueFactory = _ => 0,
     };
     private readonly Option<string?> _config = new("--config")
-    {
+    { HelpName = "FILE.json",
         Description = "Read settings from this JSON file (keys are these flags' names without dashes, as --print-config writes them); " +
             "flags typed beside it override it, and it overrides --recipe.",
     };
@@ -53,11 +53,11 @@ internal sealed class TrainFlags
         Description = "Print the complete settings this command would train with, as a file --config reads, and exit without training.",
     };
     public readonly Option<string?> Resume = new("--resume")
-    {
+    { HelpName = "FILE|DIR",
         Description = "Continue the run saved in this checkpoint file, or in the newest checkpoint of this folder; its settings apply, --steps may extend it.",
     };
     public readonly Option<string?> LogDir = new("--logdir")
-    {
+    { HelpName = "DIR",
         Description = "Write TensorBoard event files into this folder: scalars every step, weight and gradient histograms on logged steps.",
     };
 
@@ -71,6 +71,16 @@ internal sealed class TrainFlags
 
     /// <summary>The flag that sets the <see cref="TrainingOptions"/> property <paramref name="property"/> (what the library's exceptions and log lines name).</summary>
     public string FlagOf(string property) => _flagOf.TryGetValue(property, out string? flag) ? flag : $"TrainingOptions.{property}";
+
+    /// <summary>
+    /// The default of one of train's options as its flag takes it: a setting's from the library's defaults, another's from
+    /// the option; null when it has none.
+    /// </summary>
+    public object? DefaultOf(Option option) =>
+        _settings.FirstOrDefault(s => s.Option == option) is { } setting ? setting.Value(Defaults)
+        : option.ValueType == typeof(bool) ? false
+        : option.HasDefaultValue ? option.GetDefaultValue()
+        : null;
 
     /// <summary>Adds every flag to <c>train</c>.</summary>
     public void AddTo(Command command)

@@ -26,6 +26,9 @@ internal sealed class TrainCommand(RunnerConsole console)
         return command;
     }
 
+    /// <summary>train's flags as docs/runner.md's table (see <see cref="Options.FlagTable"/>).</summary>
+    public string FlagTable() => Options.FlagTable.For(Build(), _flags.DefaultOf);
+
     private int Run(ParseResult parse, CancellationToken cancellationToken)
     {
         // Everything the user typed is checked before any work starts.

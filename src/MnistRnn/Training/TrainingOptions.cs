@@ -212,7 +212,7 @@ public sealed record TrainingOptions
     /// </summary>
     [Setting("ema", "Keep an exponential moving average of the weights with this decay (0.99 to 0.9999) and validate, " +
         "evaluate and export the average; 0 keeps none.",
-        FileKey = "ema_decay", ZeroMeansNull = true)]
+        FileKey = "ema_decay", ZeroMeansNull = true, ValueName = "DECAY")]
     [RunDefining]
     public double? EmaDecay { get; init; }
 
@@ -223,7 +223,7 @@ public sealed record TrainingOptions
     /// Default: 1.
     /// </summary>
     [Setting("accumulate", "Sum the gradients of K mini-batches into each optimizer step, as one batch K times as large.",
-        FileKey = "accumulate_batches")]
+        FileKey = "accumulate_batches", ValueName = "K")]
     [RunDefining]
     public int AccumulateBatches { get; init; } = 1;
 
