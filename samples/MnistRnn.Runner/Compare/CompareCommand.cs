@@ -54,8 +54,10 @@ internal sealed class CompareCommand(RunnerConsole console)
         var device = DeviceSelection.Resolve(shared.Device);
 
         using var loggers = ConsoleLogging.Create(_console.Out);
-        using var dataset = DataFolder.Load(dataFolder, device, shared.BatchSize);
-        using var halves = HeldOutImages.HoldOut(parse.GetValue(_flags.Validation), dataset, shared);
+        // The run that takes the most images a step decides whether the data is large enough for every run.
+        var largestStep = runOptions.MaxBy(o => o.SequencesPerStep)!;
+        using var dataset = DataFolder.Load(dataFolder, device, largestStep);
+        using var halves = HeldOutImages.HoldOut(parse.GetValue(_flags.Validation), dataset, shared.Seed, largestStep.SequencesPerStep);
         var outcomes = new List<RunOutcome>();
         for (int i = 0; i < specs.Count; i++)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MnistRnn.Data;
 using MnistRnn.Mnist;
+using MnistRnn.Training;
 
 namespace MnistRnn.Runner.Options;
 
@@ -47,9 +48,9 @@ internal static class DataFolder
 
     /// <summary>
     /// Loads the dataset in <paramref name="folder"/>; a bad file becomes one sentence naming it, and so does
-    /// a <paramref name="batchSize"/> larger than its training split.
+    /// a step of <paramref name="options"/> (its batch times its accumulated batches) larger than its training split.
     /// </summary>
-    public static MnistDataset Load(string folder, TorchSharp.torch.Device device, int? batchSize = null)
+    public static MnistDataset Load(string folder, TorchSharp.torch.Device device, TrainingOptions? options = null)
     {
         MnistDataset dataset;
         try
@@ -64,11 +65,14 @@ internal static class DataFolder
         {
             throw new UserErrorException(ExitCodes.InvalidData, $"--data: cannot read {folder} ({e.Message}).");
         }
-        if (batchSize > dataset.Train.Count)
+        if (options is not null && options.SequencesPerStep > dataset.Train.Count)
         {
             int count = dataset.Train.Count;
             dataset.Dispose();
-            throw new UserErrorException(ExitCodes.InvalidArguments, $"--batch-size {batchSize} exceeds the {count} training images in {folder}.");
+            throw new UserErrorException(ExitCodes.InvalidArguments, options.AccumulateBatches == 1
+                ? $"--batch-size {options.BatchSize} exceeds the {count} training images in {folder}."
+                : $"--batch-size {options.BatchSize} with --accumulate {options.AccumulateBatches} takes {options.SequencesPerStep} images a step, " +
+                  $"more than the {count} training images in {folder}; lower either.");
         }
         return dataset;
     }

@@ -30,13 +30,13 @@ internal sealed class HeldOutImages : IDisposable
     }
 
     /// <exception cref="UserErrorException">Fewer than a batch would be left to train on.</exception>
-    public static HeldOutImages HoldOut(int count, MnistDataset dataset, TrainingOptions shared)
+    public static HeldOutImages HoldOut(int count, MnistDataset dataset, long seed, int imagesPerStep)
     {
         if (count == 0) return new HeldOutImages(dataset.Train, null, owned: false);
-        if (count > dataset.Train.Count - shared.BatchSize)
+        if (count > dataset.Train.Count - imagesPerStep)
             throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"--validation {count} leaves fewer than a batch of the {dataset.Train.Count} training images to train on; hold out fewer.");
-        var (rest, heldOut) = dataset.Train.HoldOut(count, shared.Seed);
+                $"--validation {count} leaves fewer than a step's {imagesPerStep} of the {dataset.Train.Count} training images to train on; hold out fewer.");
+        var (rest, heldOut) = dataset.Train.HoldOut(count, seed);
         return new HeldOutImages(rest, heldOut, owned: true);
     }
 

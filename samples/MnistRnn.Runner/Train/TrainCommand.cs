@@ -53,10 +53,10 @@ internal sealed class TrainCommand(RunnerConsole console)
         var device = DeviceSelection.Resolve(options.Device);
 
         using var loggers = ConsoleLogging.Create(_console.Out);
-        using var dataset = DataFolder.Load(dataFolder, device, options.BatchSize);
+        using var dataset = DataFolder.Load(dataFolder, device, options);
         // A resumed run holds out what its checkpoint's run held out: the training images it lacks.
         int heldOut = validationCount ?? Math.Max(0, dataset.Train.Count - resume!.Info.TrainCount);
-        using var halves = HeldOutImages.HoldOut(heldOut, dataset, options);
+        using var halves = HeldOutImages.HoldOut(heldOut, dataset, options.Seed, options.SequencesPerStep);
         var trainer = new Trainer(options, loggers.CreateLogger<Trainer>()) { Callbacks = [checkpoints], SettingName = _flags.FlagOf };
         using var model = trainer.CreateModel(device, dataset);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

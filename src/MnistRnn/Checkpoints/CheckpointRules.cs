@@ -35,7 +35,7 @@ internal static class CheckpointRules
         return info.Step < 0 || info.Step > options.Steps ? $"step {info.Step} of {options.Steps}"
             : info.ItemRows is < 1 or > MaxSteps || info.ItemColumns is < 1 or > RecurrentClassifierOptions.MaxInputSize ? $"images of {info.ItemRows}x{info.ItemColumns}"
             : info.TrainCount is < 1 or > MaxItems ? $"{info.TrainCount} training images"
-            : options.BatchSize > info.TrainCount ? $"batches of {options.BatchSize} from {info.TrainCount} images"
+            : options.SequencesPerStep > info.TrainCount ? $"steps of {options.SequencesPerStep} sequences from {info.TrainCount} images"
             : info.Classes is < 2 or > MaxClasses ? $"{info.Classes} classes"
             : info.InputSize != features ? $"input size {info.InputSize} where {options.Order.ToName()} order of {info.ItemColumns}-pixel rows gives {features}"
             : info.DataFingerprint is { } fingerprint && (fingerprint.Length != 64 || !fingerprint.All(char.IsAsciiHexDigitLower))

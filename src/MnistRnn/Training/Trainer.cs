@@ -156,6 +156,11 @@ public sealed class Trainer
             throw new ArgumentException(
                 $"TrainingOptions.BatchSize is {options.BatchSize} but the training data has {data.Count} sequences; use a batch size of at most {data.Count}.",
                 nameof(TrainingOptions.BatchSize));
+        if (options.SequencesPerStep > data.Count)
+            throw new ArgumentException(
+                $"TrainingOptions.AccumulateBatches is {options.AccumulateBatches} with batches of {options.BatchSize}: {options.SequencesPerStep} sequences a step, " +
+                $"more than the {data.Count} the training data has; accumulate fewer batches or use smaller ones.",
+                nameof(TrainingOptions.AccumulateBatches));
         validation?.EnsureFits(model);
         if (data.Lengths is not null && options.GradientFlowSteps.Count > 0)
             throw new ArgumentException("TrainingOptions.GradientFlowSteps needs sequences of one length; this data has Lengths.", nameof(TrainingOptions.GradientFlowSteps));

@@ -318,6 +318,8 @@ public sealed record TrainingOptions
         Require(EmaDecay is null || (EmaDecay > 0 && EmaDecay < 1), nameof(EmaDecay), $"must be above 0 and below 1, got {EmaDecay}.");
         Require(Enum.IsDefined(Precision), nameof(Precision), $"unknown precision {Precision}.");
         Require(AccumulateBatches is >= 1 and <= MaxAccumulateBatches, nameof(AccumulateBatches), $"must be 1 to {MaxAccumulateBatches}, got {AccumulateBatches}.");
+        Require((long)BatchSize * AccumulateBatches <= int.MaxValue, nameof(AccumulateBatches),
+            $"times the batch size of {BatchSize} must be at most {int.MaxValue} sequences a step, got {AccumulateBatches}.");
         Require(MaxTime is null || (MaxTime > TimeSpan.Zero && MaxTime.Value.TotalSeconds <= MaxTimeLimitSeconds), nameof(MaxTime),
             $"must be a positive time up to a year, got {MaxTime}.");
         Require(LogCadence.Every is null || LogCadence.Every >= 1, nameof(LogCadence), $"must log at least every step, got every {LogCadence.Every}.");

@@ -128,6 +128,21 @@ public sealed class RunStateFlagsTests
     }
 
     [Test]
+    public void Accumulated_batches_larger_than_the_training_set_are_refused_as_a_batch_that_large_is()
+    {
+        // 40 training images: 10 a batch, 5 accumulated, is 50 a step.
+        var train = Train("accumulate", "--steps", "1", "--accumulate", "5", "--out", _folder.File("accumulate"));
+        var compare = RunnerInProcess.Run("compare", "--runs", "lstm", "lstm:accumulate=5", "--data", _data, "--batch-size", "10", "--hidden", "8",
+            "--steps", "1", "--out", _folder.File("compare"));
+
+        Assert.That(train.ExitCode, Is.EqualTo(2));
+        Assert.That(train.Error.TrimEnd(), Is.EqualTo($"--batch-size 10 with --accumulate 5 takes 50 images a step, more than the 40 training images in {_data}; lower either."));
+        Assert.That(compare.ExitCode, Is.EqualTo(2), compare.Error);
+        Assert.That(compare.Error, Does.Contain("--accumulate 5 takes 50 images a step"));
+        Assert.That(Directory.Exists(_folder.File("accumulate")) && Directory.EnumerateFiles(_folder.File("accumulate")).Any(), Is.False, "nothing written");
+    }
+
+    [Test]
     public void An_explicit_bf16_mixed_says_once_whether_this_cpu_emulates_it()
     {
         var result = Train("bf16", "--steps", "3", "--precision", "bf16-mixed", "--out", _folder.File("bf16"));

@@ -85,6 +85,21 @@ public sealed class SequenceTrainingTests
     }
 
     [Test]
+    public void Accumulated_batches_that_take_more_than_the_data_are_refused_as_a_batch_that_large_is()
+    {
+        using var train = LearnableTasks.FirstStepOfVariableLength(100, seed: 4);
+        var trainer = new Trainer(Options() with { BatchSize = 10, AccumulateBatches = 11 });
+        using var model = trainer.CreateModel(train);
+
+        var error = Assert.Throws<ArgumentException>(() => trainer.Train(model, train))!;
+
+        Assert.That(error.ParamName, Is.EqualTo(nameof(TrainingOptions.AccumulateBatches)));
+        Assert.That(error.Message, Does.StartWith("TrainingOptions.AccumulateBatches is 11 with batches of 10: 110 sequences a step, more than the 100 the training data has;"));
+        Assert.That(new TrainingOptions { BatchSize = int.MaxValue / 2, AccumulateBatches = 3 }.Problems().Select(p => p.Property),
+            Does.Contain(nameof(TrainingOptions.AccumulateBatches)), "a step whose sequence count overflows");
+    }
+
+    [Test]
     public void A_model_of_another_number_type_than_the_data_is_one_sentence_in_training_and_evaluation()
     {
         using var train = LearnableTasks.FirstStepOfVariableLength(100, seed: 4);
