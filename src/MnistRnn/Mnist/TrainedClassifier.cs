@@ -60,8 +60,7 @@ public sealed class TrainedClassifier : IDisposable
         int features = SequenceLayout.Shape(order, imageRows, imageColumns).Features;
         if (model.InputSize != features)
             throw new ArgumentException($"a model of {model.InputSize} input features cannot read {imageRows}x{imageColumns} images in {order.ToName()} order.");
-        var parameter = model.parameters().First();
-        return new(model, order, imageRows, imageColumns, parameter.device, null);
+        return new(model, order, imageRows, imageColumns, model.WeightsDevice, null);
     }
 
     private static TrainedClassifier FromModelFile(string path, Device device)

@@ -57,6 +57,17 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
     /// </summary>
     internal bool TrainedByTrainer { get; set; }
 
+    /// <summary>The device its weights are on.</summary>
+    /// <exception cref="ObjectDisposedException">It was disposed.</exception>
+    internal Device WeightsDevice
+    {
+        get
+        {
+            EnsureNotDisposed();
+            return parameters().First().device;
+        }
+    }
+
     /// <summary>Throws when the model was disposed: its parameters are gone, and libtorch would only say "empty handle".</summary>
     /// <exception cref="ObjectDisposedException">It was disposed.</exception>
     internal void EnsureNotDisposed()

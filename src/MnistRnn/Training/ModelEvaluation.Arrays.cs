@@ -36,7 +36,7 @@ public static partial class ModelEvaluation
     {
         var (values, steps, lengths) = SequenceDataset.Padded(sequences, features);
         using var scope = NewDisposeScope();
-        var device = model.parameters().First().device;
+        var device = model.WeightsDevice;
         var input = tensor(values, [sequences.Length, steps, features], ScalarType.Float32).to(device);
         // One length for all is no lengths: the padding-free path, which is also what a model exported to ONNX takes.
         var lengthTensor = lengths.Distinct().Count() == 1 ? null : tensor(lengths.Select(l => (long)l).ToArray(), ScalarType.Int64);
@@ -53,7 +53,7 @@ public static partial class ModelEvaluation
         Buffer.BlockCopy(sequences, 0, values, 0, values.Length * sizeof(float));
         using var scope = NewDisposeScope();
         var input = tensor(values, [sequences.GetLength(0), sequences.GetLength(1), sequences.GetLength(2)], ScalarType.Float32)
-            .to(model.parameters().First().device);
+            .to(model.WeightsDevice);
         return Predict(model, input);
     }
 }

@@ -18,7 +18,7 @@ public sealed record PrecisionChoice(Precision Precision, string Reason)
     /// <summary>The choice for <paramref name="options"/>: theirs unless <see cref="Precision.Auto"/>, then the checkpoint's or this machine's.</summary>
     internal static PrecisionChoice For(TrainingOptions options, RecurrentClassifier model, int batchSize, int sequenceSteps, Checkpoint? resume)
     {
-        var device = model.parameters().First().device;
+        var device = model.WeightsDevice;
         var hardware = device.type == TorchSharp.DeviceType.CPU ? BFloat16Hardware.OfThisCpu() : BFloat16Hardware.Unknown("a GPU");
         if (options.Precision == Precision.Float32) return new(Precision.Float32, "given");
         if (options.Precision == Precision.Bf16Mixed) return Given(Precision.Bf16Mixed, "given", hardware);

@@ -264,7 +264,7 @@ public sealed record TrainingOptions
     public string? ValidationReader =>
         EarlyStopPatience is not null ? nameof(EarlyStopPatience)
         : RestoreBestWeights ? nameof(RestoreBestWeights)
-        : Schedule.NeedsValidation ? nameof(Schedule)
+        : Schedule?.NeedsValidation == true ? nameof(Schedule)
         : null;
 
     /// <summary>How each step is driven; see <see cref="Training.StepExecution"/>. Default: <see cref="StepExecution.Auto"/>.</summary>
@@ -284,6 +284,14 @@ public sealed record TrainingOptions
         void Require(bool ok, string property, string message)
         {
             if (!ok) problems.Add(new OptionProblem(property, message));
+        }
+        // An initializer can set a reference-typed setting to null, which every check below would trip over.
+        if (Schedule is null || LogCadence is null || GradientFlowSteps is null)
+        {
+            Require(Schedule is not null, nameof(Schedule), "must not be null; use LearningRateSchedule.Constant for a constant rate.");
+            Require(LogCadence is not null, nameof(LogCadence), "must not be null; use LogCadence.Experiment for the experiment's cadence.");
+            Require(GradientFlowSteps is not null, nameof(GradientFlowSteps), "must not be null; use an empty list for no probes.");
+            return problems;
         }
         Require(Enum.IsDefined(Cell), nameof(Cell), $"unknown cell kind {Cell}.");
         Require(Steps >= 1, nameof(Steps), $"must be at least 1, got {Steps}.");

@@ -53,7 +53,15 @@ public sealed class DeviceAndLifetimeTests
 
         using var fresh = SequenceDataset.FromArrays(new float[4, 3, 2], [0, 1, 0, 1], 2);
         model.Dispose();
-        foreach (var call in new TestDelegate[] { () => trainer.Train(model, fresh), () => ModelEvaluation.Evaluate(model, fresh), () => ModelFile.Save(model, "never.safetensors") })
+        var calls = new TestDelegate[]
+        {
+            () => trainer.Train(model, fresh), () => ModelEvaluation.Evaluate(model, fresh), () => ModelFile.Save(model, "never.safetensors"),
+            // Every way to predict, plain arrays included, which read the weights' device first.
+            () => ModelEvaluation.Predict(model, new float[3 * 2], 2), () => ModelEvaluation.Predict(model, new float[3, 2]),
+            () => ModelEvaluation.Predict(model, new float[1, 3, 2]), () => ModelEvaluation.Predict(model, [new float[2], new float[4]], 2),
+            () => ModelEvaluation.Predict(model, fresh),
+        };
+        foreach (var call in calls)
         {
             var modelError = Assert.Throws<ObjectDisposedException>(call)!;
             Assert.That(modelError.Message, Is.EqualTo("this lstm RecurrentClassifier was disposed, which released its weights; load or build the model again."));

@@ -38,6 +38,10 @@ public sealed class TrainingOptionsTests
         yield return new TestCaseData(new TrainingOptions { Order = (MnistRnn.Data.SequenceOrder)9 }, nameof(TrainingOptions.Order));
         yield return new TestCaseData(new TrainingOptions { StallWindow = -1 }, nameof(TrainingOptions.StallWindow));
         yield return new TestCaseData(new TrainingOptions { Steps = 10, GradientFlowSteps = [0, 11] }, nameof(TrainingOptions.GradientFlowSteps));
+        // Null where a record's initializer allows it: a problem, not a NullReferenceException from the trainer's constructor.
+        yield return new TestCaseData(new TrainingOptions { LogCadence = null! }, nameof(TrainingOptions.LogCadence));
+        yield return new TestCaseData(new TrainingOptions { Schedule = null! }, nameof(TrainingOptions.Schedule));
+        yield return new TestCaseData(new TrainingOptions { GradientFlowSteps = null! }, nameof(TrainingOptions.GradientFlowSteps));
     }
 
     [TestCaseSource(nameof(InvalidOptions))]
@@ -46,6 +50,22 @@ public sealed class TrainingOptionsTests
         Assert.That(options.Problems().Select(p => p.Property), Is.EqualTo(new[] { property }));
         var error = Assert.Throws<ArgumentException>(options.EnsureValid)!;
         Assert.That(error.ParamName, Is.EqualTo(property));
+    }
+
+    [Test]
+    public void Every_setting_is_declared_once_with_a_flag_help_and_file_key_that_are_its_own()
+    {
+        var settings = TrainingSetting.All;
+
+        Assert.That(settings.Select(s => s.Flag).OfType<string>(), Is.Unique, "flags");
+        Assert.That(settings.Select(s => s.FileKey).OfType<string>(), Is.Unique, "checkpoint keys");
+        Assert.That(settings.Where(s => s.ZeroMeansNull).Select(s => s.Type), Is.All.EqualTo(typeof(double?)), "0 stands for null only where null is a value");
+        // Every property but the per-call probes is a declared setting; the probes are a library caller's, never a file's.
+        Assert.That(typeof(TrainingOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Except(settings.Select(s => s.Property)),
+            Is.EqualTo(new[] { nameof(TrainingOptions.GradientFlowSteps) }));
+        var ema = TrainingSetting.Of(nameof(TrainingOptions.EmaDecay))!;
+        Assert.That((ema.Flag, ema.FileKey, ema.Default, ema.DefinesRun), Is.EqualTo(("ema", "ema_decay", (object?)null, true)));
+        Assert.That(ema.With(new TrainingOptions(), 0.9), Is.EqualTo(new TrainingOptions { EmaDecay = 0.9 }));
     }
 
     [Test]
