@@ -70,15 +70,22 @@ public sealed class Checkpoint
             throw new CheckpointException($"{Path}: the checkpoint is for a {Info.Architecture} model, not {model.Options}.");
     }
 
-    /// <summary>Hands every owner its section; an owner whose section is missing starts afresh only if it may.</summary>
+    /// <summary>
+    /// Hands every owner its section; an owner whose section is missing starts afresh only if it may. Returns the callbacks'
+    /// sections that no owner claimed (a callback the resumed run does not have), which the caller says are dropped.
+    /// </summary>
     /// <exception cref="CheckpointException">A section an owner needs is missing or does not fit it.</exception>
-    internal void Restore(IEnumerable<IStateOwner> owners)
+    internal IReadOnlyList<string> Restore(IEnumerable<IStateOwner> owners)
     {
         using var scope = NewDisposeScope();
+        var claimed = new HashSet<string>();
         foreach (var owner in owners)
         {
+            claimed.Add(owner.SectionName);
             if (Section(owner.SectionName) is { } section) owner.LoadState(section);
             else if (!owner.IsOptional) throw new CheckpointException($"{Path}: the checkpoint has no {owner.SectionName} section, which this run needs to resume.");
         }
+        // Any other unknown section was refused when the file was read (CheckpointRules).
+        return [.. SectionNames.Where(name => name.StartsWith(CheckpointRules.CallbackPrefix, StringComparison.Ordinal) && !claimed.Contains(name))];
     }
 }

@@ -1,7 +1,9 @@
 using MnistRnn.Data;
 using MnistRnn.Mnist;
 using MnistRnn.Models;
+using MnistRnn.Diagnostics;
 using MnistRnn.Training;
+using MnistRnn.Training.Callbacks;
 
 namespace MnistRnn.Checkpoints;
 
@@ -61,11 +63,12 @@ internal static class CheckpointRules
                 LearningRateControl.SectionName => LearningRateControl.SectionProblem(section, info.Step),
                 TrainingClock.SectionName => TrainingClock.SectionProblem(section),
                 WeightAverage.SectionName => WeightAverage.SectionProblem(section, model),
+                StallWarning.SectionName => StallDetector.SectionProblem(section, info.Step, info.Options.StallWindow),
                 _ when name.StartsWith(CallbackPrefix, StringComparison.Ordinal) => null,
                 _ => $"unknown section {name}",
             };
             if (problem is not null) return $"section {name}: {problem}";
         }
-        return null;
+        return WeightAverage.PresenceProblem(info.Options, sections.ContainsKey(WeightAverage.SectionName));
     }
 }

@@ -9,8 +9,8 @@ namespace MnistRnn.Checkpoints;
 /// A folder of checkpoints named <c>checkpoint-step-NNNNNNN.ckpt</c>, each written through <see cref="AtomicFile"/>, so a
 /// crash mid-write leaves at most a stray temporary file, never a half checkpoint under a good name. Only the newest
 /// <see cref="Keep"/> checkpoints are kept. Given to <see cref="Trainer.Callbacks"/>, it writes one every
-/// <see cref="TrainingOptions.CheckpointEvery"/> steps, after the last step, when early stopping ends the run and when
-/// training is cancelled, but never after a step whose update was skipped (not a good state to resume from).
+/// <see cref="TrainingOptions.CheckpointEvery"/> steps, after the last step, when anything stops the run early (early stopping,
+/// the time budget, any callback's stop, wherever it is listed) and when training is cancelled, but never after a step whose update was skipped (not a good state to resume from).
 /// </summary>
 public sealed partial class CheckpointStore : TrainingCallback
 {
@@ -18,12 +18,21 @@ public sealed partial class CheckpointStore : TrainingCallback
     public const int DefaultKeep = 2;
 
     /// <summary>Uses (and creates) <paramref name="folder"/>, keeping the newest <paramref name="keep"/> checkpoints.</summary>
+    /// <exception cref="IOException">The folder cannot be made (a file is in its place or above it); one sentence names it.</exception>
+    /// <exception cref="UnauthorizedAccessException">Its parent is read-only or not this user's; one sentence names it.</exception>
     public CheckpointStore(string folder, int keep = DefaultKeep)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
         Folder = Path.GetFullPath(folder);
         Keep = keep;
-        Directory.CreateDirectory(Folder);
+        try
+        {
+            Directory.CreateDirectory(Folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw AtomicFile.FolderRefused(Folder, "checkpoints", e);
+        }
     }
 
     /// <summary>The folder.</summary>
@@ -75,7 +84,13 @@ public sealed partial class CheckpointStore : TrainingCallback
     public override void OnStepEnd(TrainingContext context)
     {
         bool due = StepSchedule.IsDue(context.Step, context.Options.CheckpointEvery, context.Options.Steps);
-        if ((due || context.StopRequested) && context.SkippedUpdatesInARow == 0) Save(context);
+        if (due && context.SkippedUpdatesInARow == 0) Save(context);
+    }
+
+    /// <inheritdoc/>
+    public override void OnStopping(TrainingContext context)
+    {
+        if (context.SkippedUpdatesInARow == 0) Save(context);
     }
 
     /// <inheritdoc/>

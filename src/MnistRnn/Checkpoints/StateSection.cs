@@ -52,13 +52,33 @@ public sealed class StateSection
         _saved.Add((name, tensor.detach().cpu().contiguous()));
     }
 
-    /// <summary>Saves <paramref name="value"/> (a number, string, boolean, or a record of them) as JSON under <paramref name="name"/>.</summary>
-    /// <exception cref="ArgumentException">The name is taken, empty, too long or has control characters.</exception>
+    /// <summary>
+    /// Saves <paramref name="value"/> (a number, string, boolean, or a record or list of them) as JSON under
+    /// <paramref name="name"/>; NaN and the infinities are saved as JSON's strings "NaN", "Infinity" and "-Infinity".
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The name is taken, empty, too long or has control characters, or the value cannot be saved (a delegate, a pointer, a
+    /// cycle); the message names the section and the value.
+    /// </exception>
     public void SaveValue<T>(string name, T value)
     {
         CheckNewName(name);
-        _values[name] = JsonSerializer.SerializeToElement(value, CheckpointFile.Json);
+        try
+        {
+            _values[name] = JsonSerializer.SerializeToElement(value, ValueJson);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            throw new ArgumentException($"section {Name}: value {name} ({value?.GetType().Name ?? "null"}) cannot be saved in a checkpoint " +
+                $"({e.Message.Split('\n')[0].TrimEnd('.')}); save numbers, strings, booleans, or records and lists of them.", e);
+        }
     }
+
+    // Values as JSON with the non-finite numbers a running figure often starts at (a best loss of +Infinity).
+    private static readonly JsonSerializerOptions ValueJson = new(CheckpointFile.Json)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>Whether the section holds a tensor or a value named <paramref name="name"/>.</summary>
     public bool Contains(string name) => _values.ContainsKey(name) || _stored.ContainsKey(name) || _saved.Any(t => t.Name == name);
@@ -96,7 +116,7 @@ public sealed class StateSection
         if (!_values.TryGetValue(name, out var element)) throw Problem($"it has no value {name}");
         try
         {
-            return element.Deserialize<T>(CheckpointFile.Json) ?? throw new JsonException("it is null");
+            return element.Deserialize<T>(ValueJson) ?? throw new JsonException("it is null");
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException)
         {
@@ -140,5 +160,22 @@ public sealed class StateSection
     internal static bool IsPlainName(string? name) => name is { Length: > 0 and <= MaxNameLength } && !name.Any(char.IsControl);
 
     /// <summary>A tensor as the file holds it: its bytes, shape and type, not yet copied into a tensor.</summary>
-    internal sealed record StoredTensor(Memory<byte> Bytes, long[] Shape, ScalarType Dtype);
+    internal sealed record StoredTensor(Memory<byte> Bytes, long[] Shape, ScalarType Dtype)
+    {
+        /// <summary>Whether every element is a float32 that <paramref name="isValid"/> accepts; false for another type.</summary>
+        public bool AllFloats(Func<float, bool> isValid)
+        {
+            if (Dtype != ScalarType.Float32) return false;
+            foreach (float value in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Bytes.Span))
+                if (!isValid(value)) return false;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The first of <paramref name="weights"/> that holds something other than finite float32 numbers, which no run writes (it
+    /// skips the update of a non-finite step), so a corrupt or crafted file; null when there is none.
+    /// </summary>
+    internal static string? NotFinite(IEnumerable<KeyValuePair<string, StoredTensor>> weights) =>
+        weights.FirstOrDefault(w => !w.Value.AllFloats(float.IsFinite)).Key is { } name ? $"weight {name} holds numbers that are not finite" : null;
 }

@@ -129,6 +129,28 @@ public sealed class StallDetector
         section.SaveValue("reported", _reported);
     }
 
+    /// <summary>
+    /// What is wrong with a saved window, read from its bytes before anything is allocated: more rows than the
+    /// <paramref name="window"/> of its run or the <paramref name="step"/> it was saved at, figures out of range, or sums
+    /// that are not finite although every figure in the window is.
+    /// </summary>
+    internal static string? SectionProblem(StateSection section, int step, int window)
+    {
+        if (!section.StoredTensors.TryGetValue("window", out var rows) || rows.Dtype != ScalarType.Int64 || rows.Shape is not [var count, 3]
+            || !section.StoredTensors.TryGetValue("sums", out var sums) || sums.Dtype != ScalarType.Int64 || sums.Shape is not [3])
+            return "the window is not steps of three figures each, with three sums";
+        if (count > Math.Min(step, window)) return $"a window of {count} steps saved after step {step} by a run watching {window}";
+        double[] figures = [.. System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(rows.Bytes.Span).ToArray().Select(BitConverter.Int64BitsToDouble)];
+        double[] totals = [.. System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(sums.Bytes.Span).ToArray().Select(BitConverter.Int64BitsToDouble)];
+        for (int i = 0; i < figures.Length; i += 3)
+            if (figures[i] < 0 || !(figures[i + 1] is >= 0 and <= 1 || double.IsNaN(figures[i + 1])) || figures[i + 2] < 0)
+                return "a step with a negative loss or gradient norm, or an accuracy outside 0 to 1";
+        bool finiteWindow = figures.All(double.IsFinite);
+        if (finiteWindow && !(double.IsFinite(totals[0]) && double.IsFinite(totals[1])))
+            return "sums that are not finite numbers, for a window of finite figures";
+        return null;
+    }
+
     /// <exception cref="CheckpointException">The section's window is not steps of three figures each.</exception>
     internal void LoadState(StateSection section)
     {

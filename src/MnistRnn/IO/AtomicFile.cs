@@ -73,6 +73,22 @@ internal static class AtomicFile
         return new IOException(sentence ?? $"cannot write {path}: {failure.Message.Replace(temporary, path)}", failure);
     }
 
+    /// <summary>Why <paramref name="folder"/>, meant to hold <paramref name="what"/>, could not be made, as one sentence that names it and says what to do.</summary>
+    internal static Exception FolderRefused(string folder, string what, Exception failure)
+    {
+        string? fileOnTheWay = Ancestors(folder).FirstOrDefault(File.Exists);
+        return fileOnTheWay == folder ? new IOException($"cannot keep {what} in {folder}: it is a file, not a folder; choose a folder.", failure)
+            : fileOnTheWay is not null ? new IOException($"cannot keep {what} in {folder}: {fileOnTheWay} is a file, not a folder; choose a path in a folder.", failure)
+            : failure is UnauthorizedAccessException || failure.HResult == ReadOnlyFileSystem
+                ? new UnauthorizedAccessException($"cannot keep {what} in {folder}: its parent is read-only or not writable by this user; choose a folder you can write to.", failure)
+            : new IOException($"cannot keep {what} in {folder}: {failure.Message}", failure);
+    }
+
+    private static IEnumerable<string> Ancestors(string folder)
+    {
+        for (string? path = Path.GetFullPath(folder); !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path)) yield return path;
+    }
+
     private static void TryDelete(string path)
     {
         try

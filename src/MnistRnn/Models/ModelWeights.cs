@@ -35,6 +35,6 @@ internal sealed class ModelWeights(RecurrentClassifier model) : IStateOwner
         long stored = weights.Sum(w => w.Shape.Aggregate(1L, (a, d) => a * d));
         return weights.Any(w => w.Dtype != ScalarType.Float32) || stored != architecture.ParameterCount
             ? $"{stored} float32 weights where a {architecture} model has {architecture.ParameterCount}"
-            : null;
+            : StateSection.NotFinite(section.StoredTensors);
     }
 }

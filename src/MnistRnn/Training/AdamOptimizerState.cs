@@ -137,6 +137,9 @@ public sealed partial class AdamOptimizer : IStateOwner
             {
                 if (!section.StoredTensors.TryGetValue(name, out var moment) || moment.Dtype != ScalarType.Float32)
                     return $"optimizer state {name} is missing or not float32";
+                // The second moment is a running mean of squares, never negative; neither moment is ever NaN (a NaN step is skipped).
+                if (!moment.AllFloats(name[0] == 'v' ? v => v >= 0 : m => !float.IsNaN(m)))
+                    return $"optimizer state {name} holds {(name[0] == 'v' ? "negative or NaN" : "NaN")} numbers, which Adam never keeps";
                 known.Add(name);
             }
         }

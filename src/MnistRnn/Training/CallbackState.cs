@@ -32,6 +32,20 @@ internal sealed partial class CallbackState(TrainingCallback callback, string ke
         return owners;
     }
 
+    /// <summary>
+    /// Saves each callback's state once into a section that is thrown away, so that a state a checkpoint cannot hold is
+    /// refused before training starts rather than when the first checkpoint is due.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value cannot be saved; the message names the callback's section and the value.</exception>
+    public static void EnsureSaveable(IEnumerable<IStateOwner> owners)
+    {
+        foreach (var owner in owners.OfType<CallbackState>())
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            owner.SaveState(new StateSection(owner.SectionName, "a trial save"));
+        }
+    }
+
     private static bool SavesState(TrainingCallback callback) =>
         callback.GetType().GetMethod(nameof(TrainingCallback.SaveState))!.DeclaringType != typeof(TrainingCallback);
 

@@ -75,6 +75,15 @@ public abstract class TrainingCallback
     {
     }
 
+    /// <summary>
+    /// Once, after every callback's <see cref="OnStepEnd"/> of the step at which training was asked to stop (early stopping,
+    /// the time budget, or a callback's <see cref="TrainingContext.RequestStop()"/>, whatever its place in the list), while the
+    /// model still holds that step's weights; <see cref="Checkpoints.CheckpointStore"/> writes its checkpoint here.
+    /// </summary>
+    public virtual void OnStopping(TrainingContext context)
+    {
+    }
+
     /// <summary>When cancellation stops training, before <see cref="TrainingCanceledException"/> is thrown; the model holds the last completed step's weights.</summary>
     public virtual void OnInterrupted(TrainingContext context)
     {

@@ -46,6 +46,10 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "precision auto: {Precision}, because {Reason}")]
     public static partial void PrecisionChosen(ILogger logger, string precision, string reason);
 
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning,
+        Message = "{Path} holds the state of a callback this run does not have ({Section}); the resumed run goes on without it.")]
+    public static partial void SectionDropped(ILogger logger, string section, string path);
+
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "precision {Precision}: {Reason}")]
     public static partial void PrecisionEmulated(ILogger logger, string precision, string reason);
 

@@ -27,6 +27,7 @@ internal sealed class TrainingRun : IDisposable
     private readonly TrainingClock _clock = new();
     private readonly DataIdentity _data;
     private StepMetrics? _lastReported;
+    private readonly bool _checkpointed;
 
     public TrainingRun(TrainingOptions options, RecurrentClassifier model, SequenceDataset train, SequenceDataset? validation, DataIdentity data,
         Func<optim.Optimizer, optim.lr_scheduler.LRScheduler>? scheduler, IReadOnlyList<TrainingCallback> callbacks, ILogger logger)
@@ -50,6 +51,7 @@ internal sealed class TrainingRun : IDisposable
         _context = new TrainingContext(options, model, train, data, _validation, _clock, callbacks, logger);
         IStateOwner?[] owners = [new ModelWeights(model), _optimizer, _batches, new GlobalGenerator(), _validation, _learningRate.NeedsSection ? _learningRate : null, _clock, _average];
         _context.StateOwners = [.. owners.OfType<IStateOwner>(), .. CallbackState.Owners(callbacks)];
+        _checkpointed = callbacks.OfType<CheckpointStore>().Any();
     }
 
     public TrainingResult Run(CancellationToken cancellationToken, Checkpoint? resume)
@@ -57,9 +59,10 @@ internal sealed class TrainingRun : IDisposable
         if (resume is not null)
         {
             CheckpointResume.EnsureResumable(_options, resume, new ResumedRun(_model, _data, _validation is not null));
-            resume.Restore(_context.StateOwners);
+            foreach (string dropped in resume.Restore(_context.StateOwners)) TrainingLog.SectionDropped(_context.Logger, dropped, resume.Path);
             _context.LastCheckpoint = resume.Path;
         }
+        if (_checkpointed) CallbackState.EnsureSaveable(_context.StateOwners);
         int first = (resume?.Info.Step ?? 0) + 1;
         _context.Step = first - 1;
         _model.train();
@@ -137,6 +140,8 @@ internal sealed class TrainingRun : IDisposable
             _context.Notify(c => c.OnValidationEnd(_context, record));
         }
         _context.Notify(c => c.OnStepEnd(_context));
+        // After every callback's step end, so a stop asked for by one listed after a checkpoint store is still saved.
+        if (_context.StopRequested) _context.Notify(c => c.OnStopping(_context));
     }
 
     // Everything done with a step's figures, in step order, as soon as they are on the host.

@@ -126,7 +126,7 @@ internal sealed class ValidationTracker : IDisposable, IStateOwner
             if (!best.TryGetValue(BestPrefix + name, out var kept) || kept.Dtype != ScalarType.Float32 || !kept.Shape.SequenceEqual(weight.Shape))
                 return $"best weights {BestPrefix + name} missing or not shaped as model weight {name}";
         }
-        return best.Count != model.StoredTensors.Count ? $"{best.Count} best weights where the model has {model.StoredTensors.Count}" : null;
+        return best.Count != model.StoredTensors.Count ? $"{best.Count} best weights where the model has {model.StoredTensors.Count}" : StateSection.NotFinite(best);
     }
 
     // On the model's device, so keeping them costs one copy per improvement and no transfer.

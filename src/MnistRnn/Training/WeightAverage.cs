@@ -89,6 +89,12 @@ internal sealed class WeightAverage : IStateOwner, IDisposable
         foreach (var (name, parameter) in model.named_parameters()) section.LoadInto(name, parameter);
     }
 
+    /// <summary>What is wrong with a checkpoint whose run <paramref name="options"/> describe that has an average's section, or has none (<paramref name="hasSection"/>).</summary>
+    public static string? PresenceProblem(TrainingOptions options, bool hasSection) =>
+        options.EmaDecay is not null && !hasSection ? $"its run kept a weight average (ema_decay {options.EmaDecay}) but it has no {SectionName} section"
+        : options.EmaDecay is null && hasSection ? $"it has an {SectionName} section but its run kept no weight average (ema_decay is null)"
+        : null;
+
     /// <summary>What is wrong with an average's section: one float32 tensor per weight of <paramref name="model"/>'s section, shaped as it.</summary>
     public static string? SectionProblem(StateSection section, StateSection model)
     {
@@ -98,7 +104,7 @@ internal sealed class WeightAverage : IStateOwner, IDisposable
             if (!section.StoredTensors.TryGetValue(name, out var average) || average.Dtype != ScalarType.Float32 || !average.Shape.SequenceEqual(weight.Shape))
                 return $"the average of {name} is missing or not shaped as the weight";
         }
-        return null;
+        return StateSection.NotFinite(section.StoredTensors);
     }
 
     public void Dispose()

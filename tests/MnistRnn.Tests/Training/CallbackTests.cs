@@ -65,15 +65,17 @@ public sealed class CallbackTests
         }
     }
 
-    [Test]
-    public void A_callback_that_requests_a_stop_ends_training_after_that_step_with_a_checkpoint()
+    [TestCase(true, TestName = "A callback listed before the checkpoint store stops training after that step with a checkpoint")]
+    [TestCase(false, TestName = "A callback listed after the checkpoint store stops training after that step with a checkpoint")]
+    public void A_callback_that_requests_a_stop_ends_training_after_that_step_with_a_checkpoint(bool stopperFirst)
     {
         using var folder = new TempFolder();
         using var train = LearnableTasks.BrightestRow(64, seed: 1);
         var steps = new List<StepMetrics>();
+        TrainingCallback stopper = new StopBelow(1.0), store = new CheckpointStore(folder.Path);
         var trainer = new Trainer(Options(StepExecution.Synchronous, steps: 200) with { LearningRate = 0.05 })
         {
-            Callbacks = [new TrainingObserver { StepCompleted = steps.Add }, new StopBelow(1.0), new CheckpointStore(folder.Path)],
+            Callbacks = [new TrainingObserver { StepCompleted = steps.Add }, .. stopperFirst ? new[] { stopper, store } : [store, stopper]],
         };
         using var model = trainer.CreateModel(train);
 
@@ -83,6 +85,14 @@ public sealed class CallbackTests
         Assert.That(stop, Is.LessThan(200), "the task is learned well before the last step");
         Assert.That((result.LastStepNumber, result.StoppedEarly, steps.Count), Is.EqualTo((stop, true, stop)));
         Assert.That(result.LastCheckpoint, Is.EqualTo(Path.Combine(folder.Path, CheckpointStore.FileName(stop))));
+        Assert.That(File.Exists(result.LastCheckpoint), Is.True);
+        Assert.That(result.StoppedBy, Is.EqualTo(TrainingStop.Callback));
+
+        // A stop of the user's own is not the run's end, as early stopping is: the checkpoint resumes.
+        var checkpoint = CheckpointFile.Read(result.LastCheckpoint!);
+        var resumer = new Trainer(Options(StepExecution.Synchronous, steps: stop + 2) with { LearningRate = 0.05 });
+        using var resumed = resumer.CreateModel(train);
+        Assert.That(resumer.Train(resumed, train, resume: checkpoint).LastStepNumber, Is.EqualTo(stop + 2));
     }
 
     [Test]

@@ -236,4 +236,88 @@ public sealed class RunStateTests
         Assert.That(error.Message, Does.Contain("a checkpoint may hold; save less state in the callbacks' sections."));
         Assert.That(CheckpointStore.List(folder.Path), Is.Empty);
     }
+
+    // A running best that starts, as the library guide's example does, at +Infinity, with a NaN seen once.
+    private sealed class BestLoss : TrainingCallback
+    {
+        public double Best { get; private set; } = double.PositiveInfinity;
+        public double Worst { get; private set; } = double.NaN;
+        public object? Extra { get; init; }
+
+        public override void OnStepReported(TrainingContext context, StepMetrics metrics) => Best = Math.Min(Best, metrics.Loss);
+
+        public override void SaveState(StateSection state)
+        {
+            state.SaveValue("best", Best);
+            state.SaveValue("worst", Worst);
+            state.SaveValue("floor", double.NegativeInfinity);
+            if (Extra is not null) state.SaveValue("extra", Extra);
+        }
+
+        public override void LoadState(StateSection state)
+        {
+            Best = state.LoadValue<double>("best");
+            Worst = state.LoadValue<double>("worst");
+            Assert.That(state.LoadValue<double>("floor"), Is.EqualTo(double.NegativeInfinity));
+        }
+    }
+
+    [Test]
+    public void A_callback_state_of_non_finite_numbers_is_saved_and_resumed()
+    {
+        using var folder = new TempFolder();
+        var options = Options() with { Steps = 5, CheckpointEvery = 0 };
+        var first = new BestLoss();
+        var trainer = new Trainer(options);
+        using (var model = trainer.CreateModel(_data)) Train(options, model, folder.Path, callbacks: first);
+        var checkpoint = CheckpointFile.Read(CheckpointStore.List(folder.Path)[0]);
+
+        var resumed = new BestLoss();
+        using var again = trainer.CreateModel(_data);
+        Train(options with { Steps = 6 }, again, folder.File("resumed"), checkpoint, callbacks: resumed);
+
+        Assert.That(double.IsNaN(resumed.Worst), Is.True, "NaN came back as NaN");
+        Assert.That(resumed.Best, Is.LessThanOrEqualTo(first.Best));
+    }
+
+    private sealed class Node
+    {
+        public Node? Next { get; set; }
+    }
+
+    [Test]
+    public void A_callback_state_a_checkpoint_cannot_hold_is_refused_before_the_first_step_naming_the_callback_and_value()
+    {
+        var cycle = new Node();
+        cycle.Next = cycle;
+        foreach (object extra in new object[] { new Action(() => { }), cycle })
+        {
+            using var folder = new TempFolder();
+            var trainer = new Trainer(Options());
+            using var model = trainer.CreateModel(_data);
+            int steps = 0;
+
+            var error = Assert.Throws<ArgumentException>(() => Train(Options(), model, folder.Path, callbacks:
+                [new TrainingObserver { StepCompleted = _ => steps++ }, new BestLoss { Extra = extra }]))!;
+
+            Assert.That(error.Message, Does.StartWith($"section callback.BestLoss: value extra ({extra.GetType().Name}) cannot be saved in a checkpoint (")
+                .And.EndWith("save numbers, strings, booleans, or records and lists of them."));
+            Assert.That(steps, Is.Zero, "refused before training, not when a checkpoint was due");
+            Assert.That(CheckpointStore.List(folder.Path), Is.Empty);
+        }
+    }
+
+    [Test]
+    public void A_checkpoint_folder_that_is_a_file_is_one_sentence_naming_it()
+    {
+        using var folder = new TempFolder();
+        string file = folder.File("a-file");
+        File.WriteAllText(file, "not a folder");
+
+        var here = Assert.Throws<IOException>(() => new CheckpointStore(file))!;
+        var below = Assert.Throws<IOException>(() => new CheckpointStore(Path.Combine(file, "runs")))!;
+
+        Assert.That(here.Message, Is.EqualTo($"cannot keep checkpoints in {file}: it is a file, not a folder; choose a folder."));
+        Assert.That(below.Message, Is.EqualTo($"cannot keep checkpoints in {Path.Combine(file, "runs")}: {file} is a file, not a folder; choose a path in a folder."));
+    }
 }

@@ -11,6 +11,9 @@ internal sealed class StallWarning(int window, int classes, Func<string, string>
 {
     private readonly StallDetector _detector = new(window, classes);
 
+    /// <summary>Its section of a checkpoint.</summary>
+    public const string SectionName = CheckpointRules.CallbackPrefix + nameof(StallWarning);
+
     public override void OnStepReported(TrainingContext context, StepMetrics metrics)
     {
         if (_detector.Observe(metrics) is not { } stall) return;
