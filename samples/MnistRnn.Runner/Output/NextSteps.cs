@@ -1,3 +1,5 @@
+using MnistRnn.Runner.Platform;
+
 namespace MnistRnn.Runner.Output;
 
 /// <summary>
@@ -34,12 +36,10 @@ internal static class NextSteps
         for (int i = 0; i < commands.Count; i++) error.WriteLine((i == 0 ? "next: " : "      ") + commands[i]);
     }
 
-    // A path as the user would type it here (relative to the current folder when inside it), quoted when it holds
-    // anything a shell would split or expand.
+    // A path as the user would type it here (relative to the current folder when inside it), quoted for a shell.
     private static string Quoted(string path)
     {
         string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
-        string shown = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
-        return shown.Length > 0 && shown.All(c => char.IsLetterOrDigit(c) || "/\\._-:+=@,".Contains(c)) ? shown : "'" + shown.Replace("'", "'\\''") + "'";
+        return ShellWord.Quoted(relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative);
     }
 }

@@ -100,6 +100,7 @@ internal sealed class SweepCommand(RunnerConsole console)
             throw new UserErrorException(ExitCodes.InvalidArguments,
                 $"The plan has {plan.Trials.Count} trials, more than {TrialsWithoutConfirmation}; check it with --print-plan, then run it with --yes.");
         string dataFolder = Path.GetFullPath(DataFolder.Resolve(parse.GetValue(_data)));
+        if (engine == Engine.Slurm) SlurmJob.EnsureScriptable(folder, dataFolder, parse.GetValue(_partition));
 
         SweepFolder.Prepare(folder, plan);
         var pending = TrialFolder.All(folder, plan).Where(t => t.ReadResult() is not { IsFinal: true }).ToList();

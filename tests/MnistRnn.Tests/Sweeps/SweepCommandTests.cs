@@ -66,6 +66,8 @@ public sealed class SweepCommandTests
     [TestCase(new[] { "--seeds", "1-101" }, "The plan has 101 trials, more than 100; check it with --print-plan, then run it with --yes.")]
     [TestCase(new[] { "--runs", "lstm", "lstm" }, "--runs: 'lstm' is given twice")]
     [TestCase(new[] { "--time-limit", "soon" }, "--time-limit soon: give a time sbatch reads")]
+    [TestCase(new[] { "--on", "slurm", "--partition", "gpu\n#SBATCH --wrap=x" }, "--partition: 'gpu?#SBATCH --wrap=x' holds a control character")]
+    [TestCase(new[] { "--on", "slurm", "--partition", "gpu;rm" }, "--partition: 'gpu;rm' is not a partition name")]
     public void Bad_input_is_one_sentence_and_exit_2_before_anything_is_written(string[] args, string message)
     {
         var result = RunnerInProcess.Run(["sweep", "--data", _data, "--out", _folder.File("sweep"), .. args]);

@@ -1,3 +1,5 @@
+using MnistRnn.Runner;
+using MnistRnn.Tests.Support;
 using MnistRnn.Runner.Report;
 using MnistRnn.Runner.Sweep;
 
@@ -32,11 +34,72 @@ public sealed class SweepPartsTests
 
         Assert.That(script, Does.StartWith("#!/bin/bash\n"));
         Assert.That(script, Does.Contain("#SBATCH --array=0-2,4%3\n").And.Contain("#SBATCH --cpus-per-task=2\n").And.Contain("#SBATCH --time=02:00:00\n")
-            .And.Contain("#SBATCH --output=/shared/sweep/trials/%4a/slurm-%A_%a.out\n").And.Contain("#SBATCH --requeue\n")
+            .And.Contain("#SBATCH --output=\"/shared/sweep/trials/%4a/slurm-%A_%a.out\"\n").And.Contain("#SBATCH --requeue\n")
             .And.Contain("#SBATCH --partition=gpu\n").And.Contain("#SBATCH --gres=gpu:1\n"));
-        Assert.That(script, Does.Contain("'sweep' '--out' '/shared/sweep' '--data' '/shared/mnist' --trial \"$SLURM_ARRAY_TASK_ID\"\n"));
+        Assert.That(script, Does.Contain(" sweep --out /shared/sweep --data /shared/mnist --trial \"$SLURM_ARRAY_TASK_ID\"\n"));
+        Assert.That(SlurmJob.Script("/shared/my sweep's", plan, [0], new SlurmJob.Request(null, null, "10", Gpu: false), "/d", "tuned"),
+            Does.Contain("#SBATCH --output=\"/shared/my sweep's/trials/%4a/slurm-%A_%a.out\"\n").And.Contain(" --out '/shared/my sweep'\\''s' "));
         Assert.That(SlurmJob.Script("/s", plan, [0], new SlurmJob.Request(null, null, "10", Gpu: false), "/d", "tuned"),
             Does.Contain("#SBATCH --array=0\n").And.Contain("#SBATCH --cpus-per-task=1\n").And.Not.Contain("--gres").And.Not.Contain("--partition"));
+    }
+
+    [TestCase("/s\n#SBATCH --wrap=x", "/d", null, "--out: '/s?#SBATCH --wrap=x' holds a control character")]
+    [TestCase("/s", "/d\r", null, "--data: '/d?' holds a control character")]
+    [TestCase("/s", "/d", "gpu\nhostile", "--partition: 'gpu?hostile' holds a control character")]
+    [TestCase("/s", "/d", "gpu --wrap", "--partition: 'gpu --wrap' is not a partition name")]
+    [TestCase("/s\"x", "/d", null, "--out: /s\"x holds a double quote")]
+    public void A_value_that_would_break_the_slurm_script_is_refused_naming_its_flag(string sweep, string data, string? partition, string message)
+    {
+        var plan = SweepPlan.Create(null, null, [], [], [1], threads: 1);
+
+        var error = Assert.Throws<UserErrorException>(() => SlurmJob.Script(sweep, plan, [0], new SlurmJob.Request(null, partition, "10", Gpu: false), data, "tuned"))!;
+
+        Assert.That(error.ExitCode, Is.EqualTo(2));
+        Assert.That(error.Message, Does.StartWith(message));
+    }
+
+    [TestCase("echo 4242", "4242", TestName = "sbatch's answer is its job id")]
+    [TestCase("echo '4242;cluster-a'", "4242", TestName = "sbatch's answer on a federation names the cluster too")]
+    [TestCase("printf '\\033[31m1337\\033[0m\\n'", "sbatch answered '?[31m1337?[0m', which is not a job id", TestName = "An answer with escape codes is not echoed as a job id")]
+    [TestCase("head -c 100000000 /dev/zero | tr '\\0' 7", "sbatch answered '777", TestName = "An answer of 100 MB is read no further than a job id could be")]
+    [TestCase("echo 'Submitted batch job 42'", "which is not a job id", TestName = "An answer in another format is not a job id")]
+    [TestCase("echo 'sbatch: error: invalid partition' >&2; exit 1", "sbatch refused", TestName = "A refusal quotes sbatch")]
+    [TestCase("sleep 20", "sbatch did not answer within 1 s", TestName = "A hung sbatch is given up on")]
+    public void Sbatchs_answer_is_read_strictly_and_in_bounded_time(string body, string expected)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("sbatch runs on Linux; the fake one is a POSIX shell script");
+            return;
+        }
+        using var folder = new TempFolder();
+        string fake = folder.File("sbatch");
+        File.WriteAllText(fake, $"#!/bin/sh\n{body}\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string? path = Environment.GetEnvironmentVariable("PATH");
+        var timeout = SlurmJob.SubmitTimeout;
+        Environment.SetEnvironmentVariable("PATH", $"{folder.Path}:{path}");
+        SlurmJob.SubmitTimeout = TimeSpan.FromSeconds(1);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            if (!expected.Contains(' '))
+            {
+                Assert.That(SlurmJob.Submit(folder.File("sweep.sbatch"), folder.Path), Is.EqualTo(expected));
+                return;
+            }
+            var error = Assert.Throws<UserErrorException>(() => SlurmJob.Submit(folder.File("sweep.sbatch"), folder.Path))!;
+            Assert.That(error.ExitCode, Is.EqualTo(ExitCodes.SchedulerRefused));
+            Assert.That(error.Message, Does.Contain(expected));
+            Assert.That(error.Message.Any(char.IsControl), Is.False, "one printable line");
+            Assert.That(error.Message.Length, Is.LessThan(600));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+            SlurmJob.SubmitTimeout = timeout;
+        }
     }
 
     [TestCase("01:00:00", true)]
