@@ -71,6 +71,8 @@ internal sealed class BenchCommand(RunnerConsole console)
             _ => [Precision.Float32],
         };
 
+        if (precisions.Contains(Precision.Bf16Mixed) && device.type == TorchSharp.DeviceType.CPU && BFloat16Hardware.OfThisCpu() is { HasIt: false } cpu)
+            _console.Error.WriteLine($"warning: {cpu.Description}, so the bf16-mixed rows run emulated, several times slower than float32.");
         _console.Out.WriteLine($"device {device}, step mode {stepMode}, threads {get_num_threads()}, {Environment.ProcessorCount} logical cores, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, libtorch {__version__}");
         double loadSeconds = Median(repeats, () => Time(() => DataFolder.Load(dataFolder, device).Dispose()));
         _console.Out.WriteLine($"load and verify MNIST: {loadSeconds:F3} s");

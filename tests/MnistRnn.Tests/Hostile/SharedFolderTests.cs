@@ -26,7 +26,7 @@ public sealed class SharedFolderTests
     {
         string shared = _folder.File("shared");
         using var first = RunnerProcess.Start("train", "--data", _data, "--steps", "1000000", "--batch-size", "10", "--log-every", "10",
-            "--device", "cpu", "--out", shared);
+            "--device", "cpu", "--threads", "1", "--out", shared);
         var firstError = first.StandardError.ReadToEndAsync();
         try
         {

@@ -21,7 +21,7 @@ public sealed class TrainCommandProcessTests
         string data = IdxWriter.Folder(_folder.File("data"), trainCount: 40, testCount: 20);
         string logDir = _folder.File("events");
         using var process = RunnerProcess.Start("train", "--data", data, "--steps", "1000000", "--batch-size", "10", "--log-every", "10",
-            "--device", "cpu", "--out", _folder.File("checkpoints"), "--logdir", logDir);
+            "--device", "cpu", "--threads", "1", "--out", _folder.File("checkpoints"), "--logdir", logDir);
         var error = process.StandardError.ReadToEndAsync();
         Assert.That(process.StandardOutput.ReadLine(), Does.StartWith("step 10, "), "training started");
 
@@ -59,7 +59,7 @@ public sealed class TrainCommandProcessTests
         Assume.That(SignalIsIgnored(number), Is.False, $"this test process was started with SIG{signal} ignored, so its children cannot be stopped by it");
         string data = IdxWriter.Folder(_folder.Path, trainCount: 40, testCount: 20);
         using var process = RunnerProcess.Start("train", "--data", data, "--steps", "1000000", "--batch-size", "10", "--log-every", "10",
-            "--device", "cpu", "--out", _folder.File("checkpoints"));
+            "--device", "cpu", "--threads", "1", "--out", _folder.File("checkpoints"));
         var error = process.StandardError.ReadToEndAsync();
         Assert.That(process.StandardOutput.ReadLine(), Does.StartWith("step 10, "), "training started");
 
