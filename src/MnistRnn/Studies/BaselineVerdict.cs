@@ -61,6 +61,7 @@ public sealed record BaselineVerdict(BaselineOutcome Outcome, ScoreDistribution 
                 BaselineOutcome.Improved => string.Create(invariant, $"Improved: the median is {shift:F4} above the baseline's, more than the tolerance {Tolerance:F4}."),
                 _ => string.Create(invariant, $"Matched: the median is within {Tolerance:F4} of the baseline's ({shift:+0.0000;-0.0000;0})."),
             });
+            if (OtherConditions is { } conditions) text.AppendLine(conditions);
             var rows = new List<(string Label, string Baseline, string Received)>
             {
                 ("", $"baseline ({Expected.Threads} thread{(Expected.Threads == 1 ? "" : "s")})", $"received ({Received.Threads} thread{(Received.Threads == 1 ? "" : "s")})"),
@@ -75,6 +76,26 @@ public sealed record BaselineVerdict(BaselineOutcome Outcome, ScoreDistribution 
             text.Append($"  received machine: {Received.Machine}");
             if (accept is not null) text.AppendLine().Append(accept);
             return text.ToString();
+        }
+    }
+
+    /// <summary>
+    /// One sentence naming what differs between the conditions of the two distributions (the seeds, the thread count, the
+    /// machine), which can move a score as much as a change of the model can; null when they were measured alike.
+    /// </summary>
+    public string? OtherConditions
+    {
+        get
+        {
+            if (Expected is null) return null;
+            var differences = new List<string>();
+            long[] expectedSeeds = [.. Expected.Scores.Select(s => s.Seed).Order()], receivedSeeds = [.. Received.Scores.Select(s => s.Seed).Order()];
+            if (!expectedSeeds.SequenceEqual(receivedSeeds))
+                differences.Add($"other seeds (the baseline's {string.Join(", ", expectedSeeds)}, received {string.Join(", ", receivedSeeds)})");
+            if (Expected.Threads != Received.Threads) differences.Add($"another thread count ({Received.Threads} against the baseline's {Expected.Threads})");
+            if (Expected.Machine != Received.Machine) differences.Add("another machine (below)");
+            return differences.Count == 0 ? null
+                : $"Note: the received distribution was measured with {string.Join(", ", differences)}; each rounds differently, so the comparison may show that rather than a change of the model.";
         }
     }
 

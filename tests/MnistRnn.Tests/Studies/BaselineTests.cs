@@ -157,4 +157,33 @@ public sealed class BaselineTests
 
         Assert.That(constraint.Description, Does.EndWith(Path.Combine("/src/tests", "gru-waves.baseline.json")));
     }
+
+    [TestCase("../outside")]
+    [TestCase("a\\b")]
+    [TestCase("sub/name")]
+    [TestCase("..")]
+    [TestCase("tab\tname")]
+    [TestCase("../up.baseline.json")]
+    public void A_baseline_name_that_is_not_one_file_name_is_refused(string name)
+    {
+        var error = Assert.Throws<ArgumentException>(() => Matches.Baseline(name, testFile: "/src/tests/GruTests.cs"))!;
+
+        Assert.That(error.Message, Does.Contain("a baseline's name is one file name"));
+        Assert.That(error.ParamName, Is.EqualTo("name"));
+    }
+
+    [Test]
+    public void A_comparison_under_other_conditions_says_which_in_its_message()
+    {
+        string baseline = _folder.File("gru.baseline.json");
+        BaselineFile.Write(new ScoreDistribution([new(1, 0.98), new(2, 0.982), new(3, 0.984)], 2, "machine A"), baseline);
+
+        var same = Baseline.Check(new ScoreDistribution([new(1, 0.98), new(2, 0.982), new(3, 0.984)], 2, "machine A"), baseline, accept: false);
+        var other = Baseline.Check(new ScoreDistribution([new(4, 0.98), new(5, 0.982)], 1, "machine B"), baseline, accept: false);
+
+        Assert.That(same.OtherConditions, Is.Null);
+        Assert.That(other.OtherConditions, Is.EqualTo("Note: the received distribution was measured with other seeds (the baseline's 1, 2, 3, received 4, 5), " +
+            "another thread count (1 against the baseline's 2), another machine (below); each rounds differently, so the comparison may show that rather than a change of the model."));
+        Assert.That(other.Message, Does.Contain(other.OtherConditions));
+    }
 }
