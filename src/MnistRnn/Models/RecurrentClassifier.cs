@@ -115,6 +115,10 @@ public sealed class RecurrentClassifier : nn.Module<Tensor, Tensor>
     /// <summary>The recurrent cell.</summary>
     public CellKind Cell => Options.Cell;
 
+    /// <summary>The recurrent cell: the name <see cref="Cell"/> had in 0.1; it goes in 0.3.</summary>
+    [Obsolete("Renamed to Cell in 0.2; Kind goes in 0.3.")]
+    public CellKind Kind => Cell;
+
     /// <summary>Features per step.</summary>
     public int InputSize => Options.InputSize;
 

@@ -28,6 +28,14 @@ public sealed record TrainingOptions
     [RunDefining]
     public CellKind Cell { get; init; } = CellKind.Lstm;
 
+    /// <summary>The recurrent cell: the name <see cref="Cell"/> had in 0.1; it goes in 0.3.</summary>
+    [Obsolete("Renamed to Cell in 0.2; Model goes in 0.3.")]
+    public CellKind Model
+    {
+        get => Cell;
+        init => Cell = value;
+    }
+
     /// <summary>Optimizer steps (mini-batches) to train for. Default: 5000.</summary>
     [Setting("steps", "Training steps (mini-batches).",
         FileKey = "steps")]

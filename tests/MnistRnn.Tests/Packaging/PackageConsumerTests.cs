@@ -44,6 +44,25 @@ public sealed class PackageConsumerTests
         Assert.That(Regex.Matches(readme, @"\]\((?!https?://)[^)]*\)").Select(m => m.Value), Is.Empty);
     }
 
+    [Test]
+    public void The_packages_release_notes_are_this_versions_section_of_the_changelog()
+    {
+        using var folder = new TempFolder();
+        var pack = Dotnet(RepositoryPaths.Root, "pack", "src/MnistRnn.NUnit", "-c", "Release", "-o", folder.Path);
+        Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Output + pack.Error);
+        string package = Directory.GetFiles(folder.Path, "MnistRnn.NUnit.*.nupkg").Single(p => !p.EndsWith(".snupkg", StringComparison.Ordinal));
+        string version = Path.GetFileNameWithoutExtension(package)["MnistRnn.NUnit.".Length..];
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+        using var reader = new StreamReader(zip.GetEntry("MnistRnn.NUnit.nuspec")!.Open());
+        string notes = System.Xml.Linq.XDocument.Parse(reader.ReadToEnd()).Descendants().Single(e => e.Name.LocalName == "releaseNotes").Value;
+
+        string changelog = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "CHANGELOG.md")).ReplaceLineEndings("\n");
+        Assert.That(Regex.IsMatch(version, @"^\d+\.\d+\.\d+$"), Is.True, $"a SemVer release version: {version}");
+        Assert.That(notes, Does.StartWith($"## [{version}] - "), "the version's own section");
+        Assert.That(changelog, Does.Contain(notes.ReplaceLineEndings("\n")));
+        Assert.That(notes, Does.Not.Contain("\n## ["), "and no other version's");
+    }
+
     /// <summary>
     /// The library page's own-data example: it makes its data, trains, evaluates, saves, reloads, classifies a plain array, and
     /// prints the reloaded model's accuracy on its last line. The time it takes is printed, not asserted (the issue asks for under two minutes on 2 cores).

@@ -61,11 +61,24 @@ public sealed class TrainingOptionsTests
         Assert.That(settings.Select(s => s.FileKey).OfType<string>(), Is.Unique, "checkpoint keys");
         Assert.That(settings.Where(s => s.ZeroMeansNull).Select(s => s.Type), Is.All.EqualTo(typeof(double?)), "0 stands for null only where null is a value");
         // Every property but the per-call probes is a declared setting; the probes are a library caller's, never a file's.
-        Assert.That(typeof(TrainingOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Except(settings.Select(s => s.Property)),
+        Assert.That(typeof(TrainingOptions).GetProperties().Where(p => p.CanWrite && !p.IsDefined(typeof(ObsoleteAttribute), false))
+                .Select(p => p.Name).Except(settings.Select(s => s.Property)),
             Is.EqualTo(new[] { nameof(TrainingOptions.GradientFlowSteps) }));
         var ema = TrainingSetting.Of(nameof(TrainingOptions.EmaDecay))!;
         Assert.That((ema.Flag, ema.FileKey, ema.Default, ema.DefinesRun), Is.EqualTo(("ema", "ema_decay", (object?)null, true)));
         Assert.That(ema.With(new TrainingOptions(), 0.9), Is.EqualTo(new TrainingOptions { EmaDecay = 0.9 }));
+    }
+
+    [Test]
+    public void A_program_written_against_0_1_still_compiles_and_means_the_same()
+    {
+#pragma warning disable CS0618 // The renamed members under test.
+        var options = new TrainingOptions { Model = CellKind.Gru };
+        Assert.That((options.Cell, options.Model), Is.EqualTo((CellKind.Gru, CellKind.Gru)));
+        using var model = new RecurrentClassifier(CellKind.Irnn, 4, 8, 2);
+        Assert.That(model.Kind, Is.EqualTo(CellKind.Irnn));
+#pragma warning restore CS0618
+        Assert.That(options, Is.EqualTo(new TrainingOptions { Cell = CellKind.Gru }), "the forwarder adds no state");
     }
 
     [Test]
