@@ -18,7 +18,9 @@ internal static class SystemLoad
     /// <summary>
     /// The CPU time other work took on the CPUs this process may run on, in CPUs (1.0: one CPU busy all the time), and
     /// how many CPUs that is; null where the system does not publish the counters. The calling thread sleeps meanwhile,
-    /// so other work is everything else, this process's other threads included (another training beside this one).
+    /// so other work is everything else, this process's other threads included (another training beside this one), but
+    /// for the process that launched this one: <c>dotnet run</c> keeps a CPU busy for seconds after it starts the program
+    /// it built, and waits for it after that, so its work is not work that a run trains beside.
     /// </summary>
     public static (double Busy, int Cpus)? Measure()
     {
@@ -26,10 +28,17 @@ internal static class SystemLoad
         try
         {
             var allowed = AllowedCpus(File.ReadAllText("/proc/self/status"));
+            string? launcher = LauncherStat();
+            long? launcherBefore = CpuTicks(launcher);
             var before = Counters(ReadStat());
             Thread.Sleep(Window);
             var after = Counters(ReadStat());
-            return Busy(before, after, allowed);
+            long? launcherAfter = CpuTicks(launcher);
+            var load = Busy(before, after, allowed);
+            if (load is not (double busy, int cpus) || launcherBefore is not long start || launcherAfter is not long end) return load;
+            // Ticks of the kernel's clock, as /proc/stat counts them: the launcher's share is its ticks over one CPU's.
+            double ticksPerCpu = after.Where(c => before.ContainsKey(c.Key)).Select(c => c.Value.Total - before[c.Key].Total).DefaultIfEmpty(0).Average();
+            return ticksPerCpu > 0 ? (Math.Max(0, busy - (end - start) / ticksPerCpu), cpus) : load;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
         {
@@ -96,6 +105,42 @@ internal static class SystemLoad
             for (int cpu = first; cpu <= last; cpu++) cpus.Add(cpu);
         }
         return cpus;
+    }
+
+    // The stat file of the process that started this one, unless that is init (which launches nothing that waits for it).
+    private static string? LauncherStat()
+    {
+        var self = StatFields(File.ReadAllText("/proc/self/stat"));
+        return self is not null && int.TryParse(self[1], NumberStyles.None, CultureInfo.InvariantCulture, out int parent) && parent > 1
+            ? $"/proc/{parent}/stat" : null;
+    }
+
+    /// <summary>User and system time of the process whose stat file is <paramref name="path"/>, in clock ticks; null when it cannot be read (it has ended).</summary>
+    private static long? CpuTicks(string? path)
+    {
+        if (path is null) return null;
+        try
+        {
+            var fields = StatFields(File.ReadAllText(path));
+            return fields is not null && long.TryParse(fields[11], NumberStyles.None, CultureInfo.InvariantCulture, out long user)
+                && long.TryParse(fields[12], NumberStyles.None, CultureInfo.InvariantCulture, out long system) ? user + system : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The fields of a <c>/proc/PID/stat</c> line after the command's name, which may hold spaces and parentheses: state,
+    /// ppid, ... (index 11 is utime, 12 stime); null when the line is not one.
+    /// </summary>
+    internal static string[]? StatFields(string stat)
+    {
+        int end = stat.LastIndexOf(')');
+        if (end < 0 || stat.Length > 4096) return null;
+        var fields = stat[(end + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 12 ? fields : null;
     }
 
     // Far more CPUs than any machine has, so that a crafted range cannot make a set of billions.

@@ -44,12 +44,40 @@ public static class TorchThreads
     /// </summary>
     internal const double TakenCpuShare = 0.5;
 
-    /// <summary>The thread count for this machine's load as it is now, and why; takes <see cref="SystemLoad.Window"/> whatever the load.</summary>
+    /// <summary>
+    /// The thread count for this machine's load as it is now, and why; takes <see cref="SystemLoad.Window"/> on a quiet
+    /// machine, and up to <see cref="LastingLoadWindow"/> on a busy one (<see cref="LastingLoad"/>).
+    /// </summary>
     internal static ThreadChoice ForThisMachine()
     {
         var topology = HostTopology();
         double physicalPerLogical = topology is (int logical, int physical) ? physical / (double)logical : 1;
-        return Decide(PhysicalCores(), physicalPerLogical, SystemLoad.Measure());
+        return Decide(PhysicalCores(), physicalPerLogical, LastingLoad(SystemLoad.Measure, Thread.Sleep));
+    }
+
+    /// <summary>How long the load must last to count: the readings it takes at most, and the pause between two.</summary>
+    internal const int LastingLoadReadings = 4;
+    internal static readonly TimeSpan LastingLoadPause = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a busy machine is watched before its load counts: about 1 s.</summary>
+    internal static TimeSpan LastingLoadWindow => LastingLoadReadings * SystemLoad.Window + (LastingLoadReadings - 1) * LastingLoadPause;
+
+    /// <summary>
+    /// The load that lasts: a reading that finds a CPU taken is read again, up to <see cref="LastingLoadReadings"/> times
+    /// <see cref="LastingLoadPause"/> apart, and the least busy reading counts. Work that ends within a second (the build
+    /// <c>dotnet run</c> has just finished, this process's own start-up) is not the load a run trains beside for minutes,
+    /// and chose 1 thread on an idle machine three times in three; a busy loop reads the same every time. A quiet
+    /// machine is read once.
+    /// </summary>
+    internal static (double Busy, int Cpus)? LastingLoad(Func<(double Busy, int Cpus)?> measure, Action<TimeSpan> pause)
+    {
+        var least = measure();
+        for (int reading = 1; reading < LastingLoadReadings && least is { Busy: >= 1 - TakenCpuShare }; reading++)
+        {
+            pause(LastingLoadPause);
+            if (measure() is { } again && (least is null || again.Busy < least.Value.Busy)) least = again;
+        }
+        return least;
     }
 
     /// <summary>
@@ -63,7 +91,8 @@ public static class TorchThreads
             return new(physicalCores, ThreadSource.Load, $"this system publishes no CPU load figures, so all {cores} this process may use");
         int taken = (int)Math.Floor(busy + TakenCpuShare);
         int threads = Math.Clamp((int)Math.Floor((cpus - taken) * physicalPerLogical), 1, physicalCores);
-        string measured = $"other work kept {busy:F2} of the {cpus} CPUs this process may run on busy over {SystemLoad.Window.TotalMilliseconds:F0} ms";
+        string measured = $"other work kept {busy:F2} of the {cpus} CPUs this process may run on busy over {SystemLoad.Window.TotalMilliseconds:F0} ms" +
+            (taken > 0 ? $", and did in every reading over {LastingLoadWindow.TotalSeconds:F1} s" : "");
         return new(threads, ThreadSource.Load, threads == physicalCores
             ? $"{measured}, which leaves all {cores} this process may use"
             : $"{measured}, which leaves {threads} of the {cores} this process may use");

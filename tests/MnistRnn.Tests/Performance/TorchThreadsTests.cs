@@ -28,6 +28,31 @@ public sealed class TorchThreadsTests
         Assert.That(choice.Reason, Does.Contain($"{busy:F2} of the {cpus} CPUs").And.Contain($"{physicalCores} physical cores"));
     }
 
+    [TestCase(new[] { 0.05 }, 0.05, 0, TestName = "A quiet machine is read once")]
+    [TestCase(new[] { 1.0, 0.1 }, 0.1, 1, TestName = "Load that ends within a second (a build, a start-up) does not count")]
+    [TestCase(new[] { 1.0, 0.9, 1.1, 0.95 }, 0.9, 3, TestName = "Load that lasts counts, at its least, after about a second")]
+    [TestCase(new[] { 2.0, 1.0, 1.0, 1.0 }, 1.0, 3, TestName = "Two loops, one of them ending: the one that lasts")]
+    public void Only_load_that_lasts_counts(double[] readings, double counted, int pauses)
+    {
+        int read = 0, paused = 0;
+
+        var load = TorchThreads.LastingLoad(() => (readings[read++], 2), _ => paused++);
+
+        Assert.That(load, Is.EqualTo(((double, int)?)(counted, 2)));
+        Assert.That((read, paused), Is.EqualTo((pauses + 1, pauses)));
+        Assert.That(TorchThreads.LastingLoad(() => null, _ => paused++), Is.Null, "no figures, no waiting");
+    }
+
+    [Test]
+    public void A_process_stat_line_is_read_after_its_command_name_whatever_that_holds()
+    {
+        var fields = SystemLoad.StatFields("4242 (dotnet run) (x) S 99 4242 4242 0 -1 4194560 100 0 0 0 531 47 0 0 20 0 12 0 300");
+
+        Assert.That((fields![0], fields[1], fields[11], fields[12]), Is.EqualTo(("S", "99", "531", "47")), "state, parent, user and system ticks");
+        Assert.That(SystemLoad.StatFields("no parentheses here"), Is.Null);
+        Assert.That(SystemLoad.StatFields("1 (short) S 0"), Is.Null);
+    }
+
     [Test]
     public void Without_load_figures_all_physical_cores()
     {
