@@ -18,7 +18,10 @@ internal static class ExitCodes
 }
 
 /// <summary>A failure the user can fix: one sentence and an exit code, never a stack trace.</summary>
-internal sealed class UserErrorException(int exitCode, string message) : Exception(message)
+internal class UserErrorException(int exitCode, string message) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
 }
+
+/// <summary>A folder that another run holds (exit 2): callers that wait or move on catch this type, not an exit code.</summary>
+internal sealed class FolderBusyException(string message) : UserErrorException(ExitCodes.InvalidArguments, message);

@@ -25,7 +25,8 @@ internal sealed class FolderLock : IDisposable
     public string Folder { get; }
 
     /// <summary>Takes the lock of <paramref name="folder"/>, which must exist.</summary>
-    /// <exception cref="UserErrorException">Another run holds it (exit 2), or the lock file cannot be created (exit 5).</exception>
+    /// <exception cref="FolderBusyException">Another run holds it (exit 2).</exception>
+    /// <exception cref="UserErrorException">The lock file cannot be created (exit 5): the folder is read-only, or something else is in its place.</exception>
     public static FolderLock Acquire(string folder, string flag, bool folderIsNew = false)
     {
         string path = Path.Combine(folder, FileName);
@@ -36,8 +37,7 @@ internal sealed class FolderLock : IDisposable
         }
         catch (IOException) when (File.Exists(path))
         {
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"{flag}: another mnist-rnn run is using folder {folder}; wait for it to end or give another folder.");
+            throw new FolderBusyException($"{flag}: another mnist-rnn run is using folder {folder}; wait for it to end or give another folder.");
         }
         catch (Exception e) when (FileErrors.Refused(e))
         {

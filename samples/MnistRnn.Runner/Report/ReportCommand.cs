@@ -35,6 +35,8 @@ internal sealed class ReportCommand(RunnerConsole console)
     private int Run(ParseResult parse)
     {
         string folder = Path.GetFullPath(parse.GetValue(_folder)!);
+        if (File.Exists(folder))
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"report: {parse.GetValue(_folder)} is a file; give the --out folder of a sweep.");
         if (!Directory.Exists(folder))
             throw new UserErrorException(ExitCodes.InvalidArguments, $"report: folder {parse.GetValue(_folder)} does not exist; give the --out folder of a sweep.");
         var plan = SweepFolder.ReadPlan(folder);

@@ -54,14 +54,23 @@ internal sealed class SweepReport
     public IReadOnlyList<string> Pooled { get; }
 
     /// <summary>The report of the sweep in <paramref name="folder"/>; trials differing only in a <paramref name="pooled"/> axis share a row.</summary>
+    /// <exception cref="UserErrorException">A pooled axis is not one of the plan's (exit 2), or a trial's files are not a sweep's (exit 3).</exception>
     public static SweepReport Create(string folder, SweepPlan plan, IReadOnlyList<string> pooled)
     {
+        var axes = plan.Configurations.SelectMany(c => c.Split(' ')).Where(w => w.Contains('=')).Select(w => w[..w.IndexOf('=')]).Distinct().ToList();
+        if (pooled.FirstOrDefault(key => !axes.Contains(key)) is { } unknown)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--pool {unknown}: the sweep has no such axis; {(axes.Count == 0 ? "it varies nothing" : $"its axes are {string.Join(", ", axes)}")}.");
         var finished = new List<(string Configuration, FinishedTrial Trial)>();
         var missing = new List<MissingTrial>();
         foreach (var trial in TrialFolder.All(folder, plan))
         {
             string configuration = RowLabel(trial.Trial.Configuration, pooled);
+            trial.EnsureOwnFolder();
             var result = trial.ReadResult();
+            if (result is { IsFinal: true } && TrialSummary.Problem(trial.Summary) is { } problem)
+                throw new UserErrorException(ExitCodes.InvalidData,
+                    $"{trial.Summary} is not a summary train writes ({problem}); delete it and the trial's result.json to have the sweep train trial {trial.Trial.Number} again.");
             var summary = TrialSummary.Read(trial.Summary);
             if (result is { Status: TrialResult.Diverged })
                 finished.Add((configuration, new FinishedTrial(trial.Trial.Number, trial.Trial.Seed, trial.Trial.Threads, null, null, summary?.TrainSeconds ?? 0,

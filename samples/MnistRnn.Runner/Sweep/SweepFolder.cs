@@ -42,15 +42,12 @@ internal static class SweepFolder
         {
             throw new UserErrorException(ExitCodes.OutputNotWritable, $"--out: cannot create folder {folder} ({e.Message}).");
         }
+        // Checked before the lock, so that a refused folder (wherever a link leads) gets no lock file; then again under it.
+        EnsureHolds(folder, plan);
         using var claim = AcquireWaiting(folder);
+        bool planned = EnsureHolds(folder, plan);
         string planPath = Path.Combine(folder, PlanFile);
-        bool planned = File.Exists(planPath);
-        if (planned && SweepPlan.Read(planPath).DifferenceFrom(plan) is { } difference)
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"--out: {folder} holds another sweep's plan ({difference}); run that sweep's own command again to continue it, or give a new folder.");
-        if (!planned && Directory.EnumerateFileSystemEntries(folder).Any(e => Path.GetFileName(e) != FolderLock.FileName))
-            throw new UserErrorException(ExitCodes.InvalidArguments,
-                $"--out: folder {folder} already holds files but no sweep plan; give a new folder so they are not mixed with a sweep.");
+        foreach (var trial in TrialFolder.All(folder, plan)) trial.EnsureOwnFolder();
         try
         {
             // A trial folder someone removed is made again from the plan.
@@ -68,6 +65,20 @@ internal static class SweepFolder
         }
     }
 
+    // Whether the folder holds this plan (true) or is free for it (false).
+    private static bool EnsureHolds(string folder, SweepPlan plan)
+    {
+        string planPath = Path.Combine(folder, PlanFile);
+        bool planned = File.Exists(planPath);
+        if (planned && SweepPlan.Read(planPath).DifferenceFrom(plan) is { } difference)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--out: {folder} holds another sweep's plan ({difference}); run that sweep's own command again to continue it, or give a new folder.");
+        if (!planned && Directory.EnumerateFileSystemEntries(folder).Any(e => Path.GetFileName(e) != FolderLock.FileName))
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"--out: folder {folder} already holds files but no sweep plan; give a new folder so they are not mixed with a sweep.");
+        return planned;
+    }
+
     private static FolderLock AcquireWaiting(string folder)
     {
         var deadline = DateTime.UtcNow + LockWait;
@@ -77,7 +88,7 @@ internal static class SweepFolder
             {
                 return FolderLock.Acquire(folder, "--out");
             }
-            catch (UserErrorException e) when (e.ExitCode == ExitCodes.InvalidArguments && DateTime.UtcNow < deadline)
+            catch (FolderBusyException) when (DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(100);
             }

@@ -45,9 +45,19 @@ internal sealed class SweepPlan
     public static SweepPlan Create(string? baseConfig, string? device, IReadOnlyList<RunSpec> runs, IReadOnlyList<SweepAxis> axes,
         IReadOnlyList<long> seeds, int threads)
     {
-        long count = Math.Max(1, runs.Count) * axes.Aggregate(1L, (product, axis) => product * axis.Values.Count) * seeds.Count;
-        if (count > MaxTrials)
-            throw new UserErrorException(ExitCodes.InvalidArguments, $"The plan would have {count:N0} trials, more than a sweep may hold ({MaxTrials:N0}); split it into several sweeps.");
+        // Checked: axes of thousands of values each multiply past 2^63, which would wrap to a count that passes the bound.
+        long? count;
+        try
+        {
+            count = checked(axes.Aggregate((long)Math.Max(1, runs.Count) * seeds.Count, (product, axis) => checked(product * axis.Values.Count)));
+        }
+        catch (OverflowException)
+        {
+            count = null;
+        }
+        if (count is not long trialCount || trialCount > MaxTrials)
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"The plan would have {(count is long n ? n.ToString("N0", CultureInfo.InvariantCulture) : "more than 2^63")} trials, more than a sweep may hold ({MaxTrials:N0}); split it into several sweeps.");
         var shared = new List<string>();
         if (baseConfig is not null) shared.AddRange(["--config", baseConfig]);
         if (device is not null) shared.AddRange(["--device", device]);
@@ -87,6 +97,12 @@ internal sealed class SweepPlan
                 trials.Add(new SweepTrial(trials.Count, label, seed, trialThreads, settings));
             }
         }
+        // Two labels for one run (lr=0.01 and lr=0.010, lstm and LSTM) would train it twice and count it twice in a row's spread.
+        var twice = trials.GroupBy(t => (t.Threads, Settings: t.Settings.ToJsonString())).FirstOrDefault(g => g.Count() > 1)?.Take(2).ToArray();
+        if (twice is [var first, var second])
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"trials {first.Number} ({first.Configuration}) and {second.Number} ({second.Configuration}) are the same run with the same seed; " +
+                "give each configuration once (a value written two ways, such as 0.01 and 0.010, is one value).");
         return new SweepPlan(trials);
     }
 

@@ -23,6 +23,37 @@ internal sealed class TrialFolder(string sweepFolder, SweepPlan plan, SweepTrial
     /// <summary>How the last attempt ended; null before any ended.</summary>
     public TrialResult? ReadResult() => TrialResult.Read(Result);
 
+    /// <summary>Throws when the trial's folder, or the sweep's <c>trials</c> folder, is a symbolic link.</summary>
+    /// <exception cref="UserErrorException">It is one (exit 3): it could lead to another trial's files or out of the sweep.</exception>
+    public void EnsureOwnFolder()
+    {
+        foreach (string path in new[] { System.IO.Path.GetDirectoryName(Path)!, Path })
+        {
+            if (new DirectoryInfo(path).LinkTarget is { } target)
+                throw new UserErrorException(ExitCodes.InvalidData,
+                    $"--out: {path} is a symbolic link (to {target}); a sweep's trial folders must be its own, so replace it with a folder, or remove it to have the sweep make it again.");
+        }
+    }
+
+    /// <summary>The first setting in which the trial's <c>config.json</c> differs from the plan's row, in a phrase; null when it matches.</summary>
+    public string? ConfigDifference()
+    {
+        System.Text.Json.Nodes.JsonObject? config;
+        try
+        {
+            config = System.Text.Json.Nodes.JsonNode.Parse(MnistRnn.IO.RegularFile.ReadAllBytes(Config, 1 << 20, "trial config")) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or FileNotFoundException || FileErrors.Refused(e))
+        {
+            return "it is not the JSON object of settings the sweep wrote";
+        }
+        if (config is null) return "it is not the JSON object of settings the sweep wrote";
+        var plan = Trial.Settings;
+        string? key = plan.Select(p => p.Key).Union(config.Select(p => p.Key))
+            .FirstOrDefault(k => !System.Text.Json.Nodes.JsonNode.DeepEquals(plan[k], config[k]));
+        return key is null ? null : $"{key} is {config[key]?.ToJsonString() ?? "unset"} there and {plan[key]?.ToJsonString() ?? "unset"} in the plan";
+    }
+
     /// <summary>The folders of every trial of <paramref name="plan"/> in <paramref name="sweepFolder"/>.</summary>
     public static IReadOnlyList<TrialFolder> All(string sweepFolder, SweepPlan plan) =>
         plan.Trials.Select(t => new TrialFolder(sweepFolder, plan, t)).ToList();

@@ -33,12 +33,13 @@ internal static class TrialRunner
     public static async Task<Outcome> RunAsync(TrialFolder folder, string dataFolder, string allocator, TextWriter report, CancellationToken cancellationToken)
     {
         var trial = folder.Trial;
+        folder.EnsureOwnFolder();
         FolderLock claim;
         try
         {
             claim = FolderLock.Acquire(folder.Path, "--trial");
         }
-        catch (UserErrorException e) when (e.ExitCode == ExitCodes.InvalidArguments)
+        catch (FolderBusyException)
         {
             report.WriteLine($"{trial}: another worker is running it");
             return Outcome.Busy;
@@ -51,6 +52,15 @@ internal static class TrialRunner
                 report.WriteLine($"{trial}: {Describe(done, folder)} (before)");
                 return Outcome.Final;
             }
+            // Its config is what it trains; one that no longer matches the plan's row would put another run under that row.
+            if (folder.ConfigDifference() is { } difference)
+                return Record(folder, report, new TrialResult(trial.Number, TrialResult.Failed, ExitCodes.InvalidData,
+                    $"{folder.Config} no longer matches the plan ({difference}); delete it and the next sweep writes it again from the plan", 0, trial.Threads, SeedStudy.ThisMachine));
+            // A crash after train wrote its summary but before this wrote the result leaves a finished trial: record it.
+            if (TrialSummary.Read(folder.Summary) is { } written)
+                return Record(folder, report, new TrialResult(trial.Number, double.IsFinite(written.TestLoss ?? double.NaN) ? TrialResult.Finished : TrialResult.Diverged,
+                    ExitCodes.Success, "recovered from its summary", 0, trial.Threads, SeedStudy.ThisMachine));
+            SetAsideFinishedCheckpoints(folder);
             bool resuming = CheckpointStore.List(folder.Checkpoints).Count > 0;
             string[] args =
             [
@@ -61,7 +71,16 @@ internal static class TrialRunner
             var clock = Stopwatch.StartNew();
             int exitCode;
             string? message;
-            using (var log = OpenLog(folder))
+            StreamWriter opened;
+            try
+            {
+                opened = OpenLog(folder);
+            }
+            catch (UserErrorException e)
+            {
+                return Record(folder, report, new TrialResult(trial.Number, TrialResult.Failed, e.ExitCode, e.Message, 0, trial.Threads, SeedStudy.ThisMachine));
+            }
+            using (var log = opened)
             {
                 log.WriteLine($"== {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z {(resuming ? "resuming" : "starting")} {trial}: mnist-rnn {string.Join(' ', args)}");
                 var errors = new LastLineWriter(log);
@@ -70,7 +89,9 @@ internal static class TrialRunner
             }
             if (exitCode == ExitCodes.Canceled)
             {
-                report.WriteLine($"{trial}: interrupted; the next sweep resumes it from its checkpoint");
+                report.WriteLine(CheckpointStore.List(folder.Checkpoints).Count > 0
+                    ? $"{trial}: interrupted; the next sweep resumes it from its checkpoint"
+                    : $"{trial}: interrupted before its first checkpoint; the next sweep starts it again");
                 return Outcome.Interrupted;
             }
             string status = exitCode switch
@@ -79,12 +100,26 @@ internal static class TrialRunner
                 ExitCodes.Diverged => TrialResult.Diverged,
                 _ => TrialResult.Failed,
             };
-            var result = new TrialResult(trial.Number, status, exitCode, exitCode == ExitCodes.Success ? null : message,
-                Math.Round(clock.Elapsed.TotalSeconds, 1), trial.Threads, SeedStudy.ThisMachine);
-            JsonOutput.Write(folder.Result, result, "--out");
-            report.WriteLine($"{trial}: {Describe(result, folder)}");
-            return result.IsFinal ? Outcome.Final : Outcome.Failed;
+            return Record(folder, report, new TrialResult(trial.Number, status, exitCode, exitCode == ExitCodes.Success ? null : message,
+                Math.Round(clock.Elapsed.TotalSeconds, 1), trial.Threads, SeedStudy.ThisMachine));
         }
+    }
+
+    private static Outcome Record(TrialFolder folder, TextWriter report, TrialResult result)
+    {
+        JsonOutput.Write(folder.Result, result, "--out");
+        report.WriteLine($"{folder.Trial}: {Describe(result, folder)}");
+        return result.IsFinal ? Outcome.Final : Outcome.Failed;
+    }
+
+    // A crash after the last step's checkpoint but before the summary leaves a run that train will not resume (nothing is
+    // left to train) and no figures: its checkpoints go aside, kept, and the trial trains again to the same weights.
+    private static void SetAsideFinishedCheckpoints(TrialFolder folder)
+    {
+        var checkpoints = CheckpointStore.List(folder.Checkpoints);
+        if (checkpoints.Count == 0 || folder.Trial.Settings["steps"]?.GetValue<int>() is not int steps || CheckpointStore.StepOf(checkpoints[0]) < steps) return;
+        string aside = $"{folder.Checkpoints}.unfinished-{DateTime.UtcNow:yyyyMMddHHmmss}";
+        Directory.Move(folder.Checkpoints, aside);
     }
 
     private static StreamWriter OpenLog(TrialFolder folder)

@@ -141,7 +141,7 @@ internal sealed class TrainCommand(RunnerConsole console)
             {
                 return EmptyFolder.Claim(folder, "--out");
             }
-            catch (UserErrorException e) when (e.ExitCode == ExitCodes.InvalidArguments && n < 100)
+            catch (FolderBusyException) when (n < 100)
             {
                 // Another run claimed it between the check and the lock: take the next name.
             }

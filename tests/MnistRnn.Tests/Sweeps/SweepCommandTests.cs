@@ -196,7 +196,7 @@ public sealed class SweepCommandTests
         var failed = RunnerInProcess.Run("sweep", "--config", _base, "--data", data, "--out", sweep, "--parallel", "1", "--seeds", "1-2");
 
         Assert.That(failed.ExitCode, Is.EqualTo(9), failed.Error);
-        Assert.That(failed.Error.Trim(), Does.StartWith("2 trials failed (0, 1); each one's train.log says why"));
+        Assert.That(failed.Error.Trim(), Does.StartWith("2 trials did not finish (0, 1); the lines above and each one's train.log say why"));
         using (var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(sweep, "trials", "0000", "result.json"))))
         {
             Assert.That(result.RootElement.GetProperty("status").GetString(), Is.EqualTo("failed"));
