@@ -83,7 +83,7 @@ public sealed class ValidationFlagsTests
         UserErrorAssert.OneSentence(Train("refused", value is null ? [flag] : [flag, value]), 2, message);
 
     [TestCase("--validation", "-1", "--validation must not be negative")]
-    [TestCase("--validation", "55", "--validation 55 leaves fewer than a batch of the 60 training images")]
+    [TestCase("--validation", "55", "--validation 55 leaves fewer than a step's 10 of the 60 training images")]
     [TestCase("--validate-every", "0", "--validate-every must be at least 1")]
     [TestCase("--monitor", "f1", "--monitor: unknown metric 'f1'; use loss or accuracy")]
     [TestCase("--schedule", "linear", "--schedule: unknown schedule 'linear'; use constant, cosine, one-cycle or plateau")]
