@@ -202,31 +202,13 @@ internal sealed class SweepCommand(RunnerConsole console)
         // After a run that was not interrupted, a trial without a final result failed, whether or not it could write one,
         // unless another sweep on the folder is running it now.
         var failed = report.Missing.Select(m => new TrialFolder(folder, plan, m.Trial))
-            .Where(t => !HeldByAnotherWorker(t) && t.ReadResult() is not { IsFinal: true }).ToList();
+            .Where(t => !t.IsHeldByAnotherWorker() && t.ReadResult() is not { IsFinal: true }).ToList();
         if (failed.Count > 0)
             throw new UserErrorException(ExitCodes.TrialsFailed,
                 $"{failed.Count} trial{(failed.Count == 1 ? "" : "s")} did not finish ({string.Join(", ", failed.Take(5).Select(f => f.Trial.Number))}" +
                 $"{(failed.Count > 5 ? ", ..." : "")}); the lines above and each one's train.log say why; run the same command again to retry them.");
         _console.Error.WriteLine($"next: read {Path.Combine(folder, SweepReport.MarkdownFile)}; {Path.Combine(folder, SweepReport.PlotFile)} shows the spread");
         return ExitCodes.Success;
-    }
-
-    private static bool HeldByAnotherWorker(TrialFolder trial)
-    {
-        if (!Directory.Exists(trial.Path)) return false;
-        try
-        {
-            using var claim = FolderLock.Acquire(trial.Path, "--out");
-            return false;
-        }
-        catch (FolderBusyException)
-        {
-            return true;
-        }
-        catch (UserErrorException)
-        {
-            return false;
-        }
     }
 
     private static string PlanTable(SweepPlan plan)

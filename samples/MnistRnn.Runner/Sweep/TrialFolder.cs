@@ -23,6 +23,25 @@ internal sealed class TrialFolder(string sweepFolder, SweepPlan plan, SweepTrial
     /// <summary>How the last attempt ended; null before any ended.</summary>
     public TrialResult? ReadResult() => TrialResult.Read(Result);
 
+    /// <summary>Whether another worker holds the trial's lock now, so is running it.</summary>
+    public bool IsHeldByAnotherWorker()
+    {
+        if (!Directory.Exists(Path)) return false;
+        try
+        {
+            using var claim = FolderLock.Acquire(Path, "--out");
+            return false;
+        }
+        catch (FolderBusyException)
+        {
+            return true;
+        }
+        catch (UserErrorException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Throws when the trial's folder, or the sweep's <c>trials</c> folder, is a symbolic link.</summary>
     /// <exception cref="UserErrorException">It is one (exit 3): it could lead to another trial's files or out of the sweep.</exception>
     public void EnsureOwnFolder()

@@ -130,16 +130,7 @@ public sealed class CheckpointFuzzTests
     public void Generator_states_and_batch_orders_with_random_bytes_are_refused_or_work()
     {
         var header = Header();
-        var tensors = header["tensors"]!.AsArray();
-        long offset = 0;
-        var spans = new Dictionary<string, (long Offset, long Length)>();
-        foreach (var tensor in tensors)
-        {
-            long count = tensor!["shape"]!.AsArray().Aggregate(1L, (a, d) => a * (long)d!);
-            long length = count * (tensor["dtype"]!.GetValue<string>() switch { "float32" => 4, "int64" => 8, _ => 1 });
-            spans[tensor["name"]!.GetValue<string>()] = (offset, length);
-            offset += length;
-        }
+        var spans = CheckpointSeal.TensorSpans(_genuine);
         var random = new Random(5);
         foreach (string name in new[] { "batches/generator", "torch/generator", "batches/order" })
         {

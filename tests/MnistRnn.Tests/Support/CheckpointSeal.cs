@@ -22,25 +22,29 @@ internal static class CheckpointSeal
     public static IReadOnlyList<string> TensorNames(byte[] genuine) =>
         [.. Header(genuine)["tensors"]!.AsArray().Select(t => t!["name"]!.GetValue<string>())];
 
-    /// <summary>A genuine checkpoint with the bytes of its tensor <paramref name="name"/> edited, re-sealed.</summary>
-    public static byte[] WithTensorBytes(byte[] genuine, string name, SpanAction edit)
+    /// <summary>Where each tensor's bytes lie in the payload (the bytes after the header), by the tensor's name.</summary>
+    public static IReadOnlyDictionary<string, (int Offset, int Length)> TensorSpans(byte[] genuine)
     {
-        int headerLength = BitConverter.ToInt32(genuine, 12);
-        long offset = Prelude + headerLength;
+        var spans = new Dictionary<string, (int, int)>();
+        int offset = 0;
         foreach (var tensor in Header(genuine)["tensors"]!.AsArray())
         {
             long count = tensor!["shape"]!.AsArray().Aggregate(1L, (a, d) => a * (long)d!);
-            long length = count * (tensor["dtype"]!.GetValue<string>() switch { "float32" => 4, "int64" => 8, _ => 1 });
-            if (tensor["name"]!.GetValue<string>() == name)
-            {
-                byte[] copy = [.. genuine];
-                edit(copy.AsSpan((int)offset, (int)length));
-                byte[] body = copy[..^32];
-                return [.. body, .. SHA256.HashData(body)];
-            }
+            int length = (int)(count * (tensor["dtype"]!.GetValue<string>() switch { "float32" => 4, "int64" => 8, _ => 1 }));
+            spans[tensor["name"]!.GetValue<string>()] = (offset, length);
             offset += length;
         }
-        throw new ArgumentException($"the checkpoint has no tensor {name}");
+        return spans;
+    }
+
+    /// <summary>A genuine checkpoint with the bytes of its tensor <paramref name="name"/> edited, re-sealed.</summary>
+    public static byte[] WithTensorBytes(byte[] genuine, string name, SpanAction edit)
+    {
+        if (!TensorSpans(genuine).TryGetValue(name, out var span)) throw new ArgumentException($"the checkpoint has no tensor {name}");
+        byte[] copy = [.. genuine];
+        edit(copy.AsSpan(Prelude + BitConverter.ToInt32(genuine, 12) + span.Offset, span.Length));
+        byte[] body = copy[..^32];
+        return [.. body, .. SHA256.HashData(body)];
     }
 
     public delegate void SpanAction(Span<byte> bytes);

@@ -8,7 +8,7 @@ namespace MnistRnn.Tests.Sweeps;
 /// trial still runs in a process of its own, as every local sweep's does).
 /// </summary>
 [Category("RunnerInProcess")]
-public sealed class SweepCommandTests
+public sealed partial class SweepCommandTests
 {
     private TempFolder _folder = null!;
     private string _data = null!;

@@ -7,28 +7,9 @@ namespace MnistRnn.Tests.Sweeps;
 /// Sweep and report folders that a crash, a hand or a hostile user left in a state a sweep did not write: each is refused in
 /// one sentence naming the file and with a non-zero exit, or recovered, and nothing is written where it should not be.
 /// </summary>
-[Category("RunnerInProcess")]
-public sealed class SweepFolderHostileTests
+/// <remarks>A part of <see cref="SweepCommandTests"/>, whose folder, data and base config it shares.</remarks>
+public sealed partial class SweepCommandTests
 {
-    private TempFolder _folder = null!;
-    private string _data = null!;
-    private string _base = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _folder = new TempFolder();
-        _data = IdxWriter.Folder(_folder.File("data"), trainCount: 40, testCount: 20);
-        _base = _folder.File("base.json");
-        File.WriteAllText(_base, """{ "steps": 4, "batch-size": 10, "hidden": 8, "checkpoint-every": 2 }""");
-    }
-
-    [TearDown]
-    public void TearDown() => _folder.Dispose();
-
-    private DotnetProcess.Result Sweep(string output, params string[] args) =>
-        RunnerInProcess.Run(["sweep", "--config", _base, "--data", _data, "--out", output, "--parallel", "1", .. args]);
-
     private string Trial(string sweep, int number, string file = "") => Path.Combine(sweep, "trials", number.ToString("D4"), file);
 
     [Test]
