@@ -43,9 +43,10 @@ internal static class SweepFolder
             throw new UserErrorException(ExitCodes.OutputNotWritable, $"--out: cannot create folder {folder} ({e.Message}).");
         }
         // Checked before the lock, so that a refused folder (wherever a link leads) gets no lock file; then again under it.
-        EnsureHolds(folder, plan);
+        // Before the lock, a folder another sweep holds locked may be half written (trials, no plan yet): that waits for the lock.
+        EnsureHolds(folder, plan, preparedByAnother: File.Exists(Path.Combine(folder, FolderLock.FileName)));
         using var claim = AcquireWaiting(folder);
-        bool planned = EnsureHolds(folder, plan);
+        bool planned = EnsureHolds(folder, plan, preparedByAnother: false);
         string planPath = Path.Combine(folder, PlanFile);
         foreach (var trial in TrialFolder.All(folder, plan)) trial.EnsureOwnFolder();
         try
@@ -66,14 +67,14 @@ internal static class SweepFolder
     }
 
     // Whether the folder holds this plan (true) or is free for it (false).
-    private static bool EnsureHolds(string folder, SweepPlan plan)
+    private static bool EnsureHolds(string folder, SweepPlan plan, bool preparedByAnother)
     {
         string planPath = Path.Combine(folder, PlanFile);
         bool planned = File.Exists(planPath);
         if (planned && SweepPlan.Read(planPath).DifferenceFrom(plan) is { } difference)
             throw new UserErrorException(ExitCodes.InvalidArguments,
                 $"--out: {folder} holds another sweep's plan ({difference}); run that sweep's own command again to continue it, or give a new folder.");
-        if (!planned && Directory.EnumerateFileSystemEntries(folder).Any(e => Path.GetFileName(e) != FolderLock.FileName))
+        if (!planned && !preparedByAnother && Directory.EnumerateFileSystemEntries(folder).Any(e => Path.GetFileName(e) != FolderLock.FileName))
             throw new UserErrorException(ExitCodes.InvalidArguments,
                 $"--out: folder {folder} already holds files but no sweep plan; give a new folder so they are not mixed with a sweep.");
         return planned;

@@ -1,5 +1,6 @@
 using MnistRnn.Runner;
 using MnistRnn.Tests.Support;
+using MnistRnn.Runner.FileSystem;
 using MnistRnn.Runner.Report;
 using MnistRnn.Runner.Sweep;
 
@@ -109,4 +110,23 @@ public sealed class SweepPartsTests
     [TestCase("soon", false)]
     [TestCase("1:2:3:4", false)]
     public void Time_limits_are_what_sbatch_reads(string text, bool valid) => Assert.That(SlurmJob.IsTimeLimit(text), Is.EqualTo(valid));
+
+    [Test]
+    public void A_sweep_reaching_a_folder_another_sweep_is_still_preparing_waits_for_its_plan()
+    {
+        using var folder = new TempFolder();
+        string sweep = folder.File("sweep");
+        var plan = SweepPlan.Create(null, null, [], [], [1, 2], threads: 1);
+        Directory.CreateDirectory(Path.Combine(sweep, "trials", "0000"));
+        var other = FolderLock.Acquire(sweep, "--out");
+
+        var second = Task.Run(() => SweepFolder.Prepare(sweep, plan));
+        Thread.Sleep(300);
+        Assert.That(second.IsCompleted, Is.False, "the second sweep waits for the lock instead of refusing the half-written folder");
+        File.WriteAllText(Path.Combine(sweep, SweepFolder.PlanFile), plan.ToJson());
+        other.Dispose();
+
+        Assert.That(second.Wait(TimeSpan.FromSeconds(30)), Is.True);
+        Assert.That(File.Exists(Path.Combine(sweep, "trials", "0001", "config.json")), Is.True);
+    }
 }
