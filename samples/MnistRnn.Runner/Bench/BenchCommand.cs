@@ -3,7 +3,6 @@ using System.Diagnostics;
 using MnistRnn.Data;
 using MnistRnn.Mnist;
 using MnistRnn.Models;
-using MnistRnn.Performance;
 using MnistRnn.Training;
 using static TorchSharp.torch;
 

@@ -82,8 +82,7 @@ internal sealed class ModelSource
     {
         try
         {
-            var metadata = MnistRnn.IO.SafeTensorsFile.ReadMetadata(path);
-            return metadata.TryGetValue("format", out string? format) && format == ModelFile.Format;
+            return ModelFile.IsModelFile(path);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
         {

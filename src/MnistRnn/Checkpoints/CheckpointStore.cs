@@ -116,7 +116,7 @@ public sealed partial class CheckpointStore : TrainingCallback
     private string Write(TrainingContext context, string name)
     {
         string path = Path.Combine(Folder, name);
-        AtomicFile.Write(path, file =>
+        AtomicFile.WriteStream(path, file =>
         {
             CheckpointFile.Write(file, context.CheckpointedRun, context.StateOwners);
             file.Flush();

@@ -14,7 +14,7 @@ public enum SequenceOrder
 }
 
 /// <summary>Names of sequence orders as users type and read them.</summary>
-internal static class SequenceOrderNames
+public static class SequenceOrderNames
 {
     /// <summary>The lowercase name used on the command line: rows, pixels, permuted.</summary>
     public static string ToName(this SequenceOrder order) => order.ToString().ToLowerInvariant();

@@ -9,7 +9,7 @@ namespace MnistRnn.Data;
 /// generator, so a seed fixes the whole sequence of batches. A final partial batch is dropped, so
 /// every batch has exactly <c>batchSize</c> items (MNIST's 60,000 divide evenly by the default 100).
 /// </summary>
-internal sealed class ShuffledBatches : IDisposable, IStateOwner
+public sealed class ShuffledBatches : IDisposable, IStateOwner
 {
     private readonly SequenceDataset _data;
     private readonly int _batchSize;

@@ -6,7 +6,7 @@ namespace MnistRnn.IO;
 /// temporary file, and a failed write (a full disk, a killed process) leaves at most a stray temporary file, never a
 /// half-written one under the real name. Checkpoints, model files and the runner's outputs all go through here.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/>.</summary>
     /// <inheritdoc cref="Write(string, Action{string}, bool)" path="/exception"/>
@@ -17,7 +17,7 @@ internal static class AtomicFile
     /// <param name="writeTo">Writes the whole contents to the stream it is given; the stream is flushed to disk after it returns.</param>
     /// <param name="overwrite">Whether a file already at <paramref name="path"/> is replaced; when not, the rename fails instead.</param>
     /// <inheritdoc cref="Write(string, Action{string}, bool)" path="/exception"/>
-    public static void Write(string path, Action<Stream> writeTo, bool overwrite = true) => Write(path, temporary =>
+    public static void WriteStream(string path, Action<Stream> writeTo, bool overwrite = true) => Write(path, temporary =>
     {
         using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
         writeTo(file);

@@ -6,7 +6,7 @@ namespace MnistRnn.IO;
 /// as do empty files, so a size of 0 is refused before the file is opened, and no more than the size
 /// found is ever read.
 /// </summary>
-internal static class RegularFile
+public static class RegularFile
 {
     /// <summary>The size of <paramref name="path"/>, checked to be a regular file of 1 to <paramref name="maxBytes"/> bytes.</summary>
     /// <param name="path">The file.</param>

@@ -38,7 +38,7 @@ internal static class SafeTensorsFile
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
         // Padded with spaces to a multiple of 8, so the data that follows is aligned, as the format recommends.
         int padded = (json.Length + 7) / 8 * 8;
-        AtomicFile.Write(path, file =>
+        AtomicFile.WriteStream(path, file =>
         {
             Span<byte> length = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);

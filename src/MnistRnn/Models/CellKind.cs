@@ -21,7 +21,7 @@ public enum CellKind
 }
 
 /// <summary>Names of cell kinds as users type and read them.</summary>
-internal static class CellKindNames
+public static class CellKindNames
 {
     /// <summary>The lowercase name used on the command line and in logs: rnn, lstm, gru, irnn.</summary>
     public static string ToName(this CellKind kind) => kind.ToString().ToLowerInvariant();

@@ -20,6 +20,15 @@ public static class ModelFile
     /// <summary>The metadata value of <c>format</c> that marks a file this class wrote.</summary>
     public const string Format = "mnist-rnn-classifier";
 
+    /// <summary>
+    /// Whether <paramref name="path"/> is a model file this class wrote (it records its architecture), rather than a bare
+    /// PyTorch <c>state_dict</c> in safetensors, which <see cref="LoadStateDict"/> reads with an architecture given.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">It does not exist.</exception>
+    /// <exception cref="InvalidDataException">It is not a safetensors file, or not a regular file within its size limit.</exception>
+    public static bool IsModelFile(string path) =>
+        SafeTensorsFile.ReadMetadata(path).TryGetValue("format", out string? format) && format == Format;
+
     private static readonly string[] ArchitectureKeys = ["format", "cell", "input_size", "hidden_size", "layers", "bidirectional", "dropout", "classes"];
 
     /// <summary>Writes <paramref name="model"/>'s weights and architecture to <paramref name="path"/>, replacing it atomically.</summary>
@@ -54,7 +63,7 @@ public static class ModelFile
         WriteOnnx(OnnxExport.Build(model, variableLength, Metadata(model, metadata), images: null), path);
 
     internal static void WriteOnnx(Onnx.Proto.ModelProto onnx, string path, bool overwrite = true) =>
-        AtomicFile.Write(path, stream => onnx.WriteTo(stream), overwrite);
+        AtomicFile.WriteStream(path, stream => onnx.WriteTo(stream), overwrite);
 
     // The architecture as text, the metadata of every file a model is written to, and the caller's own keys.
     internal static Dictionary<string, string> Metadata(RecurrentClassifier model, IReadOnlyDictionary<string, string>? metadata)

@@ -10,7 +10,7 @@ namespace MnistRnn.Performance;
 /// kernel's share of a benchmark is in docs/performance.md). Turning both off keeps freed memory in
 /// the process for the next step. The cost: the process keeps its peak footprint instead of shrinking.
 /// </summary>
-internal static class NativeMemory
+public static class NativeMemory
 {
     private const int TrimThreshold = -1; // M_TRIM_THRESHOLD
     private const int MmapMax = -4; // M_MMAP_MAX

@@ -11,12 +11,13 @@ namespace MnistRnn.Training;
 /// its gradients are handed to the float32 weights, where clipping and Adam work. The copy holds nothing a checkpoint needs:
 /// it is made again from the float32 weights at every step.
 /// </summary>
-internal sealed class BFloat16Compute : IDisposable
+public sealed class BFloat16Compute : IDisposable
 {
     private readonly RecurrentClassifier _compute;
     private readonly Parameter[] _masters;
     private readonly Parameter[] _copies;
 
+    /// <summary>Makes the bfloat16 copy of <paramref name="master"/> on its device.</summary>
     public BFloat16Compute(RecurrentClassifier master)
     {
         // Building a model draws its initial weights from torch's generator; the copy is overwritten, so it leaves the draws alone.
@@ -61,5 +62,6 @@ internal sealed class BFloat16Compute : IDisposable
         }
     }
 
+    /// <summary>Frees the bfloat16 copy.</summary>
     public void Dispose() => _compute.Dispose();
 }

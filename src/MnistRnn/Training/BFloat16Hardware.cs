@@ -3,7 +3,7 @@ namespace MnistRnn.Training;
 /// <summary>Whether a device computes in bfloat16 natively: true, false, or null when this system cannot tell.</summary>
 /// <param name="HasIt">True when it has bfloat16 instructions, false when it lacks them, null when unknown.</param>
 /// <param name="Description">The device and what was found, for <see cref="PrecisionChoice.Reason"/>.</param>
-internal sealed record BFloat16Hardware(bool? HasIt, string Description)
+public sealed record BFloat16Hardware(bool? HasIt, string Description)
 {
     // x86's bfloat16 dot products (AVX512_BF16, Cooper Lake and Zen 4 on) and tiles (AMX, Sapphire Rapids on), and Arm's BF16 extension.
     private static readonly string[] X86Flags = ["avx512_bf16", "amx_bf16"];
@@ -12,6 +12,7 @@ internal sealed record BFloat16Hardware(bool? HasIt, string Description)
     // /proc/cpuinfo repeats its flags for every logical CPU; the first processor's are enough, and they come early.
     private const int MaxLinesRead = 200;
 
+    /// <summary>A device whose bfloat16 support cannot be asked, such as a GPU.</summary>
     public static BFloat16Hardware Unknown(string device) => new(null, $"{device}, whose bfloat16 support this library cannot ask");
 
     /// <summary>What <c>/proc/cpuinfo</c> says on Linux; unknown elsewhere or when it cannot be read.</summary>
@@ -30,7 +31,7 @@ internal sealed record BFloat16Hardware(bool? HasIt, string Description)
     }
 
     /// <summary>The verdict of a Linux <c>/proc/cpuinfo</c>'s lines: its <c>flags</c> (x86) or <c>Features</c> (Arm).</summary>
-    public static BFloat16Hardware FromCpuInfo(IEnumerable<string> lines)
+    internal static BFloat16Hardware FromCpuInfo(IEnumerable<string> lines)
     {
         foreach (var line in lines)
         {

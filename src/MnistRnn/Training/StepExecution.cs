@@ -28,7 +28,7 @@ public enum StepExecution
 }
 
 /// <summary>Resolves <see cref="StepExecution.Auto"/>.</summary>
-internal static class StepExecutionChoice
+public static class StepExecutionChoice
 {
     /// <summary>The execution <paramref name="execution"/> means for tensors on <paramref name="device"/>.</summary>
     public static StepExecution Resolve(StepExecution execution, Device device) => execution switch

@@ -1,5 +1,5 @@
 using MnistRnn.Models;
-using MnistRnn.Performance;
+using MnistRnn.Runner.Bench;
 
 namespace MnistRnn.Tests.Performance;
 

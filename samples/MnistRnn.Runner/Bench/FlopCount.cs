@@ -1,6 +1,6 @@
 using MnistRnn.Models;
 
-namespace MnistRnn.Performance;
+namespace MnistRnn.Runner.Bench;
 
 /// <summary>
 /// Analytic floating-point operation counts of the matrix products in a <see cref="RecurrentClassifier"/>,
