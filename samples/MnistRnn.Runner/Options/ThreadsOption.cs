@@ -41,11 +41,9 @@ internal static class ThreadsOption
         Given = parse.GetValue(Option);
         if (Given is int requested)
         {
-            if (requested < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--threads must be at least 1, got {requested}.");
-            // More threads than CPUs only adds waiting: each parallel region waits for its slowest thread.
-            if (requested > logical)
-                throw new UserErrorException(ExitCodes.InvalidArguments,
-                    $"--threads {requested} is more than the {logical} logical cores this process may use; use 1 to {logical}.");
+            if (!TorchThreads.IsUsable(requested))
+                throw new UserErrorException(ExitCodes.InvalidArguments, requested < 1 ? $"--threads must be at least 1, got {requested}."
+                    : $"--threads {requested} is more than the {logical} logical cores this process may use; use 1 to {logical}.");
             set_num_threads(requested);
             return;
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistRnn.IO;
 using MnistRnn.Models;
+using MnistRnn.Performance;
 using MnistRnn.Runner.Compare;
 
 namespace MnistRnn.Runner.Sweep;
@@ -137,7 +138,7 @@ internal sealed class SweepPlan
     private static int ThreadCount(string value)
     {
         int logical = Environment.ProcessorCount;
-        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int threads) || threads < 1 || threads > logical)
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int threads) || !TorchThreads.IsUsable(threads))
             throw new UserErrorException(ExitCodes.InvalidArguments,
                 $"--vary threads={value}: a trial's threads must be a whole number from 1 to the {logical} logical cores of this machine.");
         return threads;

@@ -26,6 +26,12 @@ public static class TorchThreads
     }
 
     /// <summary>
+    /// Whether libtorch may be given <paramref name="threads"/> threads: 1 to the logical cores this process may use. More
+    /// threads than CPUs only adds waiting, since each parallel region waits for its slowest thread.
+    /// </summary>
+    public static bool IsUsable(int threads) => threads >= 1 && threads <= Environment.ProcessorCount;
+
+    /// <summary>
     /// The logical cores this process may use (affinity and container quota, as .NET counts them) scaled by
     /// the machine's share of physical cores: two hyperthreads of one core share its vector units, so a
     /// second libtorch thread on them mostly waits.

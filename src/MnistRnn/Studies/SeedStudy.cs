@@ -28,7 +28,7 @@ public static class SeedStudy
         long[] list = [.. seeds];
         if (list.Length == 0) throw new ArgumentException("Give at least one seed.", nameof(seeds));
         if (list.Distinct().Count() != list.Length) throw new ArgumentException("Each seed may be given once.", nameof(seeds));
-        if (threads < 1 || threads > Environment.ProcessorCount)
+        if (!Performance.TorchThreads.IsUsable(threads))
             throw new ArgumentOutOfRangeException(nameof(threads), threads, $"threads must be from 1 to the {Environment.ProcessorCount} logical cores of this machine.");
         int before = get_num_threads();
         var scores = new List<SeedScore>(list.Length);

@@ -316,8 +316,7 @@ public sealed record TrainingOptions
         Require(ClipValue is null || (ClipValue > 0 && ClipValue <= float.MaxValue), nameof(ClipValue), $"must be a positive number up to {float.MaxValue:G3}, got {ClipValue}.");
         Require(Seed >= 0, nameof(Seed), $"must not be negative, got {Seed}.");
         Require(Enum.IsDefined(Device), nameof(Device), $"unknown device {Device}.");
-        // More threads than CPUs only adds waiting: each parallel region waits for its slowest thread.
-        Require(Threads is null || (Threads >= 1 && Threads <= Environment.ProcessorCount), nameof(Threads),
+        Require(Threads is null || Performance.TorchThreads.IsUsable(Threads.Value), nameof(Threads),
             $"must be 1 to the {Environment.ProcessorCount} logical cores this process may use, got {Threads}.");
         Require(Enum.IsDefined(Order), nameof(Order), $"unknown sequence order {Order}.");
         Require(Enum.IsDefined(StepExecution), nameof(StepExecution), $"unknown step execution {StepExecution}.");
