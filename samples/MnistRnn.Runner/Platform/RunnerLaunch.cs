@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace MnistRnn.Runner.Platform;
 
 /// <summary>
@@ -13,6 +15,18 @@ internal static class RunnerLaunch
         if (process is not null && Path.GetFileNameWithoutExtension(process) == "mnist-rnn") return (process, []);
         string assembly = typeof(RunnerLaunch).Assembly.Location;
         return (DotnetHost(process), [assembly]);
+    }
+
+    /// <summary>
+    /// The one command line that runs a sweep's trial in a process of its own, program first: a local worker passes the
+    /// trial's number, a Slurm script appends its array task's (<paramref name="trial"/> null).
+    /// </summary>
+    public static string[] TrialCommand(int threads, string allocator, string sweepFolder, string dataFolder, int? trial)
+    {
+        var (program, prefix) = Command();
+        string[] command = [program, .. prefix, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--allocator", allocator,
+            "sweep", "--out", sweepFolder, "--data", dataFolder];
+        return trial is int number ? [.. command, "--trial", number.ToString(CultureInfo.InvariantCulture)] : command;
     }
 
     // The SDK names its host for child processes in DOTNET_HOST_PATH (dotnet run, dotnet test); a process started as

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using MnistRnn.Runner.Platform;
 
 namespace MnistRnn.Runner.Sweep;
@@ -15,7 +14,6 @@ internal static class LocalWorkers
     public static async Task RunAsync(IReadOnlyList<TrialFolder> trials, int parallel, int cores, string sweepFolder, string dataFolder,
         string allocator, TextWriter report, CancellationToken cancellationToken)
     {
-        var (program, prefix) = RunnerLaunch.Command();
         var waiting = new List<TrialFolder>(trials);
         var running = new Dictionary<Task, (Process Process, int Threads)>();
         var gate = new Lock();
@@ -33,8 +31,7 @@ internal static class LocalWorkers
                 && waiting.FirstOrDefault(t => running.Count == 0 || threadsInUse + t.Trial.Threads <= cores) is { } folder)
             {
                 waiting.Remove(folder);
-                var process = Start(program, [.. prefix, "--threads", folder.Trial.Threads.ToString(CultureInfo.InvariantCulture), "--allocator", allocator,
-                    "sweep", "--out", sweepFolder, "--trial", folder.Trial.Number.ToString(CultureInfo.InvariantCulture), "--data", dataFolder], report);
+                var process = Start(RunnerLaunch.TrialCommand(folder.Trial.Threads, allocator, sweepFolder, dataFolder, folder.Trial.Number), report);
                 lock (gate) running.Add(process.WaitForExitAsync(CancellationToken.None), (process, folder.Trial.Threads));
                 threadsInUse += folder.Trial.Threads;
             }
@@ -51,10 +48,10 @@ internal static class LocalWorkers
         }
     }
 
-    private static Process Start(string program, string[] args, TextWriter report)
+    private static Process Start(string[] command, TextWriter report)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in args) start.ArgumentList.Add(arg);
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in command.Skip(1)) start.ArgumentList.Add(arg);
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, line) => { if (line.Data is { Length: > 0 }) report.WriteLine(line.Data); };
         process.ErrorDataReceived += (_, line) => { if (line.Data is { Length: > 0 }) report.WriteLine(line.Data); };

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using MnistRnn.Runner.Platform;
@@ -63,13 +62,8 @@ internal static partial class SlurmJob
     {
         EnsureScriptable(sweepFolder, dataFolder, request.Partition);
         int cpus = plan.Trials.Where(t => trials.Contains(t.Number)).Max(t => t.Threads);
-        var (program, prefix) = RunnerLaunch.Command();
         string output = Path.Combine(sweepFolder, "trials", $"%{plan.FolderNameWidth}a", "slurm-%A_%a.out");
-        string[] command =
-        [
-            program, .. prefix, "--threads", cpus.ToString(CultureInfo.InvariantCulture), "--allocator", allocator,
-            "sweep", "--out", sweepFolder, "--data", dataFolder,
-        ];
+        string[] command = RunnerLaunch.TrialCommand(cpus, allocator, sweepFolder, dataFolder, trial: null);
         var script = new StringBuilder();
         script.AppendLine("#!/bin/bash");
         script.AppendLine("# Written by mnist-rnn sweep --on slurm: one array task per trial still to run. Each trial computes with the");
