@@ -33,10 +33,13 @@ internal static class JsonOutput
     /// <summary><paramref name="value"/> as the runner's JSON.</summary>
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
-    // JSON has no NaN or infinity, and a diverged run's loss is one of them: null says "no number".
+    // JSON has no NaN or infinity, and a diverged run's loss is one of them: null says "no number", and reads back as NaN.
     private sealed class NonFiniteAsNull : JsonConverter<double>
     {
-        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+        public override bool HandleNull => true;
+
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
 
         public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
         {

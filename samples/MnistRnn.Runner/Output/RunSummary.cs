@@ -1,12 +1,17 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using MnistRnn.Checkpoints;
+using MnistRnn.IO;
 using MnistRnn.Models;
 using MnistRnn.Training;
 
 namespace MnistRnn.Runner.Output;
 
-/// <summary>The JSON summary <c>train --summary PATH</c> writes (through <see cref="JsonOutput"/>), for scripts and dashboards.</summary>
+/// <summary>
+/// The JSON summary <c>train --summary PATH</c> writes (through <see cref="JsonOutput"/>), for scripts and dashboards, and what a
+/// sweep's trials and <c>report</c> read back.
+/// </summary>
 internal sealed record RunSummary
 {
     public required string Model { get; init; }
@@ -56,6 +61,36 @@ internal sealed record RunSummary
 
     /// <summary>True when bf16-mixed ran on a CPU without bfloat16 instructions, so emulated and several times slower.</summary>
     public bool PrecisionEmulated { get; init; }
+
+    /// <summary>The summary in <paramref name="path"/>; null when there is none or it does not read as one (see <see cref="Problem"/>).</summary>
+    public static RunSummary? Read(string path) => ReadChecked(path).Summary;
+
+    /// <summary>Why the file at <paramref name="path"/> is not a summary train writes, in a phrase; null when it is one or there is none.</summary>
+    public static string? Problem(string path) => ReadChecked(path).Problem;
+
+    private static (RunSummary? Summary, string? Problem) ReadChecked(string path)
+    {
+        if (!File.Exists(path)) return (null, null);
+        RunSummary? summary;
+        try
+        {
+            summary = JsonSerializer.Deserialize<RunSummary>(RegularFile.ReadAllBytes(path, 1 << 20, "run summary"), JsonOutput.Options);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or InvalidOperationException or NotSupportedException || FileErrors.Refused(e))
+        {
+            return (null, "it is not a run summary's JSON");
+        }
+        // What train writes, and nothing a crafted file could slip into a report or a baseline. A diverged run's loss is NaN.
+        string? problem = summary is null ? "it is empty"
+            : summary.TestAccuracy is not (>= 0 and <= 1) ? $"a test accuracy of {summary.TestAccuracy}"
+            : summary.TestLoss < 0 || double.IsInfinity(summary.TestLoss) ? $"a test loss of {summary.TestLoss}"
+            : !(summary.TrainSeconds >= 0 && double.IsFinite(summary.TrainSeconds)) ? $"{summary.TrainSeconds} s of training"
+            : !(summary.SamplesPerSecond >= 0 && double.IsFinite(summary.SamplesPerSecond)) ? $"{summary.SamplesPerSecond} samples/s"
+            : summary.Threads is < 1 or > 4096 ? $"{summary.Threads} threads"
+            : summary.BestValidation is { } best && best.Accuracy is not (>= 0 and <= 1) ? $"a best validation accuracy of {best.Accuracy}"
+            : null;
+        return problem is null ? (summary, null) : (null, problem);
+    }
 
     /// <summary>The summary of a run of <paramref name="options"/> that trained as <paramref name="training"/> says and tested as <paramref name="evaluation"/> says.</summary>
     public static RunSummary Of(TrainingOptions options, TrainingResult training, EvaluationResult evaluation, string device, bool verifiedMnist,

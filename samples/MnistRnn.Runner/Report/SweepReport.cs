@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MnistRnn.Runner.Output;
 using MnistRnn.Runner.Sweep;
 
 namespace MnistRnn.Runner.Report;
@@ -68,10 +69,10 @@ internal sealed class SweepReport
             string configuration = RowLabel(trial.Trial.Configuration, pooled);
             trial.EnsureOwnFolder();
             var result = trial.ReadResult();
-            if (result is { IsFinal: true } && TrialSummary.Problem(trial.Summary) is { } problem)
+            if (result is { IsFinal: true } && RunSummary.Problem(trial.Summary) is { } problem)
                 throw new UserErrorException(ExitCodes.InvalidData,
                     $"{trial.Summary} is not a summary train writes ({problem}); delete it and the trial's result.json to have the sweep train trial {trial.Trial.Number} again.");
-            var summary = TrialSummary.Read(trial.Summary);
+            var summary = RunSummary.Read(trial.Summary);
             if (result is { Status: TrialResult.Diverged })
                 finished.Add((configuration, new FinishedTrial(trial.Trial.Number, trial.Trial.Seed, trial.Trial.Threads, null, null, summary?.TrainSeconds ?? 0,
                     summary?.SamplesPerSecond ?? 0, result.Machine)));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MnistRnn.Checkpoints;
+using MnistRnn.Runner.Output;
 using MnistRnn.Studies;
 
 namespace MnistRnn.Runner.Sweep;
@@ -57,8 +58,8 @@ internal static class TrialRunner
                 return Record(folder, report, new TrialResult(trial.Number, TrialResult.Failed, ExitCodes.InvalidData,
                     $"{folder.Config} no longer matches the plan ({difference}); delete it and the next sweep writes it again from the plan", 0, trial.Threads, SeedStudy.ThisMachine));
             // A crash after train wrote its summary but before this wrote the result leaves a finished trial: record it.
-            if (TrialSummary.Read(folder.Summary) is { } written)
-                return Record(folder, report, new TrialResult(trial.Number, double.IsFinite(written.TestLoss ?? double.NaN) ? TrialResult.Finished : TrialResult.Diverged,
+            if (RunSummary.Read(folder.Summary) is { } written)
+                return Record(folder, report, new TrialResult(trial.Number, double.IsFinite(written.TestLoss) ? TrialResult.Finished : TrialResult.Diverged,
                     ExitCodes.Success, "recovered from its summary", 0, trial.Threads, SeedStudy.ThisMachine));
             SetAsideFinishedCheckpoints(folder);
             bool resuming = CheckpointStore.List(folder.Checkpoints).Count > 0;
@@ -136,8 +137,8 @@ internal static class TrialRunner
 
     private static string Describe(TrialResult result, TrialFolder folder) => result.Status switch
     {
-        TrialResult.Finished => TrialSummary.Read(folder.Summary) is { } summary
-            ? $"finished, test accuracy {summary.TestAccuracy?.ToString("F4", CultureInfo.InvariantCulture) ?? "none"}, {summary.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture)} s of training"
+        TrialResult.Finished => RunSummary.Read(folder.Summary) is { } summary
+            ? $"finished, test accuracy {summary.TestAccuracy.ToString("F4", CultureInfo.InvariantCulture)}, {summary.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture)} s of training"
             : "finished",
         TrialResult.Diverged => $"diverged ({result.Message})",
         _ => $"failed with exit code {result.ExitCode}: {result.Message}; see {folder.Log}",
