@@ -144,23 +144,20 @@ internal sealed class SweepPlan
         return threads;
     }
 
-    /// <summary>The plan as its file's JSON.</summary>
-    public string ToJson()
+    // plan.json: its format, then every trial.
+    private sealed record PlanFile(int Format, IReadOnlyList<SweepTrial> Trials);
+
+    // A field missing or null where the records have none is a file this did not write.
+    private static readonly JsonSerializerOptions FileOptions = new()
     {
-        var trials = new JsonArray();
-        foreach (var trial in Trials)
-        {
-            trials.Add(new JsonObject
-            {
-                ["number"] = trial.Number,
-                ["configuration"] = trial.Configuration,
-                ["seed"] = trial.Seed,
-                ["threads"] = trial.Threads,
-                ["settings"] = trial.Settings.DeepClone(),
-            });
-        }
-        return new JsonObject { ["format"] = Format, ["trials"] = trials }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
-    }
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+    };
+
+    /// <summary>The plan as its file's JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new PlanFile(Format, Trials), FileOptions) + Environment.NewLine;
 
     /// <summary>The first way <paramref name="other"/> differs from this plan, in a phrase; null when they are the same plan.</summary>
     public string? DifferenceFrom(SweepPlan other)
@@ -183,30 +180,21 @@ internal sealed class SweepPlan
     /// <exception cref="UserErrorException">It is missing, too large, or not a plan this version reads (exit 3).</exception>
     public static SweepPlan Read(string path)
     {
-        JsonNode? root;
+        PlanFile? plan;
         try
         {
-            root = JsonNode.Parse(RegularFile.ReadAllBytes(path, MaxFileBytes, "sweep plan"));
+            plan = JsonSerializer.Deserialize<PlanFile>(RegularFile.ReadAllBytes(path, MaxFileBytes, "sweep plan"), FileOptions);
         }
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException or JsonException || FileErrors.Refused(e))
         {
-            throw Unreadable(path, e is JsonException ? "it is not valid JSON" : e.Message.TrimEnd('.'));
+            throw Unreadable(path, e is JsonException ? "it is not valid JSON, or lacks a field a plan has" : e.Message.TrimEnd('.'));
         }
-        if (root is not JsonObject plan || plan["format"] is not JsonValue format || !format.TryGetValue(out int version) || version != Format)
-            throw Unreadable(path, $"it is not a sweep plan of format {Format}");
-        if (plan["trials"] is not JsonArray items || items.Count is 0 or > MaxTrials)
-            throw Unreadable(path, $"it must list 1 to {MaxTrials:N0} trials");
-        var trials = new List<SweepTrial>(items.Count);
-        foreach (var item in items)
+        if (plan is null || plan.Format != Format) throw Unreadable(path, $"it is not a sweep plan of format {Format}");
+        if (plan.Trials is not { Count: > 0 and <= MaxTrials } trials) throw Unreadable(path, $"it must list 1 to {MaxTrials:N0} trials");
+        for (int i = 0; i < trials.Count; i++)
         {
-            if (item is not JsonObject trial
-                || trial["number"] is not JsonValue number || !number.TryGetValue(out int n) || n != trials.Count
-                || trial["configuration"] is not JsonValue configuration || !configuration.TryGetValue(out string? label) || string.IsNullOrWhiteSpace(label)
-                || trial["seed"] is not JsonValue seed || !seed.TryGetValue(out long s)
-                || trial["threads"] is not JsonValue threads || !threads.TryGetValue(out int t) || t is < 1 or > 4096
-                || trial["settings"] is not JsonObject settings)
-                throw Unreadable(path, $"trial {trials.Count} is not a number, configuration, seed, thread count and settings in order");
-            trials.Add(new SweepTrial(n, label, s, t, (JsonObject)settings.DeepClone()));
+            if (trials[i] is not { } trial || trial.Number != i || string.IsNullOrWhiteSpace(trial.Configuration) || trial.Threads is < 1 or > 4096)
+                throw Unreadable(path, $"trial {i} is not a number, configuration, seed, thread count and settings in order");
         }
         return new SweepPlan(trials);
     }

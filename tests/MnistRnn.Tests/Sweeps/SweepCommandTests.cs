@@ -284,14 +284,25 @@ public sealed partial class SweepCommandTests
         UserErrorAssert.OneSentence(RunnerInProcess.Run("report", _folder.File("nowhere")), 2, "does not exist");
     }
 
-    [Test]
-    public void A_crafted_plan_is_refused_in_one_sentence()
+    private const string OneTrial = """{ "number": 0, "configuration": "x", "seed": 1, "threads": 1, "settings": {} }""";
+
+    [TestCase("""{ "format": 1, "trials": [ { "number": 5, "configuration": "x", "seed": 1, "threads": 1, "settings": {} } ] }""", "trial 0 is not a number, configuration")]
+    [TestCase("""{ "format": 1, "trials": [ { "number": 0, "configuration": "x", "seed": 1, "threads": 0, "settings": {} } ] }""", "trial 0 is not a number, configuration")]
+    [TestCase("""{ "format": 1, "trials": [ { "number": 0, "configuration": " ", "seed": 1, "threads": 1, "settings": {} } ] }""", "trial 0 is not a number, configuration")]
+    [TestCase("""{ "format": 1, "trials": [ { "number": 0, "configuration": "x", "threads": 1, "settings": {} } ] }""", "lacks a field a plan has")]
+    [TestCase("""{ "format": 1, "trials": [ { "number": 0, "configuration": "x", "seed": 1, "threads": 1, "settings": null } ] }""", "lacks a field a plan has")]
+    [TestCase("""{ "format": 1, "trials": [ null ] }""", "trial 0 is not a number, configuration")]
+    [TestCase("""{ "format": 1, "trials": [] }""", "it must list 1 to 100,000 trials")]
+    [TestCase("""{ "format": 2, "trials": [ """ + OneTrial + """ ] }""", "it is not a sweep plan of format 1")]
+    [TestCase("""{ "format": 1, "trials": [ """ + OneTrial + """ """, "it is not valid JSON")]
+    [TestCase("""[ 1 ]""", "it is not valid JSON")]
+    public void A_crafted_plan_is_refused_in_one_sentence(string plan, string problem)
     {
         string sweep = _folder.File("sweep");
         Directory.CreateDirectory(sweep);
-        File.WriteAllText(Path.Combine(sweep, "plan.json"), """{ "format": 1, "trials": [ { "number": 5, "configuration": "x", "seed": 1, "threads": 1, "settings": {} } ] }""");
+        File.WriteAllText(Path.Combine(sweep, "plan.json"), plan);
 
-        UserErrorAssert.OneSentence(RunnerInProcess.Run("report", sweep), 3, "trial 0 is not a number, configuration, seed, thread count and settings in order");
+        UserErrorAssert.OneSentence(RunnerInProcess.Run("report", sweep), 3, problem);
         UserErrorAssert.OneSentence(RunnerInProcess.Run("sweep", "--out", sweep, "--trial", "0", "--data", _data), 3, "cannot read the sweep plan");
     }
 
