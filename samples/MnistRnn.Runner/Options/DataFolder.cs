@@ -65,14 +65,11 @@ internal static class DataFolder
         {
             throw new UserErrorException(ExitCodes.InvalidData, $"--data: cannot read {folder} ({e.Message}).");
         }
-        if (options is not null && options.SequencesPerStep > dataset.Train.Count)
+        if (options?.DataProblem(dataset.Train.Count) is { } tooLarge)
         {
-            int count = dataset.Train.Count;
             dataset.Dispose();
-            throw new UserErrorException(ExitCodes.InvalidArguments, options.AccumulateBatches == 1
-                ? $"--batch-size {options.BatchSize} exceeds the {count} training images in {folder}."
-                : $"--batch-size {options.BatchSize} with --accumulate {options.AccumulateBatches} takes {options.SequencesPerStep} images a step, " +
-                  $"more than the {count} training images in {folder}; lower either.");
+            string flag = SettingFlag.For(TrainingSetting.Of(tooLarge.Property)!).First().Name;
+            throw new UserErrorException(ExitCodes.InvalidArguments, $"--data {folder}: {flag} {tooLarge.Message}");
         }
         return dataset;
     }

@@ -41,7 +41,7 @@ public sealed class Checkpoint
 
     /// <summary>
     /// Builds the classifier the checkpoint describes on <paramref name="device"/> (default CPU), with the weights a trained
-    /// model holds: the averaged weights of a run with <see cref="TrainingOptions.EmaDecay"/>, its last step's otherwise.
+    /// model holds: the averaged weights of a run that kept a weight average, its last step's otherwise.
     /// </summary>
     /// <exception cref="CheckpointException">The stored weights do not fit the architecture the header describes.</exception>
     public RecurrentClassifier CreateModel(Device? device = null)

@@ -1,6 +1,7 @@
 using MnistRnn.Data;
 using MnistRnn.Models;
 using MnistRnn.Training;
+using MnistRnn.Training.Callbacks;
 
 namespace MnistRnn.Checkpoints;
 
@@ -30,10 +31,7 @@ public static class CheckpointResume
         if (options.Steps <= info.Step)
             problems.Add(new(ResumeProblemKind.NothingToTrain, nameof(TrainingOptions.Steps),
                 $"TrainingOptions.Steps is {options.Steps} but the checkpoint is already at step {info.Step}; give more steps to train further.") { Given = options.Steps, Saved = info.Step });
-        if (options.MaxTime is TimeSpan budget && checkpoint.TrainingTime >= budget)
-            problems.Add(new(ResumeProblemKind.NothingToTrain, nameof(TrainingOptions.MaxTime),
-                $"TrainingOptions.MaxTime is {budget} but the run has already trained {checkpoint.TrainingTime}; give a larger time budget to train further.")
-                { Given = budget, Saved = checkpoint.TrainingTime });
+        if (TimeBudget.ResumeProblem(options, checkpoint) is { } spent) problems.Add(spent);
         var validations = checkpoint.Validations;
         if (options.EarlyStopPatience is int patience && validations.Count > 0 && validations[^1].ValidationsWithoutImprovement >= patience)
             problems.Add(new(ResumeProblemKind.RunFinished, nameof(TrainingOptions.EarlyStopPatience),

@@ -152,15 +152,8 @@ public sealed class Trainer
                 "from the seed instead of continuing; to train further, pass the run's checkpoint as resume (a CheckpointStore writes one) " +
                 "or train once with more TrainingOptions.Steps, and to start over, build a new model with CreateModel.");
         data.EnsureFits(model);
-        if (options.BatchSize > data.Count)
-            throw new ArgumentException(
-                $"TrainingOptions.BatchSize is {options.BatchSize} but the training data has {data.Count} sequences; use a batch size of at most {data.Count}.",
-                nameof(TrainingOptions.BatchSize));
-        if (options.SequencesPerStep > data.Count)
-            throw new ArgumentException(
-                $"TrainingOptions.AccumulateBatches is {options.AccumulateBatches} with batches of {options.BatchSize}: {options.SequencesPerStep} sequences a step, " +
-                $"more than the {data.Count} the training data has; accumulate fewer batches or use smaller ones.",
-                nameof(TrainingOptions.AccumulateBatches));
+        if (options.DataProblem(data.Count) is { } tooLarge)
+            throw new ArgumentException($"TrainingOptions.{tooLarge.Property} {tooLarge.Message}", tooLarge.Property);
         validation?.EnsureFits(model);
         if (data.Lengths is not null && options.GradientFlowSteps.Count > 0)
             throw new ArgumentException("TrainingOptions.GradientFlowSteps needs sequences of one length; this data has Lengths.", nameof(TrainingOptions.GradientFlowSteps));
@@ -219,7 +212,7 @@ public sealed class Trainer
         if (Options.StallWindow > 0) yield return new StallWarning(Options.StallWindow, model.Classes, SettingName);
         if (Options.GradientFlowSteps.Count > 0) yield return new GradientFlowProbe();
         if (Options.EarlyStopPatience is int patience) yield return new EarlyStopping(patience);
-        if (Options.MaxTime is TimeSpan budget) yield return new TimeBudget(budget);
+        if (TimeBudget.For(Options) is { } budget) yield return budget;
     }
 
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> and logs the experiment's final line.</summary>

@@ -5,7 +5,7 @@ namespace MnistRnn.Training;
 
 /// <summary>
 /// The run's training time: this call's, measured, and the whole run's, a resumed checkpoint's included, which its section
-/// of a checkpoint carries on so that <see cref="TrainingOptions.MaxTime"/> counts the run, not the call.
+/// of a checkpoint carries on so that the time budget counts the run, not the call.
 /// </summary>
 internal sealed class TrainingClock : IStateOwner
 {

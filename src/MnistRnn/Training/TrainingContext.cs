@@ -51,7 +51,7 @@ public sealed class TrainingContext
     /// <summary>The best validation so far (see <see cref="TrainingOptions.Monitor"/>), or null.</summary>
     public ValidationRecord? BestValidation => _validation?.Best;
 
-    /// <summary>Training time of the whole run so far, a resumed checkpoint's included (what <see cref="TrainingOptions.MaxTime"/> counts).</summary>
+    /// <summary>Training time of the whole run so far, a resumed checkpoint's included (what the time budget counts).</summary>
     public TimeSpan TrainingTime => _clock.Total;
 
     /// <summary>Whether a callback has asked training to stop.</summary>

@@ -341,6 +341,17 @@ public sealed record TrainingOptions
         return problems;
     }
 
+    /// <summary>
+    /// The problem with these options for training data of <paramref name="sequences"/> sequences, naming the property at
+    /// fault: a batch, or a step's batches together, larger than the data; null when they fit.
+    /// </summary>
+    public OptionProblem? DataProblem(int sequences) =>
+        BatchSize > sequences ? new(nameof(BatchSize), $"is {BatchSize}, more than the {sequences} training sequences; use at most {sequences}.")
+        : SequencesPerStep > sequences ? new(nameof(AccumulateBatches),
+            $"is {AccumulateBatches} with batches of {BatchSize}: {SequencesPerStep} sequences a step, more than the {sequences} training sequences; " +
+            "accumulate fewer batches or use smaller ones.")
+        : null;
+
     /// <summary>Throws when <see cref="Problems"/> finds any.</summary>
     /// <exception cref="ArgumentException">The first problem found.</exception>
     public void EnsureValid()

@@ -40,7 +40,7 @@ internal sealed class TrainingRun : IDisposable
         _batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
         _pending = execution == StepExecution.DeviceResident ? new PendingMetrics(Trainer.MaxPendingSteps, train.Device, model.Cell) : null;
         _validation = validation is null ? null : new ValidationTracker(validation, options, model);
-        _average = options.EmaDecay is double decay ? new WeightAverage(model, decay) : null;
+        _average = WeightAverage.For(options, model);
         _bf16 = options.Precision == Precision.Bf16Mixed ? new BFloat16Compute(model) : null;
         _learningRate = new LearningRateControl(options, _optimizer, scheduler);
         // The one place that asks for validation data: the options' readers of the validation loss, or a plateau scheduler of the user's.

@@ -19,7 +19,11 @@ internal sealed class WeightAverage : IStateOwner, IDisposable
     private readonly Scalar _decay;
     private readonly Scalar _keep;
 
-    public WeightAverage(RecurrentClassifier model, double decay)
+    /// <summary>The average <paramref name="options"/> ask for over <paramref name="model"/>'s weights; null when they ask for none.</summary>
+    public static WeightAverage? For(TrainingOptions options, RecurrentClassifier model) =>
+        options.EmaDecay is double decay ? new WeightAverage(model, decay) : null;
+
+    private WeightAverage(RecurrentClassifier model, double decay)
     {
         _model = model;
         _decay = decay.ToScalar();

@@ -136,9 +136,9 @@ public sealed class RunStateFlagsTests
             "--steps", "1", "--out", _folder.File("compare"));
 
         Assert.That(train.ExitCode, Is.EqualTo(2));
-        Assert.That(train.Error.TrimEnd(), Is.EqualTo($"--batch-size 10 with --accumulate 5 takes 50 images a step, more than the 40 training images in {_data}; lower either."));
+        Assert.That(train.Error.TrimEnd(), Is.EqualTo($"--data {_data}: --accumulate is 5 with batches of 10: 50 sequences a step, more than the 40 training sequences; accumulate fewer batches or use smaller ones."));
         Assert.That(compare.ExitCode, Is.EqualTo(2), compare.Error);
-        Assert.That(compare.Error, Does.Contain("--accumulate 5 takes 50 images a step"));
+        Assert.That(compare.Error, Does.Contain("--accumulate is 5 with batches of 10: 50 sequences a step"));
         Assert.That(Directory.Exists(_folder.File("accumulate")) && Directory.EnumerateFiles(_folder.File("accumulate")).Any(), Is.False, "nothing written");
     }
 

@@ -109,7 +109,7 @@ public sealed class TrainCommandTests
         IdxWriter.Folder(_folder.Path, trainCount: 40);
 
         UserErrorAssert.OneSentence(RunnerInProcess.Run("train", "--data", _folder.Path, "--batch-size", "41"), 2,
-            $"--batch-size 41 exceeds the 40 training images in {_folder.Path}.");
+            $"--data {_folder.Path}: --batch-size is 41, more than the 40 training sequences; use at most 40.");
     }
 
     [Test]

@@ -81,7 +81,7 @@ public sealed class SequenceTrainingTests
         var error = Assert.Throws<ArgumentException>(() => trainer.Train(model, train))!;
 
         Assert.That(error.ParamName, Is.EqualTo(nameof(TrainingOptions.BatchSize)));
-        Assert.That(error.Message, Does.StartWith("TrainingOptions.BatchSize is 101 but the training data has 100 sequences; use a batch size of at most 100."));
+        Assert.That(error.Message, Does.StartWith("TrainingOptions.BatchSize is 101, more than the 100 training sequences; use at most 100."));
     }
 
     [Test]
@@ -94,7 +94,7 @@ public sealed class SequenceTrainingTests
         var error = Assert.Throws<ArgumentException>(() => trainer.Train(model, train))!;
 
         Assert.That(error.ParamName, Is.EqualTo(nameof(TrainingOptions.AccumulateBatches)));
-        Assert.That(error.Message, Does.StartWith("TrainingOptions.AccumulateBatches is 11 with batches of 10: 110 sequences a step, more than the 100 the training data has;"));
+        Assert.That(error.Message, Does.StartWith("TrainingOptions.AccumulateBatches is 11 with batches of 10: 110 sequences a step, more than the 100 training sequences;"));
         Assert.That(new TrainingOptions { BatchSize = int.MaxValue / 2, AccumulateBatches = 3 }.Problems().Select(p => p.Property),
             Does.Contain(nameof(TrainingOptions.AccumulateBatches)), "a step whose sequence count overflows");
     }

@@ -1,3 +1,5 @@
+using MnistRnn.Checkpoints;
+
 namespace MnistRnn.Training.Callbacks;
 
 /// <summary>
@@ -6,6 +8,17 @@ namespace MnistRnn.Training.Callbacks;
 /// </summary>
 internal sealed class TimeBudget(TimeSpan budget) : TrainingCallback
 {
+    /// <summary>The budget <paramref name="options"/> give; null when they give none.</summary>
+    public static TimeBudget? For(TrainingOptions options) => options.MaxTime is TimeSpan budget ? new TimeBudget(budget) : null;
+
+    /// <summary>Why a run of <paramref name="options"/> cannot continue <paramref name="checkpoint"/>: its budget is already spent.</summary>
+    public static ResumeProblem? ResumeProblem(TrainingOptions options, Checkpoint checkpoint) =>
+        options.MaxTime is TimeSpan given && checkpoint.TrainingTime >= given
+            ? new(ResumeProblemKind.NothingToTrain, nameof(TrainingOptions.MaxTime),
+                $"TrainingOptions.MaxTime is {given} but the run has already trained {checkpoint.TrainingTime}; give a larger time budget to train further.")
+                { Given = given, Saved = checkpoint.TrainingTime }
+            : null;
+
     public override void OnStepEnd(TrainingContext context)
     {
         if (context.StopRequested || context.Step >= context.Options.Steps || context.TrainingTime < budget) return;
