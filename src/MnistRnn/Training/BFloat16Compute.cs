@@ -11,7 +11,7 @@ namespace MnistRnn.Training;
 /// its gradients are handed to the float32 weights, where clipping and Adam work. The copy holds nothing a checkpoint needs:
 /// it is made again from the float32 weights at every step.
 /// </summary>
-public sealed class BFloat16Compute : IDisposable
+public sealed class BFloat16Compute : IDisposable, IStepPrecision
 {
     private readonly RecurrentClassifier _compute;
     private readonly Parameter[] _masters;
@@ -61,6 +61,15 @@ public sealed class BFloat16Compute : IDisposable
             else to!.copy_(from);
         }
     }
+
+    RecurrentClassifier IStepPrecision.Begin(RecurrentClassifier model) => Begin(model.training);
+
+    Tensor IStepPrecision.Input(Tensor sequences) => sequences.to(ScalarType.BFloat16);
+
+    // The outputs stay bfloat16 until a logged step measures them.
+    Tensor IStepPrecision.Logits(Tensor logits) => logits.to(ScalarType.Float32);
+
+    void IStepPrecision.End(RecurrentClassifier model) => End();
 
     /// <summary>Frees the bfloat16 copy.</summary>
     public void Dispose() => _compute.Dispose();

@@ -21,7 +21,7 @@ internal sealed class TrainingRun : IDisposable
     private readonly PendingMetrics? _pending;
     private readonly ValidationTracker? _validation;
     private readonly WeightAverage? _average;
-    private readonly BFloat16Compute? _bf16;
+    private readonly IStepPrecision _precision;
     private readonly LearningRateControl _learningRate;
     private readonly TrainingContext _context;
     private readonly TrainingClock _clock = new();
@@ -41,7 +41,7 @@ internal sealed class TrainingRun : IDisposable
         _pending = execution == StepExecution.DeviceResident ? new PendingMetrics(Trainer.MaxPendingSteps, train.Device, model.Cell) : null;
         _validation = validation is null ? null : new ValidationTracker(validation, options, model);
         _average = WeightAverage.For(options, model);
-        _bf16 = options.Precision == Precision.Bf16Mixed ? new BFloat16Compute(model) : null;
+        _precision = StepPrecision.For(options.Precision, model);
         _learningRate = new LearningRateControl(options, _optimizer, scheduler);
         // The one place that asks for validation data: the options' readers of the validation loss, or a plateau scheduler of the user's.
         if (_validation is null && (options.ValidationReader ?? (_learningRate.NeedsValidation ? "Trainer.Scheduler" : null)) is { } reader)
@@ -117,14 +117,14 @@ internal sealed class TrainingRun : IDisposable
         _learningRate.BeforeStep(step);
         if (_pending is null)
         {
-            var metrics = TrainingStep.Run(_model, _optimizer, _batches, _options, step, measureState: logged, _clock, _bf16);
+            var metrics = TrainingStep.Run(_model, _optimizer, _batches, _options, step, measureState: logged, _clock, _precision);
             if (!metrics.UpdateSkipped) _average?.Update();
             _context.Step = step;
             Report(metrics);
         }
         else
         {
-            var applied = TrainingStep.RunOnDevice(_model, _optimizer, _batches, _options, step, measureState: logged, _clock, _pending, _bf16);
+            var applied = TrainingStep.RunOnDevice(_model, _optimizer, _batches, _options, step, measureState: logged, _clock, _pending, _precision);
             _average?.Update(applied);
             _context.Step = step;
             // A validation is a decision point (best weights, stopping): the steps before it are reported first.
@@ -166,7 +166,7 @@ internal sealed class TrainingRun : IDisposable
 
     public void Dispose()
     {
-        _bf16?.Dispose();
+        _precision.Dispose();
         _average?.Dispose();
         _validation?.Dispose();
         _pending?.Dispose();

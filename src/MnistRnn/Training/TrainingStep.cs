@@ -16,9 +16,9 @@ internal static class TrainingStep
     /// <see cref="StateStatistics"/>. Call inside a dispose scope: every tensor made here belongs to it.
     /// </summary>
     public static StepMetrics Run(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches,
-        TrainingOptions options, int step, bool measureState, TrainingClock clock, BFloat16Compute? bf16)
+        TrainingOptions options, int step, bool measureState, TrainingClock clock, IStepPrecision precision)
     {
-        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, options.AccumulateBatches, bf16);
+        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, options.AccumulateBatches, precision);
         var (gradNorm, clipped) = GradientClipping.Apply(optimizer.Parameters, options.ClipNorm, options.ClipValue);
         double lossValue = loss.item<float>();
         // A NaN or infinite loss or gradient would poison every weight and Adam's moments for good: skip it.
@@ -46,9 +46,9 @@ internal static class TrainingStep
     /// join <paramref name="pending"/> until read back.
     /// </summary>
     public static Tensor RunOnDevice(RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches,
-        TrainingOptions options, int step, bool measureState, TrainingClock clock, PendingMetrics pending, BFloat16Compute? bf16)
+        TrainingOptions options, int step, bool measureState, TrainingClock clock, PendingMetrics pending, IStepPrecision precision)
     {
-        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, options.AccumulateBatches, bf16);
+        var (epoch, sequences, labels, logits, outputs, loss) = ForwardAndBackward(model, optimizer, batches, options.AccumulateBatches, precision);
         var (gradNorm, clipped) = GradientClipping.ApplyOnDevice(optimizer.FlatGradients!, options.ClipNorm, options.ClipValue);
 
         using var noGrad = no_grad();
@@ -63,27 +63,25 @@ internal static class TrainingStep
     // The part both modes share: zeroed gradients, then for each mini-batch of the step the next batch, forward, loss and
     // backward. Accumulated, each batch's loss is divided by their number, so the summed gradient is that of their mean, the
     // loss of one batch that many times as large; the step's loss, logits and labels are then those of all its batches.
-    // In bfloat16 mixed precision the passes run on the bfloat16 copy, the loss is taken in float32, and the gradients end
-    // on the float32 weights.
+    // The passes run on the network the precision gives, the loss is taken in float32, and the gradients end on the model's weights.
     private static (int Epoch, Tensor Sequences, Tensor Labels, Tensor Logits, Tensor Outputs, Tensor Loss) ForwardAndBackward(
-        RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, int accumulate, BFloat16Compute? bf16)
+        RecurrentClassifier model, AdamOptimizer optimizer, ShuffledBatches batches, int accumulate, IStepPrecision precision)
     {
         int epoch = batches.Epoch;
         optimizer.ZeroGrad();
-        var network = bf16?.Begin(model.training) ?? model;
+        var network = precision.Begin(model);
         var parts = new List<(Tensor Sequences, Tensor Labels, Tensor Logits, Tensor Outputs, Tensor Loss)>();
         for (int i = 0; i < accumulate; i++)
         {
             var (sequences, labels, lengths) = batches.Next();
-            var (logits, outputs) = network.ForwardWithOutputs(bf16 is null ? sequences : sequences.to(ScalarType.BFloat16), lengths);
-            // The outputs stay bfloat16 until a logged step measures them.
-            if (bf16 is not null) logits = logits.to(ScalarType.Float32);
+            var (logits, outputs) = network.ForwardWithOutputs(precision.Input(sequences), lengths);
+            logits = precision.Logits(logits);
             var loss = nn.functional.cross_entropy(logits, labels);
             if (accumulate > 1) loss = loss.div_(accumulate);
             loss.backward();
             parts.Add((sequences, labels, logits, outputs, loss));
         }
-        bf16?.End();
+        precision.End(model);
         if (accumulate == 1) return (epoch, parts[0].Sequences, parts[0].Labels, parts[0].Logits, parts[0].Outputs, parts[0].Loss);
         // Only the last batch's activations are kept, for the state a logged step measures.
         var last = parts[^1];
