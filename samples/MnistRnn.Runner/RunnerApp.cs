@@ -97,6 +97,8 @@ public static class RunnerApp
     {
         UserErrorException user => (user.ExitCode, user.Message),
         CheckpointException checkpoint => (ExitCodes.BadCheckpoint, checkpoint.Message),
+        // Its message names the flags to change: every command that trains gives its trainer the flags' names.
+        TrainingDivergedException diverged => (ExitCodes.Diverged, diverged.Message),
         InsufficientMemoryException memory => (ExitCodes.InvalidArguments, memory.Message),
         DeviceUnavailableException device =>
             (ExitCodes.DeviceUnavailable, $"--device: {device.Message} Use --device cpu, or build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU."),

@@ -109,10 +109,6 @@ internal sealed class TrainCommand(RunnerConsole console)
                 ? $"Interrupted after step {e.CompletedSteps} of {trainer.Options.Steps}; checkpoint saved to {saved}. Continue with --resume {checkpoints.Folder}"
                 : $"Interrupted before the first step finished; nothing was saved.");
         }
-        catch (TrainingDivergedException e)
-        {
-            throw new UserErrorException(ExitCodes.Diverged, e.MessageNaming(_flags.FlagOf));
-        }
         catch (CheckpointException e)
         {
             throw new UserErrorException(ExitCodes.BadCheckpoint, $"--resume: {e.Message}");

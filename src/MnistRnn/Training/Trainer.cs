@@ -50,7 +50,7 @@ public sealed class Trainer
     public Func<torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler>? Scheduler { get; init; }
 
     /// <summary>
-    /// How log lines name a <see cref="TrainingOptions"/> property (the stall warning's advice): by default as
+    /// How log lines and messages name a <see cref="TrainingOptions"/> property (the stall warning's advice, a diverged run's): by default as
     /// <c>TrainingOptions.NAME</c> (<see cref="OptionsPropertyName"/>); a command line passes its flags' names.
     /// </summary>
     public Func<string, string> SettingName { get; init; } = OptionsPropertyName;
@@ -186,7 +186,7 @@ public sealed class Trainer
             if (options.Precision == Precision.Auto) TrainingLog.PrecisionChosen(_logger, precision.Precision.ToName(), precision.Reason);
             else if (precision.Emulated) TrainingLog.PrecisionEmulated(_logger, precision.Precision.ToName(), precision.Reason);
             options = options with { Precision = precision.Precision };
-            using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. BuiltInCallbacks(model), .. Callbacks], _logger);
+            using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. BuiltInCallbacks(model), .. Callbacks], _logger, SettingName);
             model.TrainedByTrainer = true;
             return run.Run(cancellationToken, resume) with { PrecisionChoice = precision, ThreadChoice = threads };
         }

@@ -28,10 +28,12 @@ internal sealed class TrainingRun : IDisposable
     private readonly DataIdentity _data;
     private StepMetrics? _lastReported;
     private readonly bool _checkpointed;
+    private readonly Func<string, string> _settingName;
 
     public TrainingRun(TrainingOptions options, RecurrentClassifier model, SequenceDataset train, SequenceDataset? validation, DataIdentity data,
-        Func<optim.Optimizer, optim.lr_scheduler.LRScheduler>? scheduler, IReadOnlyList<TrainingCallback> callbacks, ILogger logger)
+        Func<optim.Optimizer, optim.lr_scheduler.LRScheduler>? scheduler, IReadOnlyList<TrainingCallback> callbacks, ILogger logger, Func<string, string> settingName)
     {
+        _settingName = settingName;
         _options = options;
         _model = model;
         _data = data;
@@ -82,7 +84,7 @@ internal sealed class TrainingRun : IDisposable
         int last = _context.Step;
         // Ending inside a run of skipped updates is divergence too, only cut short by the step count: the
         // last step's loss is not finite and no final checkpoint was written.
-        if (_context.SkippedUpdatesInARow > 0) throw new TrainingDivergedException(last, _context.SkippedUpdatesInARow, _context.LastCheckpoint);
+        if (_context.SkippedUpdatesInARow > 0) throw new TrainingDivergedException(last, _context.SkippedUpdatesInARow, _context.LastCheckpoint, _settingName);
         int weightsFrom = last;
         if (_options.RestoreBestWeights && _validation?.Best is { } best)
         {
@@ -153,7 +155,7 @@ internal sealed class TrainingRun : IDisposable
         {
             TrainingLog.NonFinite(_context.Logger, metrics.Step, metrics.Loss, metrics.GradNorm, _context.SkippedUpdatesInARow, _options.MaxNonFiniteSteps);
             if (_context.SkippedUpdatesInARow >= _options.MaxNonFiniteSteps)
-                throw new TrainingDivergedException(metrics.Step, _context.SkippedUpdatesInARow, _context.LastCheckpoint);
+                throw new TrainingDivergedException(metrics.Step, _context.SkippedUpdatesInARow, _context.LastCheckpoint, _settingName);
         }
         _context.Notify(c => c.OnStepReported(_context, metrics));
     }

@@ -245,6 +245,18 @@ public sealed class CheckpointTests
         Assert.That(CheckpointStore.List(_folder.Path), Is.Empty, "no checkpoint of a diverged state");
     }
 
+    [Test]
+    public void A_diverged_runs_message_names_the_settings_as_the_trainers_setting_name_does()
+    {
+        using var poisoned = new DatasetSplit(full(96, 5, 4, float.NaN), zeros(96, ScalarType.Int64));
+        var trainer = new Trainer(Options() with { Steps = 2 }, null) { SettingName = property => $"--{property.ToLowerInvariant()}" };
+        using var model = trainer.CreateModel(CPU, inputSize: 4, classes: 2);
+
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.Train(model, poisoned))!;
+
+        Assert.That(error.Message, Does.EndWith("Lower --learningrate or clip tighter with --clipnorm."));
+    }
+
     /// <summary>A callback whose state cannot be saved after a given step, as if the disk filled while its checkpoint was being written.</summary>
     private sealed class FailingState(int failAtStep) : TrainingCallback
     {
