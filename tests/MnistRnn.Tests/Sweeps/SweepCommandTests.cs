@@ -4,10 +4,10 @@ using MnistRnn.Tests.Support;
 namespace MnistRnn.Tests.Sweeps;
 
 /// <summary>
-/// <c>mnist-rnn sweep</c> and <c>report</c> called in this process, on tiny synthetic MNIST files, one trial at a time (each
-/// trial still runs in a process of its own, as every local sweep's does).
+/// <c>mnist-rnn sweep</c> and <c>report</c> called in this process, on tiny synthetic MNIST files, one trial at a time. Each
+/// trial still runs in a runner process of its own, as every local sweep's does, so the class is of that level.
 /// </summary>
-[Category("RunnerInProcess")]
+[Category("RunnerProcess")]
 public sealed partial class SweepCommandTests
 {
     private TempFolder _folder = null!;
