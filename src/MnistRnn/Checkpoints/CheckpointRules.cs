@@ -1,7 +1,6 @@
 using MnistRnn.Data;
 using MnistRnn.Mnist;
 using MnistRnn.Models;
-using MnistRnn.Diagnostics;
 using MnistRnn.Training;
 using MnistRnn.Training.Callbacks;
 
@@ -10,7 +9,7 @@ namespace MnistRnn.Checkpoints;
 /// <summary>
 /// What a checkpoint's header may say, checked against hard bounds and against itself before anything is allocated: a
 /// valid SHA-256 proves the file is what its writer wrote, not that the writer told the truth. The run's numbers are
-/// checked here; each section by the rules of its owner, from the one table of sections below.
+/// checked here; each section by its owner's rule (<see cref="SectionRule"/>), declared beside the owner.
 /// </summary>
 internal static class CheckpointRules
 {
@@ -45,28 +44,23 @@ internal static class CheckpointRules
             : null;
     }
 
-    /// <summary>What is wrong with the sections, each checked by its owner's rules, or null; the model's, the optimizer's, the batches' and the generator's must be there.</summary>
+    // Every owner's rule, declared beside the owner; the required sections first, in the order a missing one is named.
+    private static readonly SectionRule[] Rules =
+    [
+        ModelWeights.Rule, AdamOptimizer.Rule, ShuffledBatches.Rule, GlobalGenerator.Rule,
+        ValidationTracker.Rule, LearningRateControl.Rule, TrainingClock.Rule, WeightAverage.Rule, StallWarning.Rule,
+    ];
+
+    /// <summary>What is wrong with the sections, each checked by its owner's rule, or null; every required section must be there.</summary>
     public static string? SectionsProblem(CheckpointInfo info, IReadOnlyDictionary<string, StateSection> sections)
     {
-        foreach (string required in new[] { ModelWeights.Name, AdamOptimizer.SectionName, ShuffledBatches.SectionName, GlobalGenerator.Name })
-            if (!sections.ContainsKey(required)) return $"it has no {required} section";
-        var model = sections[ModelWeights.Name];
+        if (Rules.FirstOrDefault(rule => rule.Required && !sections.ContainsKey(rule.Name)) is { } missing) return $"it has no {missing.Name} section";
+        var context = new SectionContext(info, sections[ModelWeights.Name]);
         foreach (var (name, section) in sections)
         {
-            string? problem = name switch
-            {
-                ModelWeights.Name => ModelWeights.Problem(section, info.ModelOptions),
-                AdamOptimizer.SectionName => AdamOptimizer.SectionProblem(section, model.StoredTensors.Count, info.Step),
-                ShuffledBatches.SectionName => ShuffledBatches.SectionProblem(section, info.TrainCount),
-                GlobalGenerator.Name => GlobalGenerator.Problem(section),
-                ValidationTracker.SectionName => ValidationTracker.SectionProblem(section, info.Step, model),
-                LearningRateControl.SectionName => LearningRateControl.SectionProblem(section, info.Step),
-                TrainingClock.SectionName => TrainingClock.SectionProblem(section),
-                WeightAverage.SectionName => WeightAverage.SectionProblem(section, model),
-                StallWarning.SectionName => StallDetector.SectionProblem(section, info.Step, info.Options.StallWindow),
-                _ when name.StartsWith(CallbackPrefix, StringComparison.Ordinal) => null,
-                _ => $"unknown section {name}",
-            };
+            string? problem = Rules.FirstOrDefault(rule => rule.Name == name) is { } owner ? owner.Problem(section, context)
+                : name.StartsWith(CallbackPrefix, StringComparison.Ordinal) ? null
+                : $"unknown section {name}";
             if (problem is not null) return $"section {name}: {problem}";
         }
         return WeightAverage.PresenceProblem(info.Options, sections.ContainsKey(WeightAverage.SectionName));

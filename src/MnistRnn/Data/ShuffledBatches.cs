@@ -54,6 +54,9 @@ public sealed class ShuffledBatches : IDisposable, IStateOwner
     /// <summary>The batch order's section of a checkpoint: the epoch, the position in it, its order and the generator that draws the next.</summary>
     internal const string SectionName = "batches";
 
+    /// <summary>The rule of its section: an order of the header's training items.</summary>
+    internal static readonly SectionRule Rule = new(SectionName, Required: true, (section, at) => SectionProblem(section, at.Info.TrainCount));
+
     string IStateOwner.SectionName => SectionName;
 
     void IStateOwner.SaveState(StateSection section)

@@ -8,6 +8,9 @@ internal sealed class ModelWeights(RecurrentClassifier model) : IStateOwner
 {
     public const string Name = "model";
 
+    /// <summary>The rule of its section: the architecture the header describes, weight for weight.</summary>
+    internal static readonly SectionRule Rule = new(Name, Required: true, (section, at) => Problem(section, at.Info.ModelOptions));
+
     public string SectionName => Name;
 
     public void SaveState(StateSection section)

@@ -104,6 +104,9 @@ public sealed partial class AdamOptimizer : IStateOwner
     /// <summary>The optimizer's section of a checkpoint: each parameter's moment estimates, in <see cref="Parameters"/> order, and the update count.</summary>
     internal const string SectionName = "adam";
 
+    /// <summary>The rule of its section: moments for each of the model's weights, and a step count the checkpoint's step allows.</summary>
+    internal static readonly SectionRule Rule = new(SectionName, Required: true, (section, at) => SectionProblem(section, at.Model.StoredTensors.Count, at.Info.Step));
+
     string IStateOwner.SectionName => SectionName;
 
     void IStateOwner.SaveState(StateSection section)

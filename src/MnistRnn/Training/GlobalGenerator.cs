@@ -7,6 +7,9 @@ namespace MnistRnn.Training;
 internal sealed class GlobalGenerator : IStateOwner
 {
     public const string Name = "torch";
+
+    /// <summary>The rule of its section.</summary>
+    internal static readonly SectionRule Rule = new(Name, Required: true, (section, _) => Problem(section));
     private const string State = "generator";
 
     public string SectionName => Name;

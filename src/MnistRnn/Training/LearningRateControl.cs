@@ -67,6 +67,9 @@ internal sealed class LearningRateControl : IStateOwner
     /// </summary>
     public const string SectionName = "learning_rate";
 
+    /// <summary>The rule of its section.</summary>
+    internal static readonly SectionRule Rule = new(SectionName, Required: false, (section, at) => SectionProblem(section, at.Info.Step));
+
     string IStateOwner.SectionName => SectionName;
 
     void IStateOwner.SaveState(StateSection section)

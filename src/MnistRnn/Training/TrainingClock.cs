@@ -10,6 +10,9 @@ namespace MnistRnn.Training;
 internal sealed class TrainingClock : IStateOwner
 {
     public const string SectionName = "clock";
+
+    /// <summary>The rule of its section.</summary>
+    internal static readonly SectionRule Rule = new(SectionName, Required: false, (section, _) => SectionProblem(section));
     private const string SecondsName = "train_seconds";
     private readonly Stopwatch _watch = new();
     private TimeSpan _before;

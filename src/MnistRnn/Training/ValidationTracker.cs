@@ -63,6 +63,9 @@ internal sealed class ValidationTracker : IDisposable, IStateOwner
 
     /// <summary>The validations' section of a checkpoint: every validation so far and, when they are kept, the best weights by weight name.</summary>
     public const string SectionName = "validation";
+
+    /// <summary>The rule of its section: validations up to the checkpoint's step, best weights shaped as the model's.</summary>
+    internal static readonly SectionRule Rule = new(SectionName, Required: false, (section, at) => SectionProblem(section, at.Info.Step, at.Model));
     private const string HistoryName = "history";
     private const string BestPrefix = "best/";
 

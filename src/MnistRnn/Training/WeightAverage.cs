@@ -14,6 +14,9 @@ namespace MnistRnn.Training;
 internal sealed class WeightAverage : IStateOwner, IDisposable
 {
     public const string SectionName = "ema";
+
+    /// <summary>The rule of its section: one average per weight of the model.</summary>
+    internal static readonly SectionRule Rule = new(SectionName, Required: false, (section, at) => SectionProblem(section, at.Model));
     private readonly RecurrentClassifier _model;
     private readonly Tensor[] _average;
     private readonly Scalar _decay;

@@ -14,6 +14,9 @@ internal sealed class StallWarning(int window, int classes, Func<string, string>
     /// <summary>Its section of a checkpoint.</summary>
     public const string SectionName = CheckpointRules.CallbackPrefix + nameof(StallWarning);
 
+    /// <summary>The rule of its section: a window of the run's own length at most.</summary>
+    internal static readonly SectionRule Rule = new(SectionName, Required: false, (section, at) => StallDetector.SectionProblem(section, at.Info.Step, at.Info.Options.StallWindow));
+
     public override void OnStepReported(TrainingContext context, StepMetrics metrics)
     {
         if (_detector.Observe(metrics) is not { } stall) return;
