@@ -16,27 +16,26 @@ namespace MnistRnn.Training;
 /// until a garbage collection runs; this class creates its constant scalars once and disposes the per-step ones
 /// (docs/performance.md measures both).
 /// <para>
-/// One optimizer, two ways to update: one tensor at a time (<see cref="StepExecution.Synchronous"/>), or with
-/// <see cref="StepExecution.DeviceResident"/> all at once through <see cref="ResidentAdamUpdate"/>, whose flat buffers
-/// and on-device step count let <see cref="Step(Tensor)"/> skip an update without the host knowing whether it did. Both
-/// are this one type because schedulers, checkpoints and users see one Adam with one set of groups and settings; only
-/// the update differs. Create the optimizer after the model's last move to a device or dtype.
+/// One optimizer, two ways to update, each group through one implementation of one contract: one tensor at a time
+/// (<see cref="StepExecution.Synchronous"/>), or with <see cref="StepExecution.DeviceResident"/> each group at once
+/// through flat buffers and an on-device step count, which let <see cref="Step(Tensor)"/> skip an update without the host
+/// knowing whether it did. Every member works in both modes: schedulers, checkpoints and users see one Adam with one set
+/// of groups and settings; only the update differs. Create the optimizer after the model's last move to a device or dtype.
 /// </para>
 /// <para>Its state (moments and update count) is saved and loaded as TorchSharp's optimizers' is: <c>state_dict()</c> and
 /// <c>load_state_dict(dict)</c> in memory, <c>save_state_dict(path)</c> and <c>load_state_dict(path)</c> in a file (see <see cref="State"/>).</para>
 /// </remarks>
 public sealed partial class AdamOptimizer : OptimizerHelper, torch.optim.IBetas
 {
-    private Parameter[] _parameters;
-    // The group of each parameter, in _parameters order.
-    private ParamGroup[] _groupOf;
-    private Tensor[] _expAvg;
-    private Tensor[] _expAvgSq;
+    private Parameter[] _parameters = [];
+    // The update of each group that has parameters, in group order; the moments below are theirs, in _parameters order.
+    private readonly List<(ParamGroup Group, IAdamUpdate Update)> _updates = [];
+    private Tensor[] _expAvg = [];
+    private Tensor[] _expAvgSq = [];
     private readonly Scalar _eps;
     private readonly Scalar _one;
     private readonly Device _device;
     private readonly ScalarType _dtype;
-    private readonly ResidentAdamUpdate? _resident;
 
     /// <summary>Creates the optimizer with zeroed moment estimates for each parameter, updating them one tensor at a time.</summary>
     public AdamOptimizer(IEnumerable<Parameter> parameters, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
@@ -62,7 +61,7 @@ public sealed partial class AdamOptimizer : OptimizerHelper, torch.optim.IBetas
     /// Creates the optimizer over parameter groups, each with its own learning rate and weight decay where its
     /// <see cref="Options"/> give one, and this constructor's otherwise.
     /// </summary>
-    /// <param name="groups">The groups; more than one needs <see cref="StepExecution.Synchronous"/>.</param>
+    /// <param name="groups">The groups; under <see cref="StepExecution.DeviceResident"/> each is one buffer.</param>
     /// <param name="learningRate">The step size of groups that give none.</param>
     /// <param name="execution"><see cref="StepExecution.Synchronous"/> or <see cref="StepExecution.DeviceResident"/>.</param>
     /// <param name="beta1">Decay of the first-moment estimate.</param>
@@ -80,38 +79,38 @@ public sealed partial class AdamOptimizer : OptimizerHelper, torch.optim.IBetas
         if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "must be in [0, 1).");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "must not be negative.");
         var groupList = groups.ToList();
-        if (execution == StepExecution.DeviceResident && groupList.Count != 1)
-            throw new ArgumentException("StepExecution.DeviceResident updates all parameters as one buffer, so it takes one parameter group.", nameof(groups));
         _settings = new Options { LearningRate = learningRate, InitialLearningRate = learningRate, WeightDecay = weightDecay, Beta1 = beta1, Beta2 = beta2 };
         foreach (var group in groupList) Complete(group);
-        _parameter_groups = groupList.Cast<TorchSharp.Modules.ParamGroup>().ToList();
-        _groupOf = groupList.SelectMany(g => g.Parameters.Select(_ => g)).ToArray();
-        _parameters = groupList.SelectMany(g => g.Parameters).ToArray();
-        if (_parameters.Length == 0) throw new ArgumentException("there are no parameters to optimize.", nameof(groups));
-        (_device, _dtype) = (_parameters[0].device, _parameters[0].dtype);
+        var first = groupList.SelectMany(g => g.Parameters).FirstOrDefault()
+            ?? throw new ArgumentException("there are no parameters to optimize.", nameof(groups));
+        (_device, _dtype) = (first.device, first.dtype);
         _eps = eps.ToScalar();
         _one = 1.0.ToScalar();
         Execution = execution;
-        using var noGrad = no_grad();
-        if (execution == StepExecution.Synchronous)
-        {
-            _expAvg = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
-            _expAvgSq = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
-        }
-        else
-        {
-            _resident = new ResidentAdamUpdate(_parameters, Betas);
-            _expAvg = _resident.FirstMoments;
-            _expAvgSq = _resident.SecondMoments;
-        }
-        for (int i = 0; i < _parameters.Length; i++) _state[_parameters[i].Handle] = new State(this, i);
+        _parameter_groups = [];
+        foreach (var group in groupList) Add(group);
+    }
+
+    // Adds a group with zeroed moments, updated the way Execution says; its count starts at the optimizer's.
+    private void Add(ParamGroup group)
+    {
+        _parameter_groups.Add(group);
+        var added = group.Parameters.ToArray();
+        if (added.Length == 0) return;
+        IAdamUpdate update = Execution == StepExecution.Synchronous ? new TensorwiseAdamUpdate(added) : new ResidentAdamUpdate(added, group.Betas);
+        if (_updates.Count > 0) update.SetStepCount(StepCount);
+        _updates.Add((group, update));
+        _parameters = [.. _parameters, .. added];
+        _expAvg = [.. _expAvg, .. update.FirstMoments];
+        _expAvgSq = [.. _expAvgSq, .. update.SecondMoments];
+        for (int i = _parameters.Length - added.Length; i < _parameters.Length; i++) _state[_parameters[i].Handle] = new State(this, i);
     }
 
     /// <summary>How this optimizer is driven.</summary>
     public StepExecution Execution { get; }
 
-    /// <summary>All gradients as one flat tensor under <see cref="StepExecution.DeviceResident"/>; null otherwise.</summary>
-    internal Tensor? FlatGradients => _resident?.Gradients;
+    /// <summary>All gradients as one flat tensor under <see cref="StepExecution.DeviceResident"/> with one group; null otherwise.</summary>
+    internal Tensor? FlatGradients => _updates is [(_, ResidentAdamUpdate resident)] ? resident.Gradients : null;
 
     private readonly Options _settings;
 
@@ -218,10 +217,8 @@ public sealed partial class AdamOptimizer : OptimizerHelper, torch.optim.IBetas
         }
     }
 
-    private long _hostStepCount;
-
     /// <summary>Updates taken so far (skipped ones not counted). Under <see cref="StepExecution.DeviceResident"/> reading it waits for the device.</summary>
-    public long StepCount => _resident?.StepCount ?? _hostStepCount;
+    public long StepCount => _updates[0].Update.StepCount;
 
     /// <summary>The parameters this optimizer updates.</summary>
     public IReadOnlyList<Parameter> Parameters => _parameters;
@@ -238,97 +235,20 @@ public sealed partial class AdamOptimizer : OptimizerHelper, torch.optim.IBetas
                 throw new InvalidOperationException(
                     "the model was moved to another device or dtype after this optimizer was created; create the optimizer after the model's last move.");
         }
-        if (_resident is not null)
-        {
-            _resident.ZeroGrad();
-            return;
-        }
-        foreach (var parameter in _parameters)
-        {
-            using var grad = parameter.grad;
-            grad?.zero_();
-        }
+        foreach (var (_, update) in _updates) update.ZeroGrad();
     }
 
     /// <summary>Takes one Adam step from the gradients now held by the parameters.</summary>
-    public void Step()
-    {
-        if (_resident is not null)
-        {
-            using var always = ones([], ScalarType.Bool, _device);
-            Step(always);
-            return;
-        }
-        using var noGrad = no_grad();
-        _hostStepCount++;
-        // Per group, from its settings now (a scheduler may have changed them since the last step); the bias
-        // corrections use the current betas, as torch.optim.Adam's do.
-        var settings = new Dictionary<ParamGroup, GroupStep>();
-        try
-        {
-            foreach (var group in _groupOf.Distinct()) settings[group] = new GroupStep(group, _hostStepCount);
-            for (int i = 0; i < _parameters.Length; i++) Update(i, settings[_groupOf[i]]);
-        }
-        finally
-        {
-            foreach (var step in settings.Values) step.Dispose();
-        }
-    }
-
-    // The scalars one group's update needs in one step. A double passed to a tensor operation becomes a Scalar that
-    // only the finalizer frees (see the remarks), so they are made once per group and step and disposed after it.
-    private sealed class GroupStep : IDisposable
-    {
-        public GroupStep(ParamGroup group, long stepCount)
-        {
-            var (beta1, beta2) = group.Betas;
-            double learningRate = group.LearningRate, decay = group.Options.WeightDecay ?? 0;
-            Beta1 = beta1.ToScalar();
-            Beta2 = beta2.ToScalar();
-            OneMinusBeta1 = (1 - beta1).ToScalar();
-            OneMinusBeta2 = (1 - beta2).ToScalar();
-            NegativeStepSize = (-learningRate / (1 - Math.Pow(beta1, stepCount))).ToScalar();
-            BiasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, stepCount)).ToScalar();
-            // The factor weights shrink by under decoupled weight decay; none when it is 0.
-            Shrink = decay == 0 ? null : (1 - learningRate * decay).ToScalar();
-        }
-
-        public Scalar Beta1 { get; }
-        public Scalar Beta2 { get; }
-        public Scalar OneMinusBeta1 { get; }
-        public Scalar OneMinusBeta2 { get; }
-        public Scalar NegativeStepSize { get; }
-        public Scalar BiasCorrection2Sqrt { get; }
-        public Scalar? Shrink { get; }
-
-        public void Dispose()
-        {
-            foreach (var scalar in new[] { Beta1, Beta2, OneMinusBeta1, OneMinusBeta2, NegativeStepSize, BiasCorrection2Sqrt, Shrink }) scalar?.Dispose();
-        }
-    }
-
-    // One parameter's update, in torch.optim.AdamW's order: decay the weight, then the moments, then the step.
-    private void Update(int i, GroupStep step)
-    {
-        using var grad = _parameters[i].grad;
-        if (grad is null) return;
-        if (step.Shrink is not null) _parameters[i].mul_(step.Shrink);
-        _expAvg[i].mul_(step.Beta1).add_(grad, step.OneMinusBeta1);
-        _expAvgSq[i].mul_(step.Beta2).addcmul_(grad, grad, step.OneMinusBeta2);
-        using var denominator = _expAvgSq[i].sqrt();
-        denominator.div_(step.BiasCorrection2Sqrt).add_(_eps, _one);
-        _parameters[i].addcdiv_(_expAvg[i], denominator, step.NegativeStepSize);
-    }
+    public void Step() => Step(null);
 
     /// <summary>
-    /// Under <see cref="StepExecution.DeviceResident"/>: one Adam step over all parameters if <paramref name="apply"/>
-    /// (a boolean scalar on the device) is true, and exactly nothing otherwise: moments, parameters and step count
-    /// keep their values. The host never learns which, so nothing waits for the device.
+    /// One Adam step if <paramref name="apply"/> (a boolean scalar on the device) is true, and exactly nothing otherwise:
+    /// moments, parameters and step count keep their values. Under <see cref="StepExecution.DeviceResident"/> the host never
+    /// learns which, so nothing waits for the device; under <see cref="StepExecution.Synchronous"/> it reads the boolean.
     /// </summary>
-    internal void Step(Tensor apply)
+    internal void Step(Tensor? apply)
     {
-        if (_resident is null) throw new InvalidOperationException("a conditional step needs StepExecution.DeviceResident.");
-        _resident.Step(apply, LearningRate, Betas, ((ParamGroup)_parameter_groups[0]).Options.WeightDecay ?? 0, _eps, _one);
+        foreach (var (group, update) in _updates) update.Step(group, apply, _eps, _one);
     }
 
     /// <summary>Takes one step as <see cref="Step()"/>, after evaluating <paramref name="closure"/> (with gradients) when given; returns its loss.</summary>
@@ -350,22 +270,15 @@ public sealed partial class AdamOptimizer : OptimizerHelper, torch.optim.IBetas
     /// <summary>The parameters of every group, in order.</summary>
     public override IEnumerable<Parameter> parameters() => _parameters;
 
-    /// <summary>Adds a group with zeroed moment estimates (<see cref="StepExecution.Synchronous"/> only).</summary>
-    /// <exception cref="NotSupportedException">The optimizer is <see cref="StepExecution.DeviceResident"/>.</exception>
+    /// <summary>
+    /// Adds a group with zeroed moment estimates, updated as the others are (under <see cref="StepExecution.DeviceResident"/>
+    /// as a buffer of its own); the optimizer's one update count is its count too, as for every parameter.
+    /// </summary>
     public override void add_param_group(TorchSharp.Modules.ParamGroup param_group)
     {
-        if (Execution != StepExecution.Synchronous)
-            throw new NotSupportedException("StepExecution.DeviceResident updates one buffer made when the optimizer was; create a new optimizer instead.");
         var group = param_group as ParamGroup ?? new ParamGroup(param_group.Parameters, new Options { LearningRate = param_group.Options?.LearningRate });
         Complete(group);
-        var added = group.Parameters.ToArray();
-        using var noGrad = no_grad();
-        _parameter_groups.Add(group);
-        _parameters = [.. _parameters, .. added];
-        _groupOf = [.. _groupOf, .. added.Select(_ => group)];
-        _expAvg = [.. _expAvg, .. added.Select(p => zeros_like(p).DetachFromDisposeScope())];
-        _expAvgSq = [.. _expAvgSq, .. added.Select(p => zeros_like(p).DetachFromDisposeScope())];
-        for (int i = _parameters.Length - added.Length; i < _parameters.Length; i++) _state[_parameters[i].Handle] = new State(this, i);
+        Add(group);
     }
 
     /// <summary>Releases the moment estimates and the cached scalars.</summary>
@@ -373,8 +286,7 @@ public sealed partial class AdamOptimizer : OptimizerHelper, torch.optim.IBetas
     {
         if (disposing)
         {
-            foreach (var tensor in _expAvg.Concat(_expAvgSq)) tensor.Dispose();
-            _resident?.Dispose();
+            foreach (var (_, update) in _updates) update.Dispose();
             foreach (var scalar in new[] { _eps, _one }) scalar.Dispose();
         }
         base.Dispose(disposing);

@@ -151,8 +151,7 @@ public sealed partial class AdamOptimizer : IStateOwner
 
     private void SetStepCount(long stepCount)
     {
-        _hostStepCount = stepCount;
-        _resident?.SetStepCount(stepCount);
+        foreach (var (_, update) in _updates) update.SetStepCount(stepCount);
     }
 
 }

@@ -9,7 +9,7 @@ namespace MnistRnn.Training;
 /// buffers (<see cref="FlatParameters"/>), one update is a few launches over all of them, and the update count and bias
 /// corrections stay on the device, so an update can be skipped without the host knowing whether it was.
 /// </summary>
-internal sealed class ResidentAdamUpdate : IDisposable
+internal sealed class ResidentAdamUpdate : IAdamUpdate
 {
     private readonly FlatParameters _flat;
     private readonly Tensor _expAvg;
@@ -18,33 +18,34 @@ internal sealed class ResidentAdamUpdate : IDisposable
     private readonly Tensor _logBetas;
     private readonly Tensor _coefficientOffsets;
     private readonly Tensor _coefficientSlopes;
+    private readonly Device _device;
     // The device's copies of the betas, rewritten only when a scheduler (or the Betas setter) changed them.
     private (double Beta1, double Beta2) _deviceBetas;
 
     public ResidentAdamUpdate(IReadOnlyList<Parameter> parameters, (double Beta1, double Beta2) betas)
     {
+        _device = parameters[0].device;
         using var noGrad = no_grad();
         _flat = new FlatParameters(parameters);
         _expAvg = zeros_like(_flat.Values).DetachFromDisposeScope();
         _expAvgSq = zeros_like(_flat.Values).DetachFromDisposeScope();
         FirstMoments = parameters.Select((_, i) => _flat.View(_expAvg, i).DetachFromDisposeScope()).ToArray();
         SecondMoments = parameters.Select((_, i) => _flat.View(_expAvgSq, i).DetachFromDisposeScope()).ToArray();
-        var device = _flat.Values.device;
-        _stepCount = zeros([], ScalarType.Float64, device).DetachFromDisposeScope();
-        _logBetas = zeros(2, ScalarType.Float64, device).DetachFromDisposeScope();
+        _stepCount = zeros([], ScalarType.Float64, _device).DetachFromDisposeScope();
+        _logBetas = zeros(2, ScalarType.Float64, _device).DetachFromDisposeScope();
         // decay = 1 + applied (beta - 1), gain = applied (1 - beta): one fused multiply-add for all four.
-        _coefficientOffsets = tensor(new[] { 1.0, 1.0, 0.0, 0.0 }, ScalarType.Float64, device).DetachFromDisposeScope();
-        _coefficientSlopes = zeros(4, ScalarType.Float64, device).DetachFromDisposeScope();
+        _coefficientOffsets = tensor(new[] { 1.0, 1.0, 0.0, 0.0 }, ScalarType.Float64, _device).DetachFromDisposeScope();
+        _coefficientSlopes = zeros(4, ScalarType.Float64, _device).DetachFromDisposeScope();
         WriteBetasToDevice(betas);
     }
 
     /// <summary>Each parameter's first-moment estimate, a view into one buffer.</summary>
-    public Tensor[] FirstMoments { get; }
+    public IReadOnlyList<Tensor> FirstMoments { get; }
 
     /// <summary>Each parameter's second-moment estimate, a view into one buffer.</summary>
-    public Tensor[] SecondMoments { get; }
+    public IReadOnlyList<Tensor> SecondMoments { get; }
 
-    /// <summary>All gradients as one flat tensor.</summary>
+    /// <summary>The group's gradients as one flat tensor.</summary>
     public Tensor Gradients => _flat.Gradients;
 
     /// <summary>Updates applied so far; reading it waits for the device.</summary>
@@ -65,20 +66,21 @@ internal sealed class ResidentAdamUpdate : IDisposable
     }
 
     /// <summary>
-    /// One Adam step over all parameters if <paramref name="apply"/> (a boolean scalar on the device) is true, and exactly
-    /// nothing otherwise: moments, parameters and update count keep their values.
+    /// One Adam step over the group if <paramref name="apply"/> (a boolean scalar on the device) is true or null, and exactly
+    /// nothing otherwise: moments, parameters and update count keep their values. Nothing waits for the device.
     /// </summary>
     /// <remarks>
     /// A skipped step's gradients may hold NaN or infinities. Rather than select between old and new values, every
     /// coefficient is made neutral (decay 1, gain 0, step size 0) and the gradients are made finite, so the same
     /// launches run either way and an update multiplied by zero changes nothing.
     /// </remarks>
-    public void Step(Tensor apply, double learningRate, (double Beta1, double Beta2) betas, double weightDecay, Scalar eps, Scalar one)
+    public void Step(AdamOptimizer.ParamGroup group, Tensor? apply, Scalar eps, Scalar one)
     {
         using var noGrad = no_grad();
+        var (learningRate, betas, weightDecay) = (group.LearningRate, group.Betas, group.Options.WeightDecay ?? 0);
         if (betas != _deviceBetas) WriteBetasToDevice(betas);
         using var scope = NewDisposeScope();
-        var applied = apply.to(ScalarType.Float64);
+        var applied = apply?.to(ScalarType.Float64) ?? ones([], ScalarType.Float64, _device);
         _stepCount.add_(applied);
         // In float64, as the host computes them: beta^t as exp(t ln beta) for both betas at once, from at least one
         // step so that a run whose every step so far was skipped divides by no zero; then 1 / (1 - beta^t).
@@ -110,6 +112,7 @@ internal sealed class ResidentAdamUpdate : IDisposable
 
     public void Dispose()
     {
+        foreach (var tensor in FirstMoments.Concat(SecondMoments)) tensor.Dispose();
         foreach (var tensor in new[] { _expAvg, _expAvgSq, _stepCount, _logBetas, _coefficientOffsets, _coefficientSlopes }) tensor.Dispose();
         _flat.Dispose();
     }

@@ -51,15 +51,16 @@ public sealed class AdamOptimizerTests
         }
     }
 
-    [Test]
-    public void Parameter_groups_keep_their_own_learning_rates()
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void Parameter_groups_keep_their_own_learning_rates(StepExecution execution)
     {
         var (ours, theirs) = TwinLayers();
         using (ours)
         using (theirs)
         using (var adam = new AdamOptimizer(
                    [new AdamOptimizer.ParamGroup([ours.weight!]), new AdamOptimizer.ParamGroup([ours.bias!], new AdamOptimizer.Options { LearningRate = 0.1 })],
-                   learningRate: 0.01))
+                   learningRate: 0.01, execution))
         using (var reference = optim.Adam(
                    [new Adam.ParamGroup([theirs.weight!], new Adam.Options { LearningRate = 0.01 }), new Adam.ParamGroup([theirs.bias!], new Adam.Options { LearningRate = 0.1 })],
                    lr: 0.01))
@@ -68,6 +69,45 @@ public sealed class AdamOptimizerTests
 
             Assert.That(adam.ParamGroups.Select(g => g.LearningRate), Is.EqualTo(new[] { 0.01, 0.1 }));
             AssertSameWeights(ours, theirs);
+        }
+    }
+
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void A_group_added_before_the_first_step_trains_as_in_torchsharps_adam(StepExecution execution)
+    {
+        var (ours, theirs) = TwinLayers();
+        using (ours)
+        using (theirs)
+        using (var adam = new AdamOptimizer([ours.weight!], learningRate: 0.01, execution))
+        using (var reference = optim.Adam([theirs.weight!], lr: 0.01))
+        {
+            adam.add_param_group(new AdamOptimizer.ParamGroup([ours.bias!], new AdamOptimizer.Options { LearningRate = 0.1 }));
+            reference.add_param_group(new Adam.ParamGroup([theirs.bias!], new Adam.Options { LearningRate = 0.1 }));
+            TrainSideBySide(ours, adam, theirs, reference, steps: 20);
+
+            Assert.That(adam.ParamGroups.Select(g => g.LearningRate), Is.EqualTo(new[] { 0.01, 0.1 }));
+            AssertSameWeights(ours, theirs);
+        }
+    }
+
+    [Test]
+    public void A_group_added_after_some_steps_shares_the_update_count_in_both_step_modes()
+    {
+        var (synchronous, resident) = TwinLayers();
+        using (synchronous)
+        using (resident)
+        using (var first = new AdamOptimizer([synchronous.weight!], learningRate: 0.01, StepExecution.Synchronous))
+        using (var second = new AdamOptimizer([resident.weight!], learningRate: 0.01, StepExecution.DeviceResident))
+        {
+            TrainSideBySide(synchronous, first, resident, second, steps: 5);
+            first.add_param_group(new AdamOptimizer.ParamGroup([synchronous.bias!]));
+            second.add_param_group(new AdamOptimizer.ParamGroup([resident.bias!]));
+            TrainSideBySide(synchronous, first, resident, second, steps: 5);
+
+            Assert.That((first.StepCount, second.StepCount), Is.EqualTo((10L, 10L)));
+            Assert.That(first.state_dict().State.Cast<AdamOptimizer.State>().Select(s => s.Step), Is.All.EqualTo(10));
+            AssertSameWeights(synchronous, resident);
         }
     }
 
