@@ -179,6 +179,7 @@ public sealed class Trainer
         var threads = ThreadChoice.For(options, resume);
         LogThreads(threads);
         int threadsBefore = get_num_threads();
+        List<TrainingCallback> builtIn = [];
         set_num_threads(threads.Threads);
         try
         {
@@ -186,12 +187,14 @@ public sealed class Trainer
             if (options.Precision == Precision.Auto) TrainingLog.PrecisionChosen(_logger, precision.Precision.ToName(), precision.Reason);
             else if (precision.Emulated) TrainingLog.PrecisionEmulated(_logger, precision.Precision.ToName(), precision.Reason);
             options = options with { Precision = precision.Precision };
-            using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. BuiltInCallbacks(model), .. Callbacks], _logger, SettingName);
+            builtIn = [.. BuiltInCallbacks(model)];
+            using var run = new TrainingRun(options, model, data, validation, identity, Scheduler, [.. builtIn, .. Callbacks], _logger, SettingName);
             model.TrainedByTrainer = true;
             return run.Run(cancellationToken, resume) with { PrecisionChoice = precision, ThreadChoice = threads };
         }
         finally
         {
+            foreach (var callback in builtIn.OfType<IDisposable>()) callback.Dispose();
             set_num_threads(threadsBefore);
         }
     }
@@ -205,9 +208,11 @@ public sealed class Trainer
             TrainingLog.ThreadsKept(_logger, threads.Threads, threads.Reason);
     }
 
-    // The trainer's own concerns, as callbacks like anyone's, so that each lives in one place.
+    // The trainer's own concerns, as callbacks like anyone's, so that each lives in one place. The weight average comes
+    // first: every other callback's validation end and training end then sees the weights it left.
     private IEnumerable<TrainingCallback> BuiltInCallbacks(RecurrentClassifier model)
     {
+        if (WeightAverage.For(Options, model) is { } average) yield return average;
         yield return new StepLogging();
         if (Options.StallWindow > 0) yield return new StallWarning(Options.StallWindow, model.Classes, SettingName);
         if (Options.GradientFlowSteps.Count > 0) yield return new GradientFlowProbe();

@@ -1,12 +1,14 @@
 using MnistRnn.Checkpoints;
 using MnistRnn.Diagnostics;
+using static TorchSharp.torch;
 
 namespace MnistRnn.Training;
 
 /// <summary>
 /// Something that observes or steers training, in the manner of Keras's and Lightning's callbacks: override the moments
-/// you need and give it to <see cref="Trainer.Callbacks"/>. The trainer calls its own callbacks first (step lines, stall
-/// warnings, gradient flow, early stopping), then the given ones in their order, each on the training thread.
+/// you need and give it to <see cref="Trainer.Callbacks"/>. The trainer calls its own callbacks first (weight average, step
+/// lines, stall warnings, gradient flow, early stopping, time budget), then the given ones in their order, each on the
+/// training thread.
 /// <see cref="Checkpoints.CheckpointStore"/> is one; <see cref="TrainingObserver"/> turns delegates into one.
 /// <para>
 /// A callback that keeps state (a count, a running figure) saves it in checkpoints by overriding <see cref="SaveState"/>
@@ -44,11 +46,30 @@ public abstract class TrainingCallback
     }
 
     /// <summary>
+    /// Right after the optimizer's update of step <see cref="TrainingContext.Step"/>, before its figures are reported and before
+    /// its validation (Lightning's <c>on_train_batch_end</c>): where a weight average moves. Under
+    /// <see cref="StepExecution.Synchronous"/> it is called for an update that applied, with <paramref name="applied"/> null;
+    /// under <see cref="StepExecution.DeviceResident"/> after every step, with a boolean scalar on the device that says whether
+    /// the update applied: use it in tensor arithmetic (reading it waits for the device). It belongs to the step's dispose scope.
+    /// </summary>
+    public virtual void OnUpdate(TrainingContext context, Tensor? applied)
+    {
+    }
+
+    /// <summary>
     /// When a step's figures reach the host: right after the step, or under <see cref="StepExecution.DeviceResident"/> in
     /// bursts, in step order, at most <see cref="Trainer.MaxPendingSteps"/> steps late (and before every validation,
     /// checkpoint and logged step).
     /// </summary>
     public virtual void OnStepReported(TrainingContext context, StepMetrics metrics)
+    {
+    }
+
+    /// <summary>
+    /// Before each evaluation of the validation data: the model's weights now are the ones validated (and kept as the best),
+    /// so a weight average puts its own in here and the model's back in <see cref="OnValidationEnd"/>.
+    /// </summary>
+    public virtual void OnValidationStart(TrainingContext context)
     {
     }
 

@@ -8,7 +8,7 @@ namespace MnistRnn.Training;
 
 /// <summary>
 /// One call of <see cref="Trainer.Train(RecurrentClassifier, SequenceDataset, SequenceDataset, CancellationToken, Checkpoint)"/>:
-/// the step loop and what it owns (optimizer, batches, learning rate, pending metrics, validations, weight average, clock),
+/// the step loop and what it owns (optimizer, batches, learning rate, pending metrics, validations, clock),
 /// with every other concern in the callbacks its <see cref="TrainingContext"/> calls. Each stateful part saves and restores
 /// its own section of a checkpoint (<see cref="IStateOwner"/>).
 /// </summary>
@@ -20,7 +20,6 @@ internal sealed class TrainingRun : IDisposable
     private readonly ShuffledBatches _batches;
     private readonly PendingMetrics? _pending;
     private readonly ValidationTracker? _validation;
-    private readonly WeightAverage? _average;
     private readonly IStepPrecision _precision;
     private readonly LearningRateControl _learningRate;
     private readonly TrainingContext _context;
@@ -42,17 +41,17 @@ internal sealed class TrainingRun : IDisposable
         _batches = new ShuffledBatches(train, options.BatchSize, options.Seed);
         _pending = execution == StepExecution.DeviceResident ? new PendingMetrics(Trainer.MaxPendingSteps, train.Device, model.Cell) : null;
         _validation = validation is null ? null : new ValidationTracker(validation, options, model);
-        _average = WeightAverage.For(options, model);
         _precision = StepPrecision.For(options.Precision, model);
         _learningRate = new LearningRateControl(options, _optimizer, scheduler);
         // The one place that asks for validation data: the options' readers of the validation loss, or a plateau scheduler of the user's.
         if (_validation is null && (options.ValidationReader ?? (_learningRate.NeedsValidation ? "Trainer.Scheduler" : null)) is { } reader)
             throw new ArgumentException(reader == "Trainer.Scheduler"
                 ? "Trainer.Scheduler made a ReduceLROnPlateau, which reads the validation loss; pass validation data to Train."
-                : $"TrainingOptions.{reader} reads the validation loss (as early stopping, the best weights and a plateau schedule do); pass validation data to Train.", reader);
+                : $"{settingName(reader)} reads the validation loss (as early stopping, the best weights and a plateau schedule do); pass validation data to Train.", reader);
         _context = new TrainingContext(options, model, train, data, _validation, _clock, callbacks, logger);
-        IStateOwner?[] owners = [new ModelWeights(model), _optimizer, _batches, new GlobalGenerator(), _validation, _learningRate.NeedsSection ? _learningRate : null, _clock, _average];
-        _context.StateOwners = [.. owners.OfType<IStateOwner>(), .. CallbackState.Owners(callbacks)];
+        IStateOwner?[] owners = [new ModelWeights(model), _optimizer, _batches, new GlobalGenerator(), _validation, _learningRate.NeedsSection ? _learningRate : null, _clock];
+        // A built-in callback may own a section of its own name (the weight average's "ema"); a user's saves under callback.KEY.
+        _context.StateOwners = [.. owners.OfType<IStateOwner>(), .. callbacks.OfType<IStateOwner>(), .. CallbackState.Owners(callbacks)];
         _checkpointed = callbacks.OfType<CheckpointStore>().Any();
     }
 
@@ -91,10 +90,6 @@ internal sealed class TrainingRun : IDisposable
             _validation.RestoreBest(_model);
             weightsFrom = best.Step;
         }
-        else
-        {
-            _average?.CopyInto(_model);
-        }
         var result = new TrainingResult(last - first + 1, _options.SequencesPerStep, _clock.Elapsed.TotalSeconds, _lastReported!)
         {
             LastStepNumber = last,
@@ -120,23 +115,23 @@ internal sealed class TrainingRun : IDisposable
         if (_pending is null)
         {
             var metrics = TrainingStep.Run(_model, _optimizer, _batches, _options, step, measureState: logged, _clock, _precision);
-            if (!metrics.UpdateSkipped) _average?.Update();
             _context.Step = step;
+            if (!metrics.UpdateSkipped) _context.Notify(c => c.OnUpdate(_context, null));
             Report(metrics);
         }
         else
         {
             var applied = TrainingStep.RunOnDevice(_model, _optimizer, _batches, _options, step, measureState: logged, _clock, _pending, _precision);
-            _average?.Update(applied);
             _context.Step = step;
+            _context.Notify(c => c.OnUpdate(_context, applied));
             // A validation is a decision point (best weights, stopping): the steps before it are reported first.
             if (logged || checkpointDue || validating || _pending.IsFull) ReportPending();
         }
         _learningRate.AfterStep();
         if (validating)
         {
-            ValidationRecord record;
-            using (_average?.Swapped()) record = _validation!.Validate(_model, step);
+            _context.Notify(c => c.OnValidationStart(_context));
+            var record = _validation!.Validate(_model, step);
             TrainingLog.Validation(_context.Logger, step, record.Loss, record.Accuracy, record.IsBest ? " (best)" : "");
             _learningRate.AfterValidation(record);
             _context.Notify(c => c.OnValidationEnd(_context, record));
@@ -169,7 +164,6 @@ internal sealed class TrainingRun : IDisposable
     public void Dispose()
     {
         _precision.Dispose();
-        _average?.Dispose();
         _validation?.Dispose();
         _pending?.Dispose();
         _batches.Dispose();

@@ -9,9 +9,13 @@ namespace MnistRnn.Training;
 /// The exponential moving average of the weights that <see cref="TrainingOptions.EmaDecay"/> asks for, as timm's
 /// <c>ModelEmaV2</c>: it starts as the initial weights, and after every update that applies,
 /// <c>average = decay average + (1 - decay) weights</c>, on the model's device. The model trains on its own weights;
-/// validation sees the average (<see cref="Swapped"/>), and a finished run hands the average over (<see cref="CopyInto"/>).
+/// validation sees the average, and a finished run hands the average over unless it restores the best weights.
 /// </summary>
-internal sealed class WeightAverage : IStateOwner, IDisposable
+/// <remarks>
+/// A callback on the moments any user's callback has (Lightning's EMA callbacks use the same three); only its checkpoint
+/// section is its own, <c>ema</c> rather than <c>callback.WeightAverage</c>, as checkpoints have always named it.
+/// </remarks>
+internal sealed class WeightAverage : TrainingCallback, IStateOwner, IDisposable
 {
     public const string SectionName = "ema";
 
@@ -21,6 +25,8 @@ internal sealed class WeightAverage : IStateOwner, IDisposable
     private readonly Tensor[] _average;
     private readonly Scalar _decay;
     private readonly Scalar _keep;
+    // The model's own weights while the average stands in for them during a validation.
+    private Tensor[]? _own;
 
     /// <summary>The average <paramref name="options"/> ask for over <paramref name="model"/>'s weights; null when they ask for none.</summary>
     public static WeightAverage? For(TrainingOptions options, RecurrentClassifier model) =>
@@ -36,7 +42,7 @@ internal sealed class WeightAverage : IStateOwner, IDisposable
     }
 
     /// <summary>Moves the average towards the weights after an update; under the device-resident mode <paramref name="applied"/> (a boolean on the device) says whether it applied.</summary>
-    public void Update(Tensor? applied = null)
+    public override void OnUpdate(TrainingContext context, Tensor? applied)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -49,33 +55,37 @@ internal sealed class WeightAverage : IStateOwner, IDisposable
         }
     }
 
-    /// <summary>Puts the average in the model until the result is disposed, then its own weights back.</summary>
-    public IDisposable Swapped()
+    /// <summary>Puts the average in the model for the validation, keeping the model's own weights aside.</summary>
+    public override void OnValidationStart(TrainingContext context)
     {
         using var noGrad = no_grad();
-        var own = _model.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
-        CopyInto(_model);
-        return new Restorer(_model, own);
+        _own = _model.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+        CopyAverageIntoModel();
     }
 
-    /// <summary>Copies the average into <paramref name="model"/>.</summary>
-    public void CopyInto(RecurrentClassifier model)
+    /// <summary>Puts the model's own weights back.</summary>
+    public override void OnValidationEnd(TrainingContext context, ValidationRecord validation)
     {
+        if (_own is null) return;
         using var noGrad = no_grad();
-        foreach (var (parameter, average) in model.parameters().Zip(_average)) parameter.copy_(average);
-    }
-
-    private sealed class Restorer(RecurrentClassifier model, Tensor[] own) : IDisposable
-    {
-        public void Dispose()
+        foreach (var (parameter, weights) in _model.parameters().Zip(_own))
         {
-            using var noGrad = no_grad();
-            foreach (var (parameter, weights) in model.parameters().Zip(own))
-            {
-                parameter.copy_(weights);
-                weights.Dispose();
-            }
+            parameter.copy_(weights);
+            weights.Dispose();
         }
+        _own = null;
+    }
+
+    /// <summary>Hands the average over as the trained weights, unless the run restored its best ones (which were validated as averages).</summary>
+    public override void OnTrainingEnd(TrainingContext context, TrainingResult result)
+    {
+        if (!(context.Options.RestoreBestWeights && result.BestValidation is not null)) CopyAverageIntoModel();
+    }
+
+    private void CopyAverageIntoModel()
+    {
+        using var noGrad = no_grad();
+        foreach (var (parameter, average) in _model.parameters().Zip(_average)) parameter.copy_(average);
     }
 
     string IStateOwner.SectionName => SectionName;
@@ -116,7 +126,7 @@ internal sealed class WeightAverage : IStateOwner, IDisposable
 
     public void Dispose()
     {
-        foreach (var tensor in _average) tensor.Dispose();
+        foreach (var tensor in _average.Concat(_own ?? [])) tensor.Dispose();
         _decay.Dispose();
         _keep.Dispose();
     }

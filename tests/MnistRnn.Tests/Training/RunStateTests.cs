@@ -149,6 +149,60 @@ public sealed class RunStateTests
         Assert.That(ModelEvaluation.Evaluate(model, validation).Loss, Is.EqualTo(last.Loss).Within(1e-6));
     }
 
+    // The library's weight average is a callback on public moments; one a user writes on them trains to the same bits.
+    [TestCase(StepExecution.Synchronous)]
+    [TestCase(StepExecution.DeviceResident)]
+    public void A_weight_average_written_on_the_public_callback_moments_trains_as_the_built_in_one(StepExecution execution)
+    {
+        using var validation = LearnableTasks.Brightness(seed: 5);
+        var options = Options(execution) with { CheckpointEvery = 0 };
+        var builtIn = new Trainer(options with { EmaDecay = 0.8 });
+        using var first = builtIn.CreateModel(_data);
+        var expected = builtIn.Train(first, _data, validation);
+        var own = new Trainer(options) { Callbacks = [new UsersWeightAverage(0.8)] };
+        using var second = own.CreateModel(_data);
+
+        var result = own.Train(second, _data, validation);
+
+        Assert.That(Weights(second), Is.EqualTo(Weights(first)));
+        Assert.That(result.Validations.Select(v => v.Loss), Is.EqualTo(expected.Validations.Select(v => v.Loss)));
+    }
+
+    private sealed class UsersWeightAverage(double decay) : TrainingCallback
+    {
+        private Tensor[] _average = [];
+        private Tensor[] _own = [];
+
+        public override void OnTrainingStart(TrainingContext context) =>
+            _average = context.Model.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+
+        public override void OnUpdate(TrainingContext context, Tensor? applied)
+        {
+            using var noGrad = no_grad();
+            foreach (var (average, weight) in _average.Zip(context.Model.parameters()))
+            {
+                if (applied is null) average.mul_(decay).add_(weight, 1 - decay);
+                else average.lerp_(weight, applied.to(average.dtype).mul_(1 - decay));
+            }
+        }
+
+        public override void OnValidationStart(TrainingContext context)
+        {
+            _own = context.Model.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+            Copy(_average, context.Model);
+        }
+
+        public override void OnValidationEnd(TrainingContext context, ValidationRecord validation) => Copy(_own, context.Model);
+
+        public override void OnTrainingEnd(TrainingContext context, TrainingResult result) => Copy(_average, context.Model);
+
+        private static void Copy(Tensor[] from, RecurrentClassifier model)
+        {
+            using var noGrad = no_grad();
+            foreach (var (weight, value) in model.parameters().Zip(from)) weight.copy_(value);
+        }
+    }
+
     private sealed class AfterEachStep(Action<RecurrentClassifier> action) : TrainingCallback
     {
         public override void OnStepEnd(TrainingContext context) => action(context.Model);
