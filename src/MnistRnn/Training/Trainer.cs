@@ -133,7 +133,7 @@ public sealed class Trainer
     {
         if (Options.Order != SequenceOrder.Rows)
             throw new ArgumentException(
-                $"TrainingOptions.Order is {Options.Order}, which turns images into pixel sequences; a SequenceDataset is already sequences, so leave Order at Rows.",
+                $"{SettingName(nameof(TrainingOptions.Order))} is {Options.Order}, which turns images into pixel sequences; a SequenceDataset is already sequences, so leave Order at Rows.",
                 nameof(TrainingOptions.Order));
         return Train(model, data, validation, data.Identity(), cancellationToken, resume);
     }
@@ -150,21 +150,21 @@ public sealed class Trainer
             throw new InvalidOperationException(
                 "this model was already trained by Trainer.Train, and a second call would start a new optimizer and replay the batch order " +
                 "from the seed instead of continuing; to train further, pass the run's checkpoint as resume (a CheckpointStore writes one) " +
-                "or train once with more TrainingOptions.Steps, and to start over, build a new model with CreateModel.");
+                $"or train once with more {SettingName(nameof(TrainingOptions.Steps))}, and to start over, build a new model with CreateModel.");
         data.EnsureFits(model);
         if (options.DataProblem(data.Count) is { } tooLarge)
-            throw new ArgumentException($"TrainingOptions.{tooLarge.Property} {tooLarge.Message}", tooLarge.Property);
+            throw new ArgumentException($"{SettingName(tooLarge.Property)} {tooLarge.Message}", tooLarge.Property);
         validation?.EnsureFits(model);
         if (data.Lengths is not null && options.GradientFlowSteps.Count > 0)
-            throw new ArgumentException("TrainingOptions.GradientFlowSteps needs sequences of one length; this data has Lengths.", nameof(TrainingOptions.GradientFlowSteps));
+            throw new ArgumentException($"{SettingName(nameof(TrainingOptions.GradientFlowSteps))} needs sequences of one length; this data has Lengths.", nameof(TrainingOptions.GradientFlowSteps));
         var device = data.Device;
         if ((options.Device == DeviceChoice.Cuda && device.type != DeviceType.CUDA) || (options.Device == DeviceChoice.Cpu && device.type != DeviceType.CPU))
             throw new ArgumentException(
-                $"TrainingOptions.Device is {options.Device} but the training data is on {device}; put the model and data on that device, or leave Device at Auto.",
+                $"{SettingName(nameof(TrainingOptions.Device))} is {options.Device} but the training data is on {device}; put the model and data on that device, or leave Device at Auto.",
                 nameof(TrainingOptions.Device));
         if (Scheduler is not null && options.Schedule.Kind != ScheduleKind.Constant)
             throw new ArgumentException(
-                $"TrainingOptions.Schedule is {options.Schedule} and Trainer.Scheduler is set too; leave the schedule constant and let the scheduler drive the rate.",
+                $"{SettingName(nameof(TrainingOptions.Schedule))} is {options.Schedule} and Trainer.Scheduler is set too; leave the schedule constant and let the scheduler drive the rate.",
                 nameof(TrainingOptions.Schedule));
         if (validation is not null && (validation.Steps != data.Steps || validation.Device.type != device.type || validation.Device.index != device.index))
             throw new ArgumentException("the validation data must have the training data's sequence length, features and device.");
