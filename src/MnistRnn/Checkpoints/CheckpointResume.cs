@@ -26,11 +26,11 @@ public static class CheckpointResume
         var problems = new List<ResumeProblem>();
         foreach (var (property, given, saved) in Contradictions(options, info))
             problems.Add(new(ResumeProblemKind.SettingChanged, property,
-                $"TrainingOptions.{property} is {given?.ToString() ?? "null"} but the checkpoint's run used {saved?.ToString() ?? "null"}; " +
+                $"{Trainer.OptionsPropertyName(property)} is {given?.ToString() ?? "null"} but the checkpoint's run used {saved?.ToString() ?? "null"}; " +
                 "a resumed run keeps its settings, so start from the checkpoint's Info.Options and change only Steps or how it reports.") { Given = given, Saved = saved });
         if (options.Steps <= info.Step)
             problems.Add(new(ResumeProblemKind.NothingToTrain, nameof(TrainingOptions.Steps),
-                $"TrainingOptions.Steps is {options.Steps} but the checkpoint is already at step {info.Step}; give more steps to train further.") { Given = options.Steps, Saved = info.Step });
+                $"{Trainer.OptionsPropertyName(nameof(TrainingOptions.Steps))} is {options.Steps} but the checkpoint is already at step {info.Step}; give more steps to train further.") { Given = options.Steps, Saved = info.Step });
         if (TimeBudget.ResumeProblem(options, checkpoint) is { } spent) problems.Add(spent);
         var validations = checkpoint.Validations;
         if (options.EarlyStopPatience is int patience && validations.Count > 0 && validations[^1].ValidationsWithoutImprovement >= patience)
@@ -38,7 +38,7 @@ public static class CheckpointResume
                 $"the run stopped early at step {info.Step} ({patience} validations without improvement); it is finished, so start a new run to train further."));
         if (options.ValidationReader is { } reader && checkpoint.Section(ValidationTracker.SectionName) is null)
             problems.Add(new(ResumeProblemKind.CheckpointContradictsItself, reader,
-                $"the checkpoint's settings read the validation loss (TrainingOptions.{reader}) but its run held out no validation data; the checkpoint contradicts itself, so start a new run."));
+                $"the checkpoint's settings read the validation loss ({Trainer.OptionsPropertyName(reader)}) but its run held out no validation data; the checkpoint contradicts itself, so start a new run."));
         if (run is null) return problems;
         if (run.Model.Options != info.ModelOptions)
             problems.Add(new(ResumeProblemKind.OtherModelOrData, null, $"the checkpoint is for a {info.Architecture} model, not {run.Model.Options}."));

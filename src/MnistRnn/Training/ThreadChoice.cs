@@ -19,7 +19,7 @@ public sealed record ThreadChoice(int Threads, ThreadSource Source, string Reaso
     /// </summary>
     internal static ThreadChoice For(TrainingOptions options, Checkpoint? resume)
     {
-        if (options.Threads is int given) return new(given, ThreadSource.Given, "given in TrainingOptions.Threads");
+        if (options.Threads is int given) return new(given, ThreadSource.Given, $"given in {Trainer.OptionsPropertyName(nameof(TrainingOptions.Threads))}");
         if (resume?.Info.Threads is int saved)
         {
             int usable = Math.Min(saved, Environment.ProcessorCount);

@@ -15,7 +15,7 @@ internal sealed class TimeBudget(TimeSpan budget) : TrainingCallback
     public static ResumeProblem? ResumeProblem(TrainingOptions options, Checkpoint checkpoint) =>
         options.MaxTime is TimeSpan given && checkpoint.TrainingTime >= given
             ? new(ResumeProblemKind.NothingToTrain, nameof(TrainingOptions.MaxTime),
-                $"TrainingOptions.MaxTime is {given} but the run has already trained {checkpoint.TrainingTime}; give a larger time budget to train further.")
+                $"{Trainer.OptionsPropertyName(nameof(TrainingOptions.MaxTime))} is {given} but the run has already trained {checkpoint.TrainingTime}; give a larger time budget to train further.")
                 { Given = given, Saved = checkpoint.TrainingTime }
             : null;
 
