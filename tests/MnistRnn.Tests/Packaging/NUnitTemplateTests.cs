@@ -19,49 +19,33 @@ public sealed class NUnitTemplateTests
     public void A_project_made_by_the_nunit_template_adds_the_package_and_builds_a_baseline_test()
     {
         using var folder = new TempFolder();
-        string feed = folder.File("feed"), project = folder.File("MyModel.Tests");
-        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-        foreach (string packed in new[] { "src/MnistRnn", "src/MnistRnn.NUnit" })
-        {
-            var pack = Dotnet(RepositoryPaths.Root, "pack", packed, "-c", "Release", "-o", feed, $"-p:Version={version}");
-            Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Output + pack.Error);
-        }
-        try
-        {
-            var created = Dotnet(folder.Path, "new", "nunit", "-o", project);
-            Assert.That(created.ExitCode, Is.EqualTo(0), created.Output + created.Error);
-            string csproj = Path.Combine(project, "MyModel.Tests.csproj");
-            string? templateNUnit = XDocument.Load(csproj).Descendants("PackageReference").FirstOrDefault(r => (string?)r.Attribute("Include") == "NUnit")
-                ?.Attribute("Version")?.Value;
-            TestContext.Out.WriteLine($"the template's NUnit: {templateNUnit}");
+        string project = folder.File("MyModel.Tests");
+        var (feed, version) = PackedPackages.Get();
+        var created = Dotnet(folder.Path, "new", "nunit", "-o", project);
+        Assert.That(created.ExitCode, Is.EqualTo(0), created.Output + created.Error);
+        string csproj = Path.Combine(project, "MyModel.Tests.csproj");
+        string? templateNUnit = XDocument.Load(csproj).Descendants("PackageReference").FirstOrDefault(r => (string?)r.Attribute("Include") == "NUnit")
+            ?.Attribute("Version")?.Value;
+        TestContext.Out.WriteLine($"the template's NUnit: {templateNUnit}");
 
-            var added = Dotnet(project, "add", "package", "MnistRnn.NUnit", "--version", version, "--source", feed);
-            Assert.That(added.ExitCode, Is.EqualTo(0), added.Output + added.Error);
-            Assert.That(added.Output + added.Error, Does.Not.Contain("NU1605"));
-            File.WriteAllText(Path.Combine(project, "BaselineTest.cs"), """
-                using MnistRnn.NUnit;
-                using MnistRnn.Studies;
+        var added = Dotnet(project, "add", "package", "MnistRnn.NUnit", "--version", version, "--source", feed);
+        Assert.That(added.ExitCode, Is.EqualTo(0), added.Output + added.Error);
+        Assert.That(added.Output + added.Error, Does.Not.Contain("NU1605"));
+        File.WriteAllText(Path.Combine(project, "BaselineTest.cs"), """
+            using MnistRnn.NUnit;
+            using MnistRnn.Studies;
 
-                namespace MyModel.Tests;
+            namespace MyModel.Tests;
 
-                public class BaselineTest
-                {
-                    [Test]
-                    public void Matches_its_baseline() =>
-                        Assert.That(new ScoreDistribution([new SeedScore(1, 0.9)], 1, SeedStudy.ThisMachine), Matches.Baseline("my-model"));
-                }
-                """);
-            var build = Dotnet(project, "build");
-            Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
-            Assert.That(Regex.IsMatch(build.Output, @"warning NU1\d{3}"), Is.False, build.Output);
-        }
-        finally
-        {
-            foreach (string id in new[] { "mnistrnn", "mnistrnn.nunit" })
+            public class BaselineTest
             {
-                string cached = Path.Combine(RepositoryPaths.GlobalPackagesFolder, id, version);
-                if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
+                [Test]
+                public void Matches_its_baseline() =>
+                    Assert.That(new ScoreDistribution([new SeedScore(1, 0.9)], 1, SeedStudy.ThisMachine), Matches.Baseline("my-model"));
             }
-        }
+            """);
+        var build = Dotnet(project, "build");
+        Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
+        Assert.That(Regex.IsMatch(build.Output, @"warning NU1\d{3}"), Is.False, build.Output);
     }
 }

@@ -32,10 +32,8 @@ public sealed class PackageConsumerTests
     [Test]
     public void The_packages_readme_is_the_library_guide_with_no_relative_links()
     {
-        using var folder = new TempFolder();
-        var pack = Dotnet(RepositoryPaths.Root, "pack", "src/MnistRnn", "-c", "Release", "-o", folder.Path, "-p:Version=0.0.0-readme");
-        Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Output + pack.Error);
-        using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(folder.Path, "MnistRnn.0.0.0-readme.nupkg"));
+        var packed = PackedPackages.Get();
+        using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packed.Feed, $"MnistRnn.{packed.Version}.nupkg"));
         using var reader = new StreamReader(package.GetEntry("README.md")!.Open());
         string readme = reader.ReadToEnd();
 
@@ -84,11 +82,11 @@ public sealed class PackageConsumerTests
 
     private sealed record RunResult(string Output, double Seconds);
 
-    // Packs the library under a throwaway version, then builds a console project of the given code against it and runs it.
+    // Builds a console project of the given code against the packed library and runs it.
     private static RunResult BuildAndRun(string program, bool withMnist, params string[] arguments)
     {
         using var folder = new TempFolder();
-        var (consumer, version) = Consumer(folder, program, "net10.0");
+        string consumer = Consumer(folder, program, "net10.0");
         if (withMnist)
         {
             // The example reads data/mnist relative to where it runs; give it the vendored copy there.
@@ -96,38 +94,18 @@ public sealed class PackageConsumerTests
             FolderCopy.Copy(RepositoryPaths.Mnist, Path.Combine(consumer, "data", "mnist"));
         }
 
-        try
-        {
-            var build = Dotnet(consumer, "build", "-c", "Release");
-            Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var run = Dotnet(consumer, ["run", "--no-build", "-c", "Release", "--", .. arguments]);
-            Assert.That(run.ExitCode, Is.EqualTo(0), run.Output + run.Error);
-            return new RunResult(run.Output, clock.Elapsed.TotalSeconds);
-        }
-        finally
-        {
-            ForgetCached(version);
-        }
+        var build = Dotnet(consumer, "build", "-c", "Release");
+        Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = Dotnet(consumer, ["run", "--no-build", "-c", "Release", "--", .. arguments]);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output + run.Error);
+        return new RunResult(run.Output, clock.Elapsed.TotalSeconds);
     }
 
-    // The throwaway version would otherwise stay in the global package cache for good.
-    private static void ForgetCached(string version)
+    // A console project of the given code and framework that references the packed library (and nothing else's feed): its folder.
+    private static string Consumer(TempFolder folder, string program, string targetFramework, string outputType = "Exe")
     {
-        string cached = Path.Combine(RepositoryPaths.GlobalPackagesFolder, "mnistrnn", version);
-        if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
-    }
-
-    // The library packed under a throwaway version into a local feed, and a console project of the given code and framework
-    // that references it (and nothing else's feed): the project's folder and the version.
-    private static (string Folder, string Version) Consumer(TempFolder folder, string program, string targetFramework, string outputType = "Exe")
-    {
-        string feed = Path.Combine(folder.Path, "feed");
-        // A version of its own, so the global package cache never serves an older build of the same version.
-        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-        var pack = Dotnet(RepositoryPaths.Root, "pack", "src/MnistRnn", "-c", "Release", "-o", feed, $"-p:Version={version}");
-        Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Output + pack.Error);
-
+        var (feed, version) = PackedPackages.Get();
         string consumer = Path.Combine(folder.Path, "consumer");
         Directory.CreateDirectory(consumer);
         File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
@@ -151,7 +129,7 @@ public sealed class PackageConsumerTests
             </Project>
             """);
         File.WriteAllText(Path.Combine(consumer, "Program.cs"), program);
-        return (consumer, version);
+        return consumer;
     }
 
     // Every csharp block of the guide, indented ones (inside a list) included, as it stands.
@@ -175,17 +153,11 @@ public sealed class PackageConsumerTests
             .First(l => l.Length > 0 && !l.StartsWith("using ") && !l.StartsWith("//")) is var first
             && Regex.IsMatch(first, @"^((public|internal|sealed|abstract|static|partial)\s+)*(class|record|struct|interface|enum)\s");
         using var folder = new TempFolder();
-        var (consumer, version) = Consumer(folder, code, "net10.0", declarationsOnly ? "Library" : "Exe");
-        try
-        {
-            var build = Dotnet(consumer, "build", "-c", "Release");
+        string consumer = Consumer(folder, code, "net10.0", declarationsOnly ? "Library" : "Exe");
 
-            Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
-        }
-        finally
-        {
-            ForgetCached(version);
-        }
+        var build = Dotnet(consumer, "build", "-c", "Release");
+
+        Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
     }
 
     [Test]
@@ -194,17 +166,11 @@ public sealed class PackageConsumerTests
         // The package's build files sit in a framework folder, so NuGet checks the framework instead of restoring quietly
         // and leaving the compiler to say that the namespace MnistRnn does not exist.
         using var folder = new TempFolder();
-        var (consumer, version) = Consumer(folder, "Console.WriteLine(typeof(MnistRnn.Training.Trainer));", "net8.0");
-        try
-        {
-            var restore = Dotnet(consumer, "restore");
+        string consumer = Consumer(folder, "Console.WriteLine(typeof(MnistRnn.Training.Trainer));", "net8.0");
 
-            Assert.That(restore.ExitCode, Is.Not.EqualTo(0), restore.Output);
-            Assert.That(restore.Output + restore.Error, Does.Contain("NU1202").And.Contain("net8.0"));
-        }
-        finally
-        {
-            ForgetCached(version);
-        }
+        var restore = Dotnet(consumer, "restore");
+
+        Assert.That(restore.ExitCode, Is.Not.EqualTo(0), restore.Output);
+        Assert.That(restore.Output + restore.Error, Does.Contain("NU1202").And.Contain("net8.0"));
     }
 }

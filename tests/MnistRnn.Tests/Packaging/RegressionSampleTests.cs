@@ -19,40 +19,25 @@ public sealed class RegressionSampleTests
         using var folder = new TempFolder();
         string sample = folder.File("sample");
         FolderCopy.Copy(Path.Combine(RepositoryPaths.Root, "samples", "MnistRnn.RegressionSample"), sample);
-        // A version of its own, so the global package cache never serves an older build of the same version.
-        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-        foreach (string project in new[] { "src/MnistRnn", "src/MnistRnn.NUnit" })
-        {
-            var pack = Dotnet(RepositoryPaths.Root, "pack", project, "-c", "Release", "-o", Path.Combine(sample, "packages"), $"-p:Version={version}");
-            Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Output + pack.Error);
-        }
-        try
-        {
-            var build = Dotnet(sample, "build", "-c", "Release", $"-p:MnistRnnVersion={version}");
-            Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
-            var clock = Stopwatch.StartNew();
-            var passing = Dotnet(sample, "test", "--no-build", "-c", "Release", $"-p:MnistRnnVersion={version}");
-            TestContext.Out.WriteLine($"the sample's regression over 3 seeds ran in {clock.Elapsed.TotalSeconds:F1} s (dotnet test, built before)");
-            Assert.That(passing.ExitCode, Is.EqualTo(0), passing.Output + passing.Error);
-            Assert.That(File.Exists(Path.Combine(sample, "gru-waves.received.json")), Is.False);
+        var packed = PackedPackages.Get();
+        packed.CopyTo(Path.Combine(sample, "packages"));
+        string version = packed.Version;
+        var build = Dotnet(sample, "build", "-c", "Release", $"-p:MnistRnnVersion={version}");
+        Assert.That(build.ExitCode, Is.EqualTo(0), build.Output + build.Error);
+        var clock = Stopwatch.StartNew();
+        var passing = Dotnet(sample, "test", "--no-build", "-c", "Release", $"-p:MnistRnnVersion={version}");
+        TestContext.Out.WriteLine($"the sample's regression over 3 seeds ran in {clock.Elapsed.TotalSeconds:F1} s (dotnet test, built before)");
+        Assert.That(passing.ExitCode, Is.EqualTo(0), passing.Output + passing.Error);
+        Assert.That(File.Exists(Path.Combine(sample, "gru-waves.received.json")), Is.False);
 
-            // A tenth of the training: the same test now sees a real regression.
-            string test = Path.Combine(sample, "GruRegressionTests.cs");
-            File.WriteAllText(test, File.ReadAllText(test).Replace("Steps = 200", "Steps = 20"));
-            var failing = Dotnet(sample, "test", "-c", "Release", $"-p:MnistRnnVersion={version}");
+        // A tenth of the training: the same test now sees a real regression.
+        string test = Path.Combine(sample, "GruRegressionTests.cs");
+        File.WriteAllText(test, File.ReadAllText(test).Replace("Steps = 200", "Steps = 20"));
+        var failing = Dotnet(sample, "test", "-c", "Release", $"-p:MnistRnnVersion={version}");
 
-            Assert.That(failing.ExitCode, Is.Not.EqualTo(0));
-            Assert.That(failing.Output, Does.Contain("Regressed: the median is ").And.Contain("baseline (1 thread)  received (1 thread)")
-                .And.Contain("seed 3").And.Contain("rename " + Path.Combine(sample, "gru-waves.received.json")));
-            Assert.That(File.Exists(Path.Combine(sample, "gru-waves.received.json")), Is.True);
-        }
-        finally
-        {
-            foreach (string id in new[] { "mnistrnn", "mnistrnn.nunit" })
-            {
-                string cached = Path.Combine(RepositoryPaths.GlobalPackagesFolder, id, version);
-                if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
-            }
-        }
+        Assert.That(failing.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(failing.Output, Does.Contain("Regressed: the median is ").And.Contain("baseline (1 thread)  received (1 thread)")
+            .And.Contain("seed 3").And.Contain("rename " + Path.Combine(sample, "gru-waves.received.json")));
+        Assert.That(File.Exists(Path.Combine(sample, "gru-waves.received.json")), Is.True);
     }
 }
