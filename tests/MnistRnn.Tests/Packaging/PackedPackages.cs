@@ -10,8 +10,8 @@ namespace MnistRnn.Tests.Packaging;
 [SetUpFixture]
 public sealed class PackedPackages
 {
-    private static readonly string[] s_ids = ["MnistRnn", "MnistRnn.NUnit"];
-    private static readonly Lazy<Packed> s_packed = new(Pack, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly string[] PackageIds = ["MnistRnn", "MnistRnn.NUnit"];
+    private static readonly Lazy<Packed> Packages = new(Pack, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>
     /// The feed folder that holds both packages, and their version: one of its own, so the global package cache never serves
@@ -28,14 +28,14 @@ public sealed class PackedPackages
     }
 
     /// <summary>The packages, packed now if no test has asked for them before.</summary>
-    public static Packed Get() => s_packed.Value;
+    public static Packed Get() => Packages.Value;
 
     private static Packed Pack()
     {
         var packed = new Packed(
             Path.Combine(Path.GetTempPath(), "mnist-rnn-tests-feed-" + Guid.NewGuid().ToString("N")),
             $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}");
-        foreach (string id in s_ids)
+        foreach (string id in PackageIds)
         {
             var pack = DotnetProcess.Run(RepositoryPaths.Root, TimeSpan.FromMinutes(10), "pack", $"src/{id}", "-c", "Release", "-o", packed.Feed, $"-p:Version={packed.Version}");
             if (pack.ExitCode != 0) throw new InvalidOperationException($"dotnet pack src/{id} failed:\n{pack.Output}{pack.Error}");
@@ -46,10 +46,10 @@ public sealed class PackedPackages
     [OneTimeTearDown]
     public void Forget()
     {
-        if (!s_packed.IsValueCreated) return;
-        var packed = s_packed.Value;
+        if (!Packages.IsValueCreated) return;
+        var packed = Packages.Value;
         try { Directory.Delete(packed.Feed, recursive: true); } catch (IOException) { }
-        foreach (string id in s_ids)
+        foreach (string id in PackageIds)
         {
             string cached = Path.Combine(RepositoryPaths.GlobalPackagesFolder, id.ToLowerInvariant(), packed.Version);
             if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
