@@ -193,14 +193,21 @@ public sealed class RunStateTests
             Copy(_average, context.Model);
         }
 
-        public override void OnValidationEnd(TrainingContext context, ValidationRecord validation) => Copy(_own, context.Model);
+        public override void OnValidationEnd(TrainingContext context, ValidationRecord validation) => CopyAndRelease(_own, context.Model);
 
-        public override void OnTrainingEnd(TrainingContext context, TrainingResult result) => Copy(_average, context.Model);
+        public override void OnTrainingEnd(TrainingContext context, TrainingResult result) => CopyAndRelease(_average, context.Model);
 
         private static void Copy(Tensor[] from, RecurrentClassifier model)
         {
             using var noGrad = no_grad();
             foreach (var (weight, value) in model.parameters().Zip(from)) weight.copy_(value);
+        }
+
+        // Copies, then frees the copies: a validation's kept weights, or the average once it is handed over.
+        private static void CopyAndRelease(Tensor[] from, RecurrentClassifier model)
+        {
+            Copy(from, model);
+            foreach (var tensor in from) tensor.Dispose();
         }
     }
 
