@@ -20,17 +20,17 @@ public sealed class DeviceAndLifetimeTests
 
     private static IEnumerable<TestCaseData> EntryPoints()
     {
-        yield return new TestCaseData(new TestDelegate(() => SequenceDataset.FromArrays(new float[2, 3, 1], [0, 1], 2, device: MissingGpu))).SetName("SequenceDataset.FromArrays");
-        yield return new TestCaseData(new TestDelegate(() => new Trainer(new TrainingOptions()).CreateModel(MissingGpu, 4, 2))).SetName("Trainer.CreateModel");
-        yield return new TestCaseData(new TestDelegate(() => ModelFile.Load("any.safetensors", MissingGpu))).SetName("ModelFile.Load");
-        yield return new TestCaseData(new TestDelegate(() => ModelFile.LoadStateDict("any.pt", new RecurrentClassifierOptions(CellKind.Lstm, 4, 8, 2), MissingGpu))).SetName("ModelFile.LoadStateDict");
-        yield return new TestCaseData(new TestDelegate(() => MnistDataset.Load(RepositoryPaths.Mnist, MissingGpu))).SetName("MnistDataset.Load");
-        yield return new TestCaseData(new TestDelegate(() => TrainedClassifier.Load("any.ckpt", MissingGpu))).SetName("TrainedClassifier.Load");
-        yield return new TestCaseData(new TestDelegate(() => new SequenceLayout(SequenceOrder.Permuted, 4, 4, MissingGpu))).SetName("SequenceLayout");
+        yield return new TestCaseData(new Action(() => SequenceDataset.FromArrays(new float[2, 3, 1], [0, 1], 2, device: MissingGpu))).SetName("SequenceDataset.FromArrays");
+        yield return new TestCaseData(new Action(() => new Trainer(new TrainingOptions()).CreateModel(MissingGpu, 4, 2))).SetName("Trainer.CreateModel");
+        yield return new TestCaseData(new Action(() => ModelFile.Load("any.safetensors", MissingGpu))).SetName("ModelFile.Load");
+        yield return new TestCaseData(new Action(() => ModelFile.LoadStateDict("any.pt", new RecurrentClassifierOptions(CellKind.Lstm, 4, 8, 2), MissingGpu))).SetName("ModelFile.LoadStateDict");
+        yield return new TestCaseData(new Action(() => MnistDataset.Load(RepositoryPaths.Mnist, MissingGpu))).SetName("MnistDataset.Load");
+        yield return new TestCaseData(new Action(() => TrainedClassifier.Load("any.ckpt", MissingGpu))).SetName("TrainedClassifier.Load");
+        yield return new TestCaseData(new Action(() => new SequenceLayout(SequenceOrder.Permuted, 4, 4, MissingGpu))).SetName("SequenceLayout");
     }
 
     [TestCaseSource(nameof(EntryPoints))]
-    public void A_gpu_the_machine_lacks_is_one_sentence_at_every_entry_point(TestDelegate call)
+    public void A_gpu_the_machine_lacks_is_one_sentence_at_every_entry_point(Action call)
     {
         var error = Assert.Throws<DeviceUnavailableException>(call)!;
 
@@ -53,7 +53,7 @@ public sealed class DeviceAndLifetimeTests
 
         using var fresh = SequenceDataset.FromArrays(new float[4, 3, 2], [0, 1, 0, 1], 2);
         model.Dispose();
-        var calls = new TestDelegate[]
+        var calls = new Action[]
         {
             () => trainer.Train(model, fresh), () => ModelEvaluation.Evaluate(model, fresh), () => ModelFile.Save(model, "never.safetensors"),
             // Every way to predict, plain arrays included, which read the weights' device first.
