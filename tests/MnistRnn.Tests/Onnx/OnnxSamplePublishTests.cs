@@ -8,6 +8,7 @@ namespace MnistRnn.Tests.Onnx;
 /// </summary>
 [Category("Package")]
 [Category("Onnx")]
+[Parallelizable(ParallelScope.Self)]
 public sealed class OnnxSamplePublishTests
 {
     [Test]
@@ -16,10 +17,10 @@ public sealed class OnnxSamplePublishTests
         Assume.That(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64,
             "the publish is measured for linux-x64");
         using var folder = new TempFolder();
-        var train = RunnerInProcess.Run("train", "--steps", "60", "--hidden", "16", "--out", folder.File("run"));
+        var train = RunnerProcess.Run("--threads", "1", "train", "--steps", "60", "--hidden", "16", "--out", folder.File("run"));
         Assert.That(train.ExitCode, Is.EqualTo(0), train.Error);
         string onnx = folder.File("digits.onnx");
-        Assert.That(RunnerInProcess.Run("export", "--checkpoint", folder.File("run"), "--out", onnx).ExitCode, Is.EqualTo(0));
+        Assert.That(RunnerProcess.Run("export", "--checkpoint", folder.File("run"), "--out", onnx).ExitCode, Is.EqualTo(0));
         string published = folder.File("published");
 
         var publish = DotnetProcess.Run(RepositoryPaths.Root, TimeSpan.FromMinutes(10),

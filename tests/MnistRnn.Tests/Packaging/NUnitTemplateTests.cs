@@ -10,6 +10,7 @@ namespace MnistRnn.Tests.Packaging;
 /// package must ask for no newer one.
 /// </summary>
 [Category("Package")]
+[Parallelizable(ParallelScope.Self)]
 public sealed class NUnitTemplateTests
 {
     private static DotnetProcess.Result Dotnet(string workingDirectory, params string[] args) =>

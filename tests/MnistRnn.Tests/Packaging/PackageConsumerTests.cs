@@ -8,6 +8,7 @@ namespace MnistRnn.Tests.Packaging;
 /// local folder feed, compiling the examples of the library's documentation page (docs/library.md) word for word.
 /// </summary>
 [Category("Package")]
+[Parallelizable(ParallelScope.Self)]
 public sealed class PackageConsumerTests
 {
     private static DotnetProcess.Result Dotnet(string workingDirectory, params string[] args) =>

@@ -8,6 +8,7 @@ namespace MnistRnn.Tests.Packaging;
 /// When the tests of this namespace end, the feed and the version's copies in the global package cache are deleted.
 /// </summary>
 [SetUpFixture]
+[Parallelizable(ParallelScope.Self)]
 public sealed class PackedPackages
 {
     private static readonly string[] PackageIds = ["MnistRnn", "MnistRnn.NUnit"];

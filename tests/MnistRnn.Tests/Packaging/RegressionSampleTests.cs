@@ -8,6 +8,7 @@ namespace MnistRnn.Tests.Packaging;
 /// its GRU matches the baseline stored beside it, and a model made worse fails with both distributions and a received file.
 /// </summary>
 [Category("Package")]
+[Parallelizable(ParallelScope.Self)]
 public sealed class RegressionSampleTests
 {
     private static DotnetProcess.Result Dotnet(string workingDirectory, params string[] args) =>

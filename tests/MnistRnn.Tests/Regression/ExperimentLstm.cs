@@ -9,6 +9,7 @@ namespace MnistRnn.Tests.Regression;
 /// regressions end.
 /// </summary>
 [SetUpFixture]
+[Parallelizable(ParallelScope.Self)]
 public sealed class ExperimentLstm
 {
     private static readonly TempFolder Folder = new();

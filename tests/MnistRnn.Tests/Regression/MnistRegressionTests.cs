@@ -18,9 +18,11 @@ namespace MnistRnn.Tests.Regression;
 /// (the README's "float32 against bf16-mixed"), and every bf16-mixed run there clears them. The bf16-mixed cases run
 /// only where the CPU has bfloat16 instructions: elsewhere libtorch emulates bfloat16 8.5 to 17 times slower than
 /// float32 (most of an hour for one LSTM run on an AVX2-only EPYC), so they are inconclusive there, with the reason.
+/// The tests run side by side with the other fixtures that only wait on processes (Parallelism.cs), the longest first
+/// (<see cref="OrderAttribute"/>): the LSTM's run is the suite's critical path, and started last it ran alone on one core.
 /// </summary>
 [Category("Regression")]
-[Parallelizable(ParallelScope.Children)]
+[Parallelizable(ParallelScope.All)]
 public sealed class MnistRegressionTests
 {
     private static (double Accuracy, int Threads) Train(params string[] flags)
@@ -67,6 +69,7 @@ public sealed class MnistRegressionTests
 
     [TestCase("32")]
     [TestCase("bf16-mixed")]
+    [Order(1)]
     public void The_lstm_learns_where_the_tanh_rnn_fails(string precision)
     {
         RequireNativeBFloat16(precision);
@@ -90,6 +93,7 @@ public sealed class MnistRegressionTests
 
     [TestCase("32")]
     [TestCase("bf16-mixed")]
+    [Order(2)]
     public void Gru_reaches_the_lstms_accuracy_at_half_the_learning_rate(string precision)
     {
         RequireNativeBFloat16(precision);
@@ -102,6 +106,7 @@ public sealed class MnistRegressionTests
 
     [TestCase("32")]
     [TestCase("bf16-mixed")]
+    [Order(4)]
     public void A_lower_learning_rate_rescues_the_tanh_rnn_and_the_irnn_does_better_still(string precision)
     {
         RequireNativeBFloat16(precision);
@@ -123,6 +128,7 @@ public sealed class MnistRegressionTests
 
     [TestCase("32")]
     [TestCase("bf16-mixed")]
+    [Order(3)]
     public void The_fast_recipe_reaches_the_experiments_accuracy(string precision)
     {
         RequireNativeBFloat16(precision);

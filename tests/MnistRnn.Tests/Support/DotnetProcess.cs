@@ -29,7 +29,21 @@ internal static class DotnetProcess
         return (result, peak);
     }
 
+    // An SDK command run in the repository builds its projects into the repository's own obj and bin folders, and the tests
+    // that wait on processes run side by side (Parallelism.cs): two packs, or a pack beside a publish, would write the same
+    // files. So those commands take turns; projects built in a test's own folder, and programs run from a .dll, do not wait.
+    private static readonly object RepositoryBuilds = new();
+
     private static Result Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, Action<Process>? watch, string[] args)
+    {
+        string folder = Path.GetFullPath(workingDirectory);
+        bool buildsInRepository = (folder == RepositoryPaths.Root || folder.StartsWith(RepositoryPaths.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            && args is [var command, ..] && !command.EndsWith(".dll", StringComparison.Ordinal);
+        if (!buildsInRepository) return RunNow(workingDirectory, timeout, environment, watch, args);
+        lock (RepositoryBuilds) return RunNow(workingDirectory, timeout, environment, watch, args);
+    }
+
+    private static Result RunNow(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, Action<Process>? watch, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
