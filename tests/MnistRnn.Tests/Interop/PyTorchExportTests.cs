@@ -15,6 +15,8 @@ namespace MnistRnn.Tests.Interop;
 /// logits. Inconclusive where no Python with torch is installed.
 /// </summary>
 [Category("Python")]
+[Parallelizable(ParallelScope.Self)]
+[TakesTurnsInThisProcess]
 public sealed class PyTorchExportTests
 {
     private const string Python = "/usr/bin/python3";

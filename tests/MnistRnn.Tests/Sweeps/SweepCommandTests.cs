@@ -8,6 +8,8 @@ namespace MnistRnn.Tests.Sweeps;
 /// trial still runs in a runner process of its own, as every local sweep's does, so the class is of that level.
 /// </summary>
 [Category("RunnerProcess")]
+[Parallelizable(ParallelScope.Self)]
+[TakesTurnsInThisProcess]
 public sealed partial class SweepCommandTests
 {
     private TempFolder _folder = null!;

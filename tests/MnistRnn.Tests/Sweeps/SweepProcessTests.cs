@@ -5,6 +5,8 @@ namespace MnistRnn.Tests.Sweeps;
 
 /// <summary>What only processes show: workers side by side, two sweeps on one folder, a sweep stopped by a signal and run again.</summary>
 [Category("RunnerProcess")]
+[Parallelizable(ParallelScope.Self)]
+[TakesTurnsInThisProcess]
 public sealed class SweepProcessTests
 {
     private TempFolder _folder = null!;
