@@ -28,6 +28,11 @@ internal sealed class TrainFlags
 
     public readonly Option<string?> Data = DataFolder.CreateOption();
     public readonly Option<string?> Summary = new("--summary") { HelpName = "PATH", Description = "Write a JSON summary of the run to this file." };
+    public readonly Option<string?> Metrics = new("--metrics")
+    { HelpName = "DIR",
+        Description = "Write every step's metrics (metrics.csv, metrics.jsonl), the validations (validation.csv), dLoss/dh_t before and after " +
+            "training (gradient-flow.csv) and the final hidden states of 1,000 test images (hidden-state.csv) into this folder; it must be new or empty.",
+    };
     public readonly Option<string?> Out = new("--out")
     { HelpName = "DIR",
         Description = "Checkpoint folder; it must be new or empty [default: runs/CELL-YYYYMMDD-HHMMSS, or the --resume folder].",
@@ -89,12 +94,12 @@ internal sealed class TrainFlags
         command.Options.Add(PrintConfig);
         command.Options.Add(_recipe);
         foreach (var setting in _settings) command.Options.Add(setting.Option);
-        foreach (var option in new Option[] { Data, Validation, Out, Keep, KeepBest, Resume, Summary, LogDir }) command.Options.Add(option);
+        foreach (var option in new Option[] { Data, Validation, Out, Keep, KeepBest, Resume, Summary, Metrics, LogDir }) command.Options.Add(option);
     }
 
     /// <summary>
     /// Adds the flags <c>compare</c> shares: every setting but --model, which its runs name, and --data, --validation and
-    /// --logdir; not --summary, which its report replaces, nor the checkpoint flags, since its runs are not resumable.
+    /// --logdir; not --summary, --metrics nor the checkpoint flags, which each run's trial folder has its own of.
     /// </summary>
     public void AddSharedTo(Command command)
     {

@@ -53,6 +53,12 @@ internal sealed record RunSummary
     /// <summary>What ended the run before its last step: early_stopping, time_budget or callback; null when it ran all its steps.</summary>
     public string? StoppedBy { get; init; }
 
+    /// <summary>The step at which the stall warning saw the loss stay near chance (--stall-window); null when it did not.</summary>
+    public int? StalledAtStep { get; init; }
+
+    /// <summary>The stall's likely cause and the usual fixes, naming train's flags; null without a stall.</summary>
+    public string? StallAdvice { get; init; }
+
     /// <summary>The number format of its passes: 32 or bf16-mixed (what --precision auto chose, when given).</summary>
     public required string Precision { get; init; }
 
@@ -94,7 +100,7 @@ internal sealed record RunSummary
 
     /// <summary>The summary of a run of <paramref name="options"/> that trained as <paramref name="training"/> says and tested as <paramref name="evaluation"/> says.</summary>
     public static RunSummary Of(TrainingOptions options, TrainingResult training, EvaluationResult evaluation, string device, bool verifiedMnist,
-        WorkingSetWatch memory, int heldOut, CheckpointStore checkpoints) => new()
+        WorkingSetWatch memory, int heldOut, CheckpointStore checkpoints, Diagnostics.Stall? stall, Func<string, string> flagOf) => new()
     {
         Model = options.Cell.ToName(),
         Steps = training.Steps,
@@ -124,6 +130,8 @@ internal sealed record RunSummary
         Precision = training.PrecisionChoice.Precision.ToName(),
         PrecisionChosenBy = training.PrecisionChoice.Reason,
         PrecisionEmulated = training.PrecisionChoice.Emulated,
+        StalledAtStep = stall?.Step,
+        StallAdvice = stall?.AdviceNaming(flagOf),
         StoppedBy = training.StoppedBy == TrainingStop.AllSteps ? null : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(training.StoppedBy.ToString()),
     };
 }

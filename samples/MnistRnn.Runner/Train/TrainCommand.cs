@@ -49,6 +49,8 @@ internal sealed class TrainCommand(RunnerConsole console)
         int keep = parse.GetValue(_flags.Keep);
         if (keep < 1) throw new UserErrorException(ExitCodes.InvalidArguments, $"--keep must be at least 1, got {keep}.");
         using var claim = ClaimCheckpointFolder(parse.GetValue(_flags.Out), resume, options);
+        using var metricsClaim = parse.GetValue(_flags.Metrics) is { } metricsFolder ? EmptyFolder.Claim(metricsFolder, "--metrics") : null;
+        if (metricsClaim is not null) options = MetricsFolder.Measuring(options);
         var checkpoints = new CheckpointStore(claim.Folder, keep) { KeepBest = run.KeepBest };
         var device = DeviceSelection.Resolve(options.Device);
 
@@ -64,14 +66,27 @@ internal sealed class TrainCommand(RunnerConsole console)
         if (tensorBoard is not null) trainer.Callbacks.Add(tensorBoard);
         var memory = new WorkingSetWatch(options.Steps);
         trainer.Callbacks.Add(memory);
+        Stall? stall = null;
+        trainer.Callbacks.Add(new TrainingObserver { StallDetected = s => stall = s });
+        using var metrics = metricsClaim is null ? null : new MetricsFolder(metricsClaim.Folder);
+        if (metrics is not null) trainer.Callbacks.Add(metrics);
         var training = Train(trainer, model, halves, resume, checkpoints, tensorBoard, stop.Token);
 
         if (training.BestValidation is { } best && options.RestoreBestWeights)
             RunnerLog.EvaluatingBest(loggers.CreateLogger("mnist-rnn"), best.Step, best.Loss, best.Accuracy,
                 training.StoppedEarly ? $"stopped early after step {training.LastStepNumber}" : $"ran all {training.LastStepNumber} steps");
         var evaluation = trainer.Evaluate(model, dataset.Test);
+        try
+        {
+            metrics?.Finish(model, dataset.Test, options.Order, training);
+        }
+        catch (Exception e) when (FileErrors.Refused(e))
+        {
+            throw new UserErrorException(ExitCodes.OutputNotWritable, $"--metrics: cannot write into {metricsClaim!.Folder} ({e.Message}).");
+        }
         if (summaryPath is not null)
-            JsonOutput.Write(summaryPath, RunSummary.Of(options, training, evaluation, device.ToString(), dataset.IsVerifiedMnist, memory, heldOut, checkpoints), "--summary");
+            JsonOutput.Write(summaryPath, RunSummary.Of(options, training, evaluation, device.ToString(), dataset.IsVerifiedMnist, memory, heldOut, checkpoints,
+                stall, _flags.FlagOf), "--summary");
         // Finite steps can still leave weights that overflow on other inputs; that is not a trained model.
         if (!double.IsFinite(evaluation.Loss))
             throw new UserErrorException(ExitCodes.Diverged,
