@@ -26,7 +26,7 @@ internal static class ComparisonPlots
         Save(gradNorm, folder, Files[2]);
         Save(GradientFlowPlot(runs), folder, Files[3]);
         Save(HiddenStatePlot(runs), folder, Files[4]);
-        if (runs.Any(r => r.Training.Validations.Count > 0)) Save(ValidationPlot(runs), folder, ValidationFile);
+        if (runs.Any(r => r.Metrics.Validations.Count > 0)) Save(ValidationPlot(runs), folder, ValidationFile);
     }
 
     /// <summary>The validation figure, written only when the runs validated.</summary>
@@ -38,19 +38,19 @@ internal static class ComparisonPlots
     {
         // The legend says what the circles and dashed lines are; a long title would be cut off at this width.
         var plot = NewPlot("Validation loss", "training step", "cross-entropy loss on the held-out images");
-        foreach (var run in runs.Where(r => r.Training.Validations.Count > 0))
+        foreach (var run in runs.Where(r => r.Metrics.Validations.Count > 0))
         {
-            var validations = run.Training.Validations;
+            var validations = run.Metrics.Validations;
             AddLine(plot, validations.Select(v => (double)v.Step).ToArray(), validations.Select(v => v.Loss).ToArray(), run.Spec.Label, logScale: false);
-            if (run.Training.BestValidation is { } best && double.IsFinite(best.Loss))
+            if (run.Summary.BestValidation is { } best && double.IsFinite(best.Loss))
             {
                 var marker = plot.Add.Marker(best.Step, best.Loss, MarkerShape.OpenCircle, size: 14);
                 marker.LegendText = $"{run.Spec.Label}: best, step {best.Step}";
             }
-            if (run.Training.StoppedEarly)
+            if (run.Summary.StoppedEarlyAfterStep is int stoppedAfter)
             {
-                var line = plot.Add.VerticalLine(run.Training.LastStepNumber, width: 1.5f, pattern: LinePattern.Dashed);
-                line.LegendText = $"{run.Spec.Label}: stopped after step {run.Training.LastStepNumber}";
+                var line = plot.Add.VerticalLine(stoppedAfter, width: 1.5f, pattern: LinePattern.Dashed);
+                line.LegendText = $"{run.Spec.Label}: stopped after step {stoppedAfter}";
             }
         }
         return plot;
@@ -75,8 +75,8 @@ internal static class ComparisonPlots
             "time step t (input row read at t)", "mean ||dLoss/dh_t|| on a probe batch (log scale)");
         foreach (var run in runs)
         {
-            if (run.GradientFlow.Count == 0) continue;
-            var norms = run.GradientFlow[^1].Norms.ToArray();
+            if (run.Metrics.GradientFlow.Count == 0) continue;
+            var norms = run.Metrics.GradientFlow[^1].Norms.ToArray();
             AddLine(plot, Enumerable.Range(1, norms.Length).Select(t => (double)t).ToArray(), norms, run.Spec.Label, logScale: true);
         }
         UseLogTicks(plot);
@@ -88,19 +88,19 @@ internal static class ComparisonPlots
     private static Plot HiddenStatePlot(IReadOnlyList<RunOutcome> runs)
     {
         const int bins = 40;
-        var plot = NewPlot($"Final hidden state on {ComparisonRun.HiddenStateSamples:N0} test images",
+        var plot = NewPlot($"Final hidden state on {MetricsFolder.HiddenStateSamples:N0} test images",
             "value of a hidden unit after the last step", "fraction of values");
-        foreach (var run in runs.Where(r => r.Options.Cell is CellKind.Rnn or CellKind.Lstm))
+        foreach (var run in runs.Where(r => r.Spec.Model is CellKind.Rnn or CellKind.Lstm))
         {
             var counts = new double[bins];
-            foreach (float v in run.FinalHiddenState)
+            foreach (float v in run.Metrics.FinalHiddenState)
                 counts[Math.Clamp((int)((v + 1) / 2 * bins), 0, bins - 1)]++;
             // Each bin drawn as a flat step from its left edge to its right edge.
             var xs = new List<double>();
             var ys = new List<double>();
             for (int b = 0; b < bins; b++)
             {
-                double fraction = counts[b] / run.FinalHiddenState.Length;
+                double fraction = counts[b] / run.Metrics.FinalHiddenState.Length;
                 xs.AddRange([-1 + 2.0 * b / bins, -1 + 2.0 * (b + 1) / bins]);
                 ys.AddRange([fraction, fraction]);
             }

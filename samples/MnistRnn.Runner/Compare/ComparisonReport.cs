@@ -6,7 +6,7 @@ using MnistRnn.Training;
 namespace MnistRnn.Runner.Compare;
 
 /// <summary>The report folder of <c>compare</c>: report.md, report.csv and the figures.</summary>
-internal sealed class ComparisonReport(IReadOnlyList<RunOutcome> runs, TrainingOptions shared, string dataFolder)
+internal sealed class ComparisonReport(IReadOnlyList<RunOutcome> runs, IReadOnlyList<string> trialFolders, TrainingOptions shared, string dataFolder)
 {
     public ComparisonTable Table { get; } = new(runs);
 
@@ -30,25 +30,28 @@ internal sealed class ComparisonReport(IReadOnlyList<RunOutcome> runs, TrainingO
         text.AppendLine();
         text.Append(Table.ToMarkdown());
         text.AppendLine();
-        foreach (var run in runs.Where(r => r.Stall is not null))
-            text.AppendLine($"- {run.Spec.Label} stalled at step {run.Stall!.Step}: {run.Stall.Advice}.");
+        foreach (var run in runs.Where(r => r.Summary.StalledAtStep is not null))
+            text.AppendLine($"- {run.Spec.Label} stalled at step {run.Summary.StalledAtStep}: {run.Summary.StallAdvice}.");
         text.AppendLine();
         foreach (string file in ComparisonPlots.Files)
             text.AppendLine($"![{Path.GetFileNameWithoutExtension(file)}]({file})");
-        if (runs.Any(r => r.Training.BestValidation is not null))
+        if (runs.Any(r => r.Summary.BestValidation is not null))
         {
             text.AppendLine($"![validation]({ComparisonPlots.ValidationFile})");
             text.AppendLine();
-            foreach (var run in runs.Where(r => r.Training.BestValidation is not null))
+            foreach (var run in runs.Where(r => r.Summary.BestValidation is not null))
             {
-                var best = run.Training.BestValidation!;
-                string ended = run.Training.StoppedEarly ? $"stopped early after step {run.Training.LastStepNumber}" : $"ran all {run.Training.LastStepNumber} steps";
+                var best = run.Summary.BestValidation!;
+                string ended = run.Summary.StoppedEarlyAfterStep is int after ? $"stopped early after step {after}" : $"ran all {run.LastStepNumber} steps";
                 text.AppendLine($"- {run.Spec.Label}: best validation at step {best.Step} (loss {best.Loss:F5}, accuracy {best.Accuracy:F5}); {ended}; " +
-                    $"the test figures are of step {run.Training.WeightsFromStep}'s weights.");
+                    $"the test figures are of step {run.Summary.WeightsFromStep}'s weights.");
             }
         }
         text.AppendLine();
-        text.AppendLine("Per-run step metrics: `runs/<run>/metrics.csv` and `metrics.jsonl`; dLoss/dh_t before and after training: `runs/<run>/gradient-flow.csv`; validations: `runs/<run>/validation.csv`.");
+        text.AppendLine("Each run is a trial of this folder's plan.json, trained as `train --config` its config.json: " +
+            string.Join(", ", runs.Select((run, i) => $"{run.Spec.Label} in `{trialFolders[i]}`")) + ". " +
+            "Its `metrics/` holds metrics.csv and metrics.jsonl (every step), gradient-flow.csv (dLoss/dh_t before and after training), " +
+            "validation.csv (with validation) and hidden-state.csv; beside them are its train.log, summary.json and checkpoints.");
         return text.ToString();
     }
 }

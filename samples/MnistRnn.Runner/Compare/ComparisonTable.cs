@@ -29,17 +29,17 @@ internal sealed class ComparisonTable
     private IEnumerable<string[]> Rows(bool raw) => _runs.Select(r => new[]
     {
         r.Spec.Label,
-        r.Options.Cell.ToName(),
-        Format(r.Test.Accuracy, raw ? "R" : "F4"),
-        Format(r.Test.Loss, raw ? "R" : "F4"),
-        Format(r.Training.TrainSeconds, raw ? "R" : "F1"),
-        Format(r.Training.SamplesPerSecond, raw ? "R" : "N0"),
+        r.Spec.Model.ToName(),
+        Format(r.Summary.TestAccuracy, raw ? "R" : "F4"),
+        Format(r.Summary.TestLoss, raw ? "R" : "F4"),
+        Format(r.Summary.TrainSeconds, raw ? "R" : "F1"),
+        Format(r.Summary.SamplesPerSecond, raw ? "R" : "N0"),
         r.StepReachingLearnedAccuracy?.ToString(Invariant) ?? (raw ? "" : "never"),
         Format(r.MaxGradNorm, raw ? "R" : "G4"),
         Format(r.MedianGradNorm, raw ? "R" : "G4"),
         raw ? Format(r.ClippedFraction, "R") : $"{Format(r.ClippedFraction * 100, "F0")}%",
         Format(r.FinalSaturation, raw ? "R" : "F3"),
-        r.Stall?.Step.ToString(Invariant) ?? (raw ? "" : "-"),
+        r.Summary.StalledAtStep?.ToString(Invariant) ?? (raw ? "" : "-"),
     });
 
     private static string Format(double value, string format) => value.ToString(format, Invariant);

@@ -1,19 +1,15 @@
-using MnistRnn.Diagnostics;
 using MnistRnn.Training;
 
 namespace MnistRnn.Runner.Compare;
 
-/// <summary>Everything <c>compare</c> keeps of one finished run: its step metrics, measurements and test result.</summary>
-internal sealed record RunOutcome(
-    RunSpec Spec,
-    TrainingOptions Options,
-    IReadOnlyList<StepMetrics> Steps,
-    IReadOnlyList<GradientFlowMeasurement> GradientFlow,
-    Stall? Stall,
-    EvaluationResult Test,
-    TrainingResult Training,
-    float[] FinalHiddenState)
+/// <summary>Everything <c>compare</c> reads back of one finished run: its summary and its metrics folder.</summary>
+internal sealed record RunOutcome(RunSpec Spec, RunSummary Summary, MetricsFolder.Contents Metrics)
 {
+    public IReadOnlyList<StepMetrics> Steps => Metrics.Steps;
+
+    /// <summary>The step it stopped after: its last, unless early stopping or the time budget ended it sooner.</summary>
+    public int LastStepNumber => Summary.StoppedEarlyAfterStep ?? Summary.Steps;
+
     /// <summary>Batch accuracy a run must reach to count as having learned the task.</summary>
     public const double LearnedAccuracy = 0.9;
 

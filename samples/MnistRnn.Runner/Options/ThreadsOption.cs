@@ -20,7 +20,7 @@ internal static class ThreadsOption
     };
 
     /// <summary>The commands whose trainer decides the count when --threads is not given, and records it in the run's checkpoints.</summary>
-    private static readonly string[] Training = ["train", "compare"];
+    private static readonly string[] Training = ["train"];
 
     /// <summary>The count --threads gave, for the trainer's options; null without the flag.</summary>
     public static int? Given { get; private set; }

@@ -23,7 +23,7 @@ internal static class NextSteps
 
     /// <summary>After <c>compare</c>: where the report is.</summary>
     public static void AfterComparison(TextWriter error, string folder) =>
-        error.WriteLine($"next: read {Quoted(Path.Combine(folder, "report.md"))}; each run's metrics are in {Quoted(Path.Combine(folder, "runs"))}");
+        error.WriteLine($"next: read {Quoted(Path.Combine(folder, "report.md"))}; each run's files are in {Quoted(Path.Combine(folder, "trials"))}, in the order of --runs");
 
     private static void UsingTheModel(TextWriter error, string checkpoint, bool evaluate)
     {

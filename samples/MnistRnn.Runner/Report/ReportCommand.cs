@@ -40,6 +40,10 @@ internal sealed class ReportCommand(RunnerConsole console)
         if (!Directory.Exists(folder))
             throw new UserErrorException(ExitCodes.InvalidArguments, $"report: folder {parse.GetValue(_folder)} does not exist; give the --out folder of a sweep.");
         var plan = SweepFolder.ReadPlan(folder);
+        // A comparison's trials write metrics folders, and its own report.md is the one this would replace.
+        if (TrialFolder.All(folder, plan).Any(t => Directory.Exists(t.Metrics)))
+            throw new UserErrorException(ExitCodes.InvalidArguments,
+                $"report: {folder} is a comparison's folder, whose report is its report.md; the same compare command with --out {folder} writes it again.");
         var report = SweepReport.Create(folder, plan, parse.GetValue(_pool) ?? []);
         var baselines = parse.GetValue(_baseline) is { } baselineFolder ? SweepBaselines.Write(report, baselineFolder) : [];
         report.WriteTo(folder);

@@ -20,6 +20,9 @@ internal sealed class TrialFolder(string sweepFolder, SweepPlan plan, SweepTrial
 
     public string Checkpoints => System.IO.Path.Combine(Path, "checkpoints");
 
+    /// <summary><c>train --metrics</c>'s folder, for a comparison's trials.</summary>
+    public string Metrics => System.IO.Path.Combine(Path, "metrics");
+
     /// <summary>How the last attempt ended; null before any ended.</summary>
     public TrialResult? ReadResult() => TrialResult.Read(Result);
 

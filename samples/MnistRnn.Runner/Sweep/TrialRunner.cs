@@ -30,8 +30,14 @@ internal static class TrialRunner
         Interrupted,
     }
 
-    /// <summary>Runs <paramref name="folder"/>'s trial unless it is final or another worker holds it; one line about it goes to <paramref name="report"/>.</summary>
-    public static async Task<Outcome> RunAsync(TrialFolder folder, string dataFolder, string allocator, TextWriter report, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="folder"/>'s trial unless it is final or another worker holds it; one line about it goes to <paramref name="report"/>.
+    /// <paramref name="writeMetrics"/> adds <c>train --metrics</c> into the trial's <see cref="TrialFolder.Metrics"/>, and
+    /// <paramref name="logDir"/> <c>--logdir</c> (compare's trials); what train prints goes to the trial's log and, given, to
+    /// <paramref name="echo"/> too.
+    /// </summary>
+    public static async Task<Outcome> RunAsync(TrialFolder folder, string dataFolder, string allocator, TextWriter report, CancellationToken cancellationToken,
+        bool writeMetrics = false, string? logDir = null, TextWriter? echo = null)
     {
         var trial = folder.Trial;
         folder.EnsureOwnFolder();
@@ -61,6 +67,8 @@ internal static class TrialRunner
             if (RunSummary.Read(folder.Summary) is { } written)
                 return Record(folder, report, new TrialResult(trial.Number, double.IsFinite(written.TestLoss) ? TrialResult.Finished : TrialResult.Diverged,
                     ExitCodes.Success, "recovered from its summary", 0, trial.Threads, SeedStudy.ThisMachine));
+            // A metrics folder holds a run from its first step, so such a trial trains again from its start rather than resuming.
+            if (writeMetrics) StartAfresh(folder);
             SetAsideFinishedCheckpoints(folder);
             bool resuming = CheckpointStore.List(folder.Checkpoints).Count > 0;
             string[] args =
@@ -68,6 +76,7 @@ internal static class TrialRunner
                 "--threads", trial.Threads.ToString(CultureInfo.InvariantCulture), "--allocator", allocator, "train",
                 .. resuming ? (string[])["--resume", folder.Checkpoints] : ["--config", folder.Config, "--out", folder.Checkpoints],
                 "--summary", folder.Summary, "--data", dataFolder,
+                .. writeMetrics ? (string[])["--metrics", folder.Metrics] : [], .. logDir is null ? (string[])[] : ["--logdir", logDir],
             ];
             var clock = Stopwatch.StartNew();
             int exitCode;
@@ -85,12 +94,13 @@ internal static class TrialRunner
             {
                 log.WriteLine($"== {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z {(resuming ? "resuming" : "starting")} {trial}: mnist-rnn {string.Join(' ', args)}");
                 var errors = new LastLineWriter(log);
-                exitCode = await RunnerApp.RunNestedAsync(args, log, errors, cancellationToken);
+                exitCode = await RunnerApp.RunNestedAsync(args, echo is null ? log : new TeeWriter(log, echo), errors, cancellationToken);
                 message = errors.LastLine;
             }
             if (exitCode == ExitCodes.Canceled)
             {
-                report.WriteLine(CheckpointStore.List(folder.Checkpoints).Count > 0
+                report.WriteLine(writeMetrics ? $"{trial}: interrupted; it trains again from its start next time"
+                    : CheckpointStore.List(folder.Checkpoints).Count > 0
                     ? $"{trial}: interrupted; the next sweep resumes it from its checkpoint"
                     : $"{trial}: interrupted before its first checkpoint; the next sweep starts it again");
                 return Outcome.Interrupted;
@@ -111,6 +121,14 @@ internal static class TrialRunner
         JsonOutput.Write(folder.Result, result, "--out");
         report.WriteLine($"{folder.Trial}: {Describe(result, folder)}");
         return result.IsFinal ? Outcome.Final : Outcome.Failed;
+    }
+
+    private static void StartAfresh(TrialFolder folder)
+    {
+        foreach (string path in new[] { folder.Checkpoints, folder.Metrics })
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
     }
 
     // A crash after the last step's checkpoint but before the summary leaves a run that train will not resume (nothing is
@@ -143,6 +161,24 @@ internal static class TrialRunner
         TrialResult.Diverged => $"diverged ({result.Message})",
         _ => $"failed with exit code {result.ExitCode}: {result.Message}; see {folder.Log}",
     };
+
+    // Standard output to the trial's log and a console at once.
+    private sealed class TeeWriter(TextWriter log, TextWriter echo) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => log.Encoding;
+
+        public override void Write(char value)
+        {
+            log.Write(value);
+            echo.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            log.Write(value);
+            echo.Write(value);
+        }
+    }
 
     // Standard error, passed on to the trial's log; its last line is the sentence of a failure.
     private sealed class LastLineWriter(TextWriter log) : TextWriter

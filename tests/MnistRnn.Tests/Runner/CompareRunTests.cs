@@ -46,9 +46,9 @@ public sealed class CompareRunTests
         Assert.That(markdown, Does.Contain("| run | cell | test acc |").And.Contain("![gradient-flow](gradient-flow.png)"));
         foreach (string png in new[] { "loss.png", "accuracy.png", "grad-norm.png", "gradient-flow.png", "hidden-state.png" })
             AssertPng(Path.Combine(report, png));
-        foreach (string run in new[] { "rnn-clip-norm-0", "lstm", "irnn-lr-0.001-clip-norm-1" })
+        foreach (var (run, trial) in new[] { ("rnn-clip-norm-0", "0000"), ("lstm", "0001"), ("irnn-lr-0.001-clip-norm-1", "0002") })
         {
-            string folder = Path.Combine(report, "runs", run);
+            string folder = Path.Combine(report, "trials", trial, "metrics");
             string[] metrics = File.ReadAllLines(Path.Combine(folder, "metrics.csv"));
             Assert.That(metrics[0].Split(','), Is.EqualTo(MetricsWriter.Columns), run);
             Assert.That(metrics, Has.Length.EqualTo(31), run);
@@ -56,6 +56,7 @@ public sealed class CompareRunTests
             string[] flow = File.ReadAllLines(Path.Combine(folder, "gradient-flow.csv"));
             Assert.That(flow[0], Does.StartWith("step,t1,t2,").And.EndWith(",t28"), run);
             Assert.That(flow.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "0", "30" }), run);
+            Assert.That(File.ReadAllLines(Path.Combine(folder, "hidden-state.csv")), Has.Length.EqualTo(1001), run);
             Assert.That(Directory.GetFiles(Path.Combine(logDir, run), "events.out.tfevents.*"), Has.Length.EqualTo(1), run);
         }
     }

@@ -132,7 +132,7 @@ public sealed class ValidationFlagsTests
         string markdown = File.ReadAllText(Path.Combine(report, "report.md"));
         Assert.That(markdown, Does.Contain("![validation](validation.png)")
             .And.Contain("- lstm: best validation at step 2").And.Contain("stopped early after step 6; the test figures are of step 2's weights"));
-        Assert.That(File.ReadAllLines(Path.Combine(report, "runs", "gru", "validation.csv")),
+        Assert.That(File.ReadAllLines(Path.Combine(report, "trials", "0001", "metrics", "validation.csv")),
             Has.Length.EqualTo(4).And.Some.EqualTo("step,loss,accuracy,is_best"));
     }
 }
