@@ -143,6 +143,22 @@ public sealed class TrainCommandTests
     }
 
     [Test]
+    public void A_run_that_stalls_says_where_and_why_in_its_summary_naming_the_flags()
+    {
+        string data = IdxWriter.Folder(Path.Combine(_folder.Path, "data"), trainCount: 40, testCount: 20, side: 8);
+        string summary = Path.Combine(_folder.Path, "summary.json");
+
+        // A learning rate this low leaves the loss at chance (ln 10) for the whole window.
+        var result = RunnerInProcess.Run("train", "--data", data, "--steps", "8", "--batch-size", "10", "--hidden", "8", "--lr", "1e-9",
+            "--stall-window", "4", "--threads", "1", "--out", Path.Combine(_folder.Path, "run"), "--summary", summary);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(summary));
+        Assert.That(json.RootElement.GetProperty("stalled_at_step").GetInt32(), Is.EqualTo(4));
+        Assert.That(json.RootElement.GetProperty("stall_advice").GetString(), Does.Contain("usual fixes: a lower --lr").And.Not.Contain("TrainingOptions"));
+    }
+
+    [Test]
     public void An_irnn_reads_pixels_one_by_one_and_logs_to_tensorboard()
     {
         string data = IdxWriter.Folder(Path.Combine(_folder.Path, "data"), trainCount: 20, testCount: 10, side: 6);
