@@ -25,7 +25,7 @@ internal sealed class MetricsFolder(string folder) : TrainingCallback, IDisposab
     private const string GradientFlowFile = "gradient-flow.csv", ValidationFile = "validation.csv", HiddenStateFile = "hidden-state.csv";
 
     // What compare reads back is bounded before it is allocated: 5,000 steps write about 1.5 MB of step metrics.
-    private const long MaxFileBytes = 1L << 30;
+    private const long MaxFileBytes = 256L << 20;
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -86,6 +86,7 @@ internal sealed class MetricsFolder(string folder) : TrainingCallback, IDisposab
     {
         var steps = Lines(Path.Combine(path, "metrics.jsonl")).Select(line => JsonSerializer.Deserialize<StepLine>(line, StepLine.Options)
             ?.ToMetrics(cell) ?? throw new InvalidDataException("a line is null")).ToList();
+        if (steps.Count == 0) throw new InvalidDataException("metrics.jsonl holds no step");
         var flows = Table(GradientFlowFile).Select(row => new GradientFlowMeasurement(ParseStep(row[0]), row[1..].Select(ParseNumber).ToArray())).ToList();
         var validations = File.Exists(Path.Combine(path, ValidationFile))
             ? Table(ValidationFile).Select(row => new ValidationRecord(ParseStep(row[0]), ParseNumber(row[1]), ParseNumber(row[2]), row[3] == "1", 0)).ToList()

@@ -67,9 +67,17 @@ internal static class TrialRunner
             if (RunSummary.Read(folder.Summary) is { } written)
                 return Record(folder, report, new TrialResult(trial.Number, double.IsFinite(written.TestLoss) ? TrialResult.Finished : TrialResult.Diverged,
                     ExitCodes.Success, "recovered from its summary", 0, trial.Threads, SeedStudy.ThisMachine));
-            // A metrics folder holds a run from its first step, so such a trial trains again from its start rather than resuming.
-            if (writeMetrics) StartAfresh(folder);
-            SetAsideFinishedCheckpoints(folder);
+            try
+            {
+                // A metrics folder holds a run from its first step, so such a trial trains again from its start rather than resuming.
+                if (writeMetrics) StartAfresh(folder);
+                SetAsideFinishedCheckpoints(folder);
+            }
+            catch (Exception e) when (FileErrors.Refused(e))
+            {
+                return Record(folder, report, new TrialResult(trial.Number, TrialResult.Failed, ExitCodes.OutputNotWritable,
+                    $"--out: cannot clear the unfinished run in {folder.Path} ({e.Message})", 0, trial.Threads, SeedStudy.ThisMachine));
+            }
             bool resuming = CheckpointStore.List(folder.Checkpoints).Count > 0;
             string[] args =
             [

@@ -135,13 +135,16 @@ public sealed class CompareCommandTests
         Assert.That(File.ReadAllText(Path.Combine(report, "report.md")), Is.EqualTo(markdown));
     }
 
-    [Test]
-    public void A_tampered_metrics_file_is_refused_in_one_sentence_naming_the_trial()
+    [TestCase("metrics.jsonl", "{\"step\": \"one\"}\n")]
+    [TestCase("metrics.jsonl", "")]
+    [TestCase("metrics.jsonl", "{\"step\": 1, \"elapsed_seconds\": 1e300}\n")]
+    [TestCase("gradient-flow.csv", "step,t1\n-1,0.5\n")]
+    [TestCase("hidden-state.csv", "h1\nfew\n")]
+    public void A_tampered_metrics_file_is_refused_in_one_sentence_naming_the_trial(string file, string text)
     {
         string data = SmallData(), report = Path.Combine(_folder.Path, "report");
         Assert.That(Compare(data, report).ExitCode, Is.EqualTo(0));
-        string jsonLines = Path.Combine(report, "trials", "0000", "metrics", "metrics.jsonl");
-        File.WriteAllText(jsonLines, "{\"step\": \"one\"}\n");
+        File.WriteAllText(Path.Combine(report, "trials", "0000", "metrics", file), text);
 
         var again = Compare(data, report);
 
