@@ -21,18 +21,18 @@ public static class RunnerApp
     /// <summary>Runs the command line <paramref name="args"/>, writing to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
     /// <returns>The exit code (see <see cref="ExitCodes"/>).</returns>
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
-        RunAsync(args, stdout, stderr, handleTermination: true, cancellationToken);
+        RunAsync(args, new RunnerConsole(stdout, stderr), handleTermination: true, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="args"/> inside a command that is already running (a sweep's trial): Ctrl+C and SIGTERM reach it
-    /// through <paramref name="cancellationToken"/>, from the outer command's handler, which is the process's only one.
+    /// through <paramref name="cancellationToken"/>, from the outer command's handler, which is the process's only one. A
+    /// progress line goes to <paramref name="terminal"/>, given.
     /// </summary>
-    internal static Task<int> RunNestedAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken) =>
-        RunAsync(args, stdout, stderr, handleTermination: false, cancellationToken);
+    internal static Task<int> RunNestedAsync(string[] args, TextWriter stdout, TextWriter stderr, TextWriter? terminal, CancellationToken cancellationToken) =>
+        RunAsync(args, new RunnerConsole(stdout, stderr, terminal), handleTermination: false, cancellationToken);
 
-    private static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool handleTermination, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string[] args, RunnerConsole console, bool handleTermination, CancellationToken cancellationToken)
     {
-        var console = new RunnerConsole(stdout, stderr);
         var root = CreateRoot(console);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -42,12 +42,12 @@ public static class RunnerApp
             var error = parse.Errors.OrderBy(e => e.Message.Contains('\'') ? 0 : 1).First();
             var command = root.Subcommands.FirstOrDefault(c => args.Length > 0 && c.Name == args[0]);
             string help = command is null ? "mnist-rnn --help" : $"mnist-rnn {command.Name} --help";
-            stderr.WriteLine(ChoiceOption.Said(error) ? error.Message : $"{error.Message} Run '{help}' for the options.");
+            console.Error.WriteLine(ChoiceOption.Said(error) ? error.Message : $"{error.Message} Run '{help}' for the options.");
             return ExitCodes.InvalidArguments;
         }
         if (EmptyValues.Find(parse) is { } emptyValue)
         {
-            stderr.WriteLine($"{emptyValue}: the value is empty; give a path or value, or leave the option out.");
+            console.Error.WriteLine($"{emptyValue}: the value is empty; give a path or value, or leave the option out.");
             return ExitCodes.InvalidArguments;
         }
         try
@@ -61,14 +61,14 @@ public static class RunnerApp
             var invocation = new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = handleTermination ? TimeSpan.FromSeconds(5) : null,
-                Output = stdout, Error = stderr,
+                Output = console.Out, Error = console.Error,
             };
             return await parse.InvokeAsync(invocation, cancellationToken);
         }
         catch (Exception e)
         {
             var (exitCode, message) = Failure(e);
-            stderr.WriteLine(message);
+            console.Error.WriteLine(message);
             return exitCode;
         }
     }

@@ -68,7 +68,7 @@ internal sealed class CompareCommand(RunnerConsole console)
             var (spec, trial) = (specs[i], trials[i]);
             _console.Out.WriteLine($"== run {i + 1} of {specs.Count}: {spec.Label} ==");
             var outcome = await TrialRunner.RunAsync(trial, dataFolder, allocator, _console.Out, cancellationToken, writeMetrics: true,
-                logDir is null ? null : Path.Combine(logDir, spec.Slug), echo: _console.Out);
+                logDir is null ? null : Path.Combine(logDir, spec.Slug), echo: _console);
             if (outcome == TrialRunner.Outcome.Interrupted)
                 throw new UserErrorException(ExitCodes.Canceled,
                     $"Interrupted during run {i + 1} of {specs.Count} ({spec.Label}); no report was written. Run the same command with --out {folder} to continue: " +

@@ -9,20 +9,20 @@ namespace MnistRnn.Runner.Output;
 /// </summary>
 internal static class ConsoleLogging
 {
-    public static ILoggerFactory Create(TextWriter output) => LoggerFactory.Create(builder => builder
+    public static ILoggerFactory Create(RunnerConsole console) => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(LogLevel.Information)
-        .AddProvider(new PlainLineProvider(output)));
+        .AddProvider(new PlainLineProvider(console.Out, console.ProgressTo)));
 
-    private sealed class PlainLineProvider(TextWriter output) : ILoggerProvider
+    private sealed class PlainLineProvider(TextWriter output, TextWriter? terminal) : ILoggerProvider
     {
         private readonly Lock _gate = new();
 
-        public ILogger CreateLogger(string categoryName) => new PlainLineLogger(output, _gate);
+        public ILogger CreateLogger(string categoryName) => new PlainLineLogger(output, terminal, _gate);
 
         public void Dispose() => output.Flush();
     }
 
-    private sealed class PlainLineLogger(TextWriter output, Lock gate) : ILogger
+    private sealed class PlainLineLogger(TextWriter output, TextWriter? terminal, Lock gate) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -36,7 +36,7 @@ internal static class ConsoleLogging
             lock (gate)
             {
                 // On a terminal, erase the progress line first, so that the log line is never written into it.
-                if (ProgressLine.Showing) output.Write(ProgressLine.Clear);
+                if (ProgressLine.Showing) terminal?.Write(ProgressLine.Clear);
                 output.WriteLine(prefix + message);
             }
         }

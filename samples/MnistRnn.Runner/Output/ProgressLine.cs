@@ -19,7 +19,7 @@ internal sealed class ProgressLine(string label, RunnerConsole console) : Traini
     private static readonly TimeSpan RedrawEvery = TimeSpan.FromMilliseconds(100);
     private static int _showing;
 
-    private readonly bool _enabled = console.IsTerminal;
+    private readonly TextWriter? _terminal = console.ProgressTo;
     private readonly Stopwatch _sinceRedraw = new();
     private readonly Lock _gate = new();
     private int _firstStep, _lastStep, _batchSize;
@@ -31,18 +31,18 @@ internal sealed class ProgressLine(string label, RunnerConsole console) : Traini
     public override void OnTrainingStart(TrainingContext context)
     {
         (_firstStep, _lastStep, _batchSize) = (context.Step + 1, context.Options.Steps, context.Options.SequencesPerStep);
-        if (_enabled) Interlocked.Exchange(ref _showing, 1);
+        if (_terminal is not null) Interlocked.Exchange(ref _showing, 1);
     }
 
     /// <summary>Redraws the line, at most ten times a second and always for the last step.</summary>
     public override void OnStepReported(TrainingContext context, StepMetrics metrics)
     {
-        if (!_enabled) return;
+        if (_terminal is null) return;
         lock (_gate)
         {
             if (_sinceRedraw.IsRunning && _sinceRedraw.Elapsed < RedrawEvery && metrics.Step != _lastStep) return;
             _sinceRedraw.Restart();
-            console.Error.Write(Clear + Fit(Text(metrics)));
+            _terminal.Write(Clear + Fit(Text(metrics)));
         }
     }
 
@@ -80,10 +80,10 @@ internal sealed class ProgressLine(string label, RunnerConsole console) : Traini
     /// <summary>Erases the line (once), however training ended.</summary>
     public void Dispose()
     {
-        if (!_enabled) return;
+        if (_terminal is null) return;
         lock (_gate)
         {
-            if (Interlocked.Exchange(ref _showing, 0) == 1) console.Error.Write(Clear);
+            if (Interlocked.Exchange(ref _showing, 0) == 1) _terminal.Write(Clear);
         }
     }
 }

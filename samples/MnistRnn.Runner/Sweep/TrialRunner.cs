@@ -33,11 +33,11 @@ internal static class TrialRunner
     /// <summary>
     /// Runs <paramref name="folder"/>'s trial unless it is final or another worker holds it; one line about it goes to <paramref name="report"/>.
     /// <paramref name="writeMetrics"/> adds <c>train --metrics</c> into the trial's <see cref="TrialFolder.Metrics"/>, and
-    /// <paramref name="logDir"/> <c>--logdir</c> (compare's trials); what train prints goes to the trial's log and, given, to
-    /// <paramref name="echo"/> too.
+    /// <paramref name="logDir"/> <c>--logdir</c> (compare's trials); what train prints goes to the trial's log and, given,
+    /// to <paramref name="echo"/>'s standard output too, with a progress line where it is a terminal.
     /// </summary>
     public static async Task<Outcome> RunAsync(TrialFolder folder, string dataFolder, string allocator, TextWriter report, CancellationToken cancellationToken,
-        bool writeMetrics = false, string? logDir = null, TextWriter? echo = null)
+        bool writeMetrics = false, string? logDir = null, RunnerConsole? echo = null)
     {
         var trial = folder.Trial;
         folder.EnsureOwnFolder();
@@ -102,7 +102,7 @@ internal static class TrialRunner
             {
                 log.WriteLine($"== {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z {(resuming ? "resuming" : "starting")} {trial}: mnist-rnn {string.Join(' ', args)}");
                 var errors = new LastLineWriter(log);
-                exitCode = await RunnerApp.RunNestedAsync(args, echo is null ? log : new TeeWriter(log, echo), errors, cancellationToken);
+                exitCode = await RunnerApp.RunNestedAsync(args, echo is null ? log : new TeeWriter(log, echo.Out), errors, echo?.ProgressTo, cancellationToken);
                 message = errors.LastLine;
             }
             if (exitCode == ExitCodes.Canceled)

@@ -54,7 +54,7 @@ internal sealed class TrainCommand(RunnerConsole console)
         var checkpoints = new CheckpointStore(claim.Folder, keep) { KeepBest = run.KeepBest };
         var device = DeviceSelection.Resolve(options.Device);
 
-        using var loggers = ConsoleLogging.Create(_console.Out);
+        using var loggers = ConsoleLogging.Create(_console);
         using var dataset = DataFolder.Load(dataFolder, device, options);
         // A resumed run holds out what its checkpoint's run held out: the training images it lacks.
         int heldOut = validationCount ?? Math.Max(0, dataset.Train.Count - resume!.Info.TrainCount);

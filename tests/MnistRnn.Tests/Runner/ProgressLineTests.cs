@@ -61,4 +61,27 @@ public sealed class ProgressLineTests
         string plainLines = plain.Output + plain.Error.Replace(_folder.File("plain"), _folder.File("terminal"));
         Assert.That(erased.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(plainLines.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
+
+    [Test]
+    public void A_comparison_on_a_terminal_draws_each_runs_progress_line_there_and_keeps_its_log_plain()
+    {
+        if (!File.Exists("/usr/bin/script")) Assert.Inconclusive("util-linux's script, which gives the runner a terminal, is not installed.");
+        string data = IdxWriter.Folder(_folder.File("data"), trainCount: 40, testCount: 20);
+        string[] arguments = ["compare", "--runs", "lstm", "gru", "--data", data, "--steps", "40", "--batch-size", "10", "--threads", "1", "--device", "cpu",
+            "--out", _folder.File("report")];
+
+        string command = string.Join(' ', ((string[])["dotnet", Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), .. arguments]).Select(a => $"'{a}'"));
+        var start = new ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in new[] { "-qfec", command, "/dev/null" }) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string shown = process.StandardOutput.ReadToEnd();
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True);
+        Assert.That(process.ExitCode, Is.EqualTo(0), shown + error.Result);
+
+        Assert.That(shown.Contains("\r\u001b[Klstm  step 40/40 (100%)", StringComparison.Ordinal), Is.True, shown);
+        Assert.That(shown.Contains("\r\u001b[Kgru  step 40/40 (100%)", StringComparison.Ordinal), Is.True, shown);
+        foreach (string trial in new[] { "0000", "0001" })
+            Assert.That(File.ReadAllText(Path.Combine(_folder.File("report"), "trials", trial, "train.log")).IndexOfAny(['\u001b', '\r']), Is.EqualTo(-1), trial);
+    }
 }
