@@ -22,6 +22,20 @@ public sealed class ProgressLineTests
     private string[] TrainArguments(string data, string output) =>
         ["train", "--data", data, "--steps", "40", "--log-every", "20", "--batch-size", "10", "--threads", "1", "--device", "cpu", "--out", output];
 
+    // What the runner shows on a pseudo-terminal, run under script(1) with these arguments; it must succeed.
+    private static string ShownOnATerminal(string[] arguments)
+    {
+        string command = string.Join(' ', ((string[])["dotnet", Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), .. arguments]).Select(a => $"'{a}'"));
+        var start = new ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in new[] { "-qfec", command, "/dev/null" }) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string shown = process.StandardOutput.ReadToEnd();
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True);
+        Assert.That(process.ExitCode, Is.EqualTo(0), shown + error.Result);
+        return shown;
+    }
+
     [Test]
     public void Redirected_output_has_no_progress_line()
     {
@@ -43,15 +57,7 @@ public sealed class ProgressLineTests
         var plain = RunnerProcess.Run(TrainArguments(data, _folder.File("plain")));
         Assert.That(plain.ExitCode, Is.EqualTo(0), plain.Error);
 
-        string command = string.Join(' ', ((string[])["dotnet", Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), .. TrainArguments(data, _folder.File("terminal"))])
-            .Select(a => $"'{a}'"));
-        var start = new ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { "-qfec", command, "/dev/null" }) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string shown = process.StandardOutput.ReadToEnd();
-        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True);
-        Assert.That(process.ExitCode, Is.EqualTo(0), shown + error.Result);
+        string shown = ShownOnATerminal(TrainArguments(data, _folder.File("terminal")));
 
         Assert.That(shown.Contains("\r\u001b[Klstm  step 40/40 (100%)", StringComparison.Ordinal), Is.True, shown);
         Assert.That(shown, Does.Match(@"\d[\d,]* samples/s  loss \d+\.\d{4}  ETA \d+:\d\d"));
@@ -70,14 +76,7 @@ public sealed class ProgressLineTests
         string[] arguments = ["compare", "--runs", "lstm", "gru", "--data", data, "--steps", "40", "--batch-size", "10", "--threads", "1", "--device", "cpu",
             "--out", _folder.File("report")];
 
-        string command = string.Join(' ', ((string[])["dotnet", Path.Combine(AppContext.BaseDirectory, "mnist-rnn.dll"), .. arguments]).Select(a => $"'{a}'"));
-        var start = new ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { "-qfec", command, "/dev/null" }) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string shown = process.StandardOutput.ReadToEnd();
-        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True);
-        Assert.That(process.ExitCode, Is.EqualTo(0), shown + error.Result);
+        string shown = ShownOnATerminal(arguments);
 
         Assert.That(shown.Contains("\r\u001b[Klstm  step 40/40 (100%)", StringComparison.Ordinal), Is.True, shown);
         Assert.That(shown.Contains("\r\u001b[Kgru  step 40/40 (100%)", StringComparison.Ordinal), Is.True, shown);
