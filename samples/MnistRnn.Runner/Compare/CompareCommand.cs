@@ -81,8 +81,8 @@ internal sealed class CompareCommand(RunnerConsole console)
                     $"Its log is {trial.Log}; run the same command with --out {folder} to try it again.");
             }
         }
-        var outcomes = trials.Select((trial, i) => ReadOutcome(specs[i], trial)).ToList();
-        var report = new ComparisonReport(outcomes, [.. trials.Select(t => Path.GetRelativePath(folder, t.Path))], shared, dataFolder);
+        var outcomes = trials.Select((trial, i) => ReadOutcome(specs[i], trial, folder)).ToList();
+        var report = new ComparisonReport(outcomes, shared, dataFolder);
         try
         {
             report.WriteTo(folder);
@@ -106,12 +106,12 @@ internal sealed class CompareCommand(RunnerConsole console)
         using var halves = HeldOutImages.HoldOut(validation, dataset, seed, largestStep.SequencesPerStep);
     }
 
-    private static RunOutcome ReadOutcome(RunSpec spec, TrialFolder trial)
+    private static RunOutcome ReadOutcome(RunSpec spec, TrialFolder trial, string folder)
     {
         try
         {
             var summary = RunSummary.Read(trial.Summary) ?? throw new InvalidDataException($"{trial.Summary} is missing or not a run summary");
-            return new RunOutcome(spec, summary, MetricsFolder.Read(trial.Metrics, spec.Model));
+            return new RunOutcome(spec, Path.GetRelativePath(folder, trial.Path), summary, MetricsFolder.Read(trial.Metrics, spec.Model));
         }
         catch (Exception e) when (e is InvalidDataException || FileErrors.Refused(e))
         {

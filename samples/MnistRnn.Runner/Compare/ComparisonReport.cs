@@ -6,7 +6,7 @@ using MnistRnn.Training;
 namespace MnistRnn.Runner.Compare;
 
 /// <summary>The report folder of <c>compare</c>: report.md, report.csv and the figures.</summary>
-internal sealed class ComparisonReport(IReadOnlyList<RunOutcome> runs, IReadOnlyList<string> trialFolders, TrainingOptions shared, string dataFolder)
+internal sealed class ComparisonReport(IReadOnlyList<RunOutcome> runs, TrainingOptions shared, string dataFolder)
 {
     public ComparisonTable Table { get; } = new(runs);
 
@@ -49,7 +49,7 @@ internal sealed class ComparisonReport(IReadOnlyList<RunOutcome> runs, IReadOnly
         }
         text.AppendLine();
         text.AppendLine("Each run is a trial of this folder's plan.json, trained as `train --config` its config.json: " +
-            string.Join(", ", runs.Select((run, i) => $"{run.Spec.Label} in `{trialFolders[i]}`")) + ". " +
+            string.Join(", ", runs.Select(run => $"{run.Spec.Label} in `{run.Folder}`")) + ". " +
             "Its `metrics/` holds metrics.csv and metrics.jsonl (every step), gradient-flow.csv (dLoss/dh_t before and after training), " +
             "validation.csv (with validation) and hidden-state.csv; beside them are its train.log, summary.json and checkpoints.");
         return text.ToString();

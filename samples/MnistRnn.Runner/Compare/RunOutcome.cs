@@ -2,8 +2,8 @@ using MnistRnn.Training;
 
 namespace MnistRnn.Runner.Compare;
 
-/// <summary>Everything <c>compare</c> reads back of one finished run: its summary and its metrics folder.</summary>
-internal sealed record RunOutcome(RunSpec Spec, RunSummary Summary, MetricsFolder.Contents Metrics)
+/// <summary>Everything <c>compare</c> reads back of one finished run: its trial folder (relative to the report's), its summary and its metrics.</summary>
+internal sealed record RunOutcome(RunSpec Spec, string Folder, RunSummary Summary, MetricsFolder.Contents Metrics)
 {
     public IReadOnlyList<StepMetrics> Steps => Metrics.Steps;
 

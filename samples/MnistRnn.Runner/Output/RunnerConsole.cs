@@ -15,7 +15,7 @@ internal sealed record RunnerConsole(TextWriter Out, TextWriter Error, TextWrite
     public TextWriter? ProgressTo => Terminal ?? (IsTerminal ? Error : null);
 
     /// <summary>Whether both streams are this process's terminal (not "dumb"), where a progress line may be drawn.</summary>
-    public bool IsTerminal =>
+    private bool IsTerminal =>
         ReferenceEquals(Out, Console.Out) && ReferenceEquals(Error, Console.Error) &&
         !Console.IsOutputRedirected && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb";
 }
